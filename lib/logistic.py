@@ -1,0 +1,280 @@
+"""Logistic regression trained by minimizing BCE: the model, five optimizers, and the reference optimum.
+
+The model is p = σ(w·x + b). The objective is the mean (weighted) BCE plus an L2 penalty on w (not on b):
+
+    J(w, b) = (1/n) Σᵢ [pos_weight·yᵢ·softplus(−zᵢ) + (1−yᵢ)·softplus(zᵢ)] + (l2/2)·‖w‖²,   zᵢ = w·xᵢ + b
+
+computed with ``lib.loss``'s exact kernels, so J is never NaN. The gradient is ∇_w J = Xᵀg/n + l2·w and
+∂J/∂b = mean(g), with g = ∂L/∂z = σ(z) − y (for pos_weight = 1).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, special
+
+from lib import loss
+
+OPTIMIZERS = {
+    "gd": "Gradient descent (full batch)",
+    "sgd": "Mini-batch SGD",
+    "momentum": "Momentum",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+}
+MAX_STEPS = 2000
+# Parameters beyond this norm are called diverged: the run stops there (well before any overflow).
+DIVERGENCE_NORM = 1e6
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """A training run: parameters and full-data objective at every step (step 0 is the start).
+
+    ``w`` (steps+1, d), ``b`` (steps+1,), ``loss`` (steps+1,), ``grad_norm`` (steps+1,) — the norm of the full
+    gradient of J at that step. ``diverged_at`` is the first step whose update left the finite range or exceeded
+    ``DIVERGENCE_NORM`` (the arrays then hold the last good step from there on), else None.
+    """
+
+    w: np.ndarray
+    b: np.ndarray
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    diverged_at: int | None = None
+    optimizer: str = "gd"
+    lr: float = 0.1
+
+    @property
+    def loss_increases(self) -> int:
+        """How many steps made the objective go up: many means the learning rate is too large (oscillation)."""
+        return int(np.sum(np.diff(self.loss) > 1e-12 * (1 + np.abs(self.loss[:-1]))))
+
+    @property
+    def unstable(self) -> bool:
+        """Diverged, or oscillating: the loss went up in more than a tenth of the steps, or ended above its start."""
+        steps = len(self.loss) - 1
+        return (self.diverged_at is not None or (steps > 0 and self.loss_increases > max(2, steps // 10))
+                or self.loss[-1] > self.loss[0] + 1e-12)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The minimizer of J found by scipy; ``converged`` False (and w, b None) where no minimizer exists."""
+
+    w: np.ndarray | None
+    b: float | None
+    loss: float
+    converged: bool
+    message: str = ""
+
+
+def _checked(X, y, pos_weight, l2) -> tuple[np.ndarray, np.ndarray, float, float]:
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n, d), got shape {X.shape}")
+    y = loss._as_array("y", y, 0.0, 1.0)
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"y must have shape ({X.shape[0]},), got {y.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X must be finite")
+    l2 = float(l2)
+    if not (l2 >= 0 and np.isfinite(l2)):
+        raise ValueError(f"l2 must be finite and >= 0, got {l2}")
+    return X, y, loss._pos_weight(pos_weight), l2
+
+
+def _objective(X, y, w, b, l2, pos_weight) -> float:
+    z = X @ w + b
+    return float(np.mean(loss.logit_loss_kernel(y, z, pos_weight)) + 0.5 * l2 * np.dot(w, w))
+
+
+def _gradient(X, y, w, b, l2, pos_weight) -> tuple[np.ndarray, float]:
+    g = loss.logit_grad_kernel(y, X @ w + b, pos_weight)
+    return X.T @ g / len(y) + l2 * w, float(np.mean(g))
+
+
+def objective(X, y, w, b, *, l2: float = 0.0, pos_weight: float = 1.0) -> float:
+    """J(w, b): mean (weighted) BCE + (l2/2)·‖w‖², the bias not penalized.
+
+    >>> objective([[1.0], [-1.0]], [1, 0], [0.0], 0.0)  # p = 1/2 everywhere: log 2
+    0.6931471805599453
+    """
+    X, y, pos_weight, l2 = _checked(X, y, pos_weight, l2)
+    return _objective(X, y, np.asarray(w, dtype=np.float64), float(b), l2, pos_weight)
+
+
+def gradient(X, y, w, b, *, l2: float = 0.0, pos_weight: float = 1.0) -> tuple[np.ndarray, float]:
+    """(∇_w J, ∂J/∂b) at (w, b)."""
+    X, y, pos_weight, l2 = _checked(X, y, pos_weight, l2)
+    return _gradient(X, y, np.asarray(w, dtype=np.float64), float(b), l2, pos_weight)
+
+
+def train(X, y, *, optimizer: str = "gd", lr: float = 0.1, steps: int = 100, batch_size: int | None = None,
+          l2: float = 0.0, pos_weight: float = 1.0, seed: int = 0, w0=None, b0: float = 0.0) -> Trajectory:
+    """Minimize J from (w0, b0) (zeros by default) and record every step.
+
+    Args:
+        optimizer: "gd" (full batch), "sgd" (mini-batches), "momentum" (β = 0.9), "rmsprop" (ρ = 0.9, ε = 1e−8),
+            "adam" (β₁ = 0.9, β₂ = 0.999, ε = 1e−8, bias-corrected) — the textbook updates.
+        lr: learning rate > 0. Any value is safe: a run that leaves the finite range is stopped and reported in
+            ``diverged_at``, never NaN, never a NumPy warning.
+        steps: 0 … ``MAX_STEPS`` updates.
+        batch_size: mini-batch size; None means the full batch ("sgd" then uses 16). Mini-batches are drawn by
+            shuffling each epoch with ``seed``, so a run is reproducible.
+    """
+    X, y, pos_weight, l2 = _checked(X, y, pos_weight, l2)
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {tuple(OPTIMIZERS)}, got {optimizer!r}")
+    lr = float(lr)
+    if not (lr > 0 and np.isfinite(lr)):
+        raise ValueError(f"lr must be finite and > 0, got {lr}")
+    steps = int(steps)
+    if not 0 <= steps <= MAX_STEPS:
+        raise ValueError(f"steps must be between 0 and {MAX_STEPS}, got {steps}")
+    n, d = X.shape
+    if batch_size is None and optimizer == "sgd":
+        batch_size = 16
+    batch = n if batch_size is None else min(max(int(batch_size), 1), n)
+
+    w = np.zeros(d) if w0 is None else np.array(w0, dtype=np.float64)
+    b = float(b0)
+    W = np.empty((steps + 1, d))
+    B = np.empty(steps + 1)
+    L = np.empty(steps + 1)
+    G = np.empty(steps + 1)
+
+    def record(t, w, b):
+        W[t], B[t] = w, b
+        L[t] = _objective(X, y, w, b, l2, pos_weight)
+        gw, gb = _gradient(X, y, w, b, l2, pos_weight)
+        G[t] = np.sqrt(np.dot(gw, gw) + gb * gb)
+
+    record(0, w, b)
+    rng = np.random.default_rng(int(seed))
+    order = rng.permutation(n)
+    cursor = 0
+    v = np.zeros(d + 1)  # momentum / first moment
+    s = np.zeros(d + 1)  # second moment
+    diverged_at = None
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(1, steps + 1):
+            if batch < n:
+                if cursor + batch > n:
+                    order, cursor = rng.permutation(n), 0
+                idx = order[cursor:cursor + batch]
+                cursor += batch
+                gw, gb = _gradient(X[idx], y[idx], w, b, l2, pos_weight)
+            else:
+                gw, gb = _gradient(X, y, w, b, l2, pos_weight)
+            g = np.append(gw, gb)
+            if optimizer in ("gd", "sgd"):
+                step = lr * g
+            elif optimizer == "momentum":
+                v = 0.9 * v + g
+                step = lr * v
+            elif optimizer == "rmsprop":
+                s = 0.9 * s + 0.1 * g * g
+                step = lr * g / (np.sqrt(s) + 1e-8)
+            else:  # adam
+                v = 0.9 * v + 0.1 * g
+                s = 0.999 * s + 0.001 * g * g
+                step = lr * (v / (1 - 0.9**t)) / (np.sqrt(s / (1 - 0.999**t)) + 1e-8)
+            new = np.append(w, b) - step
+            if not np.all(np.isfinite(new)) or np.linalg.norm(new) > DIVERGENCE_NORM:
+                diverged_at = t
+                W[t:], B[t:], L[t:], G[t:] = W[t - 1], B[t - 1], L[t - 1], G[t - 1]
+                break
+            w, b = new[:d], float(new[d])
+            record(t, w, b)
+    return Trajectory(w=W, b=B, loss=L, grad_norm=G, diverged_at=diverged_at, optimizer=optimizer, lr=lr)
+
+
+def losses_along(traj: Trajectory, X, y, *, pos_weight: float = 1.0) -> np.ndarray:
+    """Mean BCE (without the L2 term) of every step's model on (X, y): a test-loss curve. Empty set → NaN-free []."""
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if len(y) == 0:
+        return np.zeros(0)
+    Z = X @ traj.w.T + traj.b  # (n, steps+1)
+    return np.mean(loss.logit_loss_kernel(y[:, None], Z, float(pos_weight)), axis=0)
+
+
+def accuracy(X, y, w, b) -> float:
+    """Share of points on the right side of the boundary p = 1/2 (z = 0 counts as class 1)."""
+    X = np.asarray(X, dtype=np.float64)
+    if len(y) == 0:
+        return float("nan")
+    return float(np.mean((X @ np.asarray(w) + b >= 0) == (np.asarray(y) >= 0.5)))
+
+
+def predict_proba(X, w, b) -> np.ndarray:
+    """p = σ(Xw + b)."""
+    return special.expit(np.asarray(X, dtype=np.float64) @ np.asarray(w, dtype=np.float64) + float(b))
+
+
+def is_separable(X, y) -> bool:
+    """True if a hyperplane separates the classes strictly (an LP: find w, b with tᵢ(w·xᵢ + b) >= 1)."""
+    X = np.asarray(X, dtype=np.float64)
+    t = np.where(np.asarray(y) >= 0.5, 1.0, -1.0)
+    if len(np.unique(t)) < 2:
+        return True
+    n, d = X.shape
+    A = -t[:, None] * np.column_stack([X, np.ones(n)])
+    res = optimize.linprog(np.zeros(d + 1), A_ub=A, b_ub=-np.ones(n), bounds=[(None, None)] * (d + 1),
+                           method="highs")
+    return res.status == 0
+
+
+def optimum(X, y, *, l2: float = 0.0, pos_weight: float = 1.0) -> Fit:
+    """The minimizer of J by Newton's method with the exact Hessian (``scipy.optimize``, trust-exact).
+
+    With l2 = 0 on strictly separable data J has no minimizer (its infimum 0 is approached as ‖w‖ → ∞):
+    then ``converged`` is False, w and b are None and ``loss`` is the infimum 0, rather than a made-up point.
+    Hard labels are assumed for that check.
+    """
+    X, y, pos_weight, l2 = _checked(X, y, pos_weight, l2)
+    n, d = X.shape
+    if l2 == 0 and is_separable(X, y):
+        return Fit(None, None, 0.0, False, "separable data and no L2: the loss has no minimum, only the infimum 0")
+    A = np.column_stack([X, np.ones(n)])
+    reg = np.full(d + 1, l2)
+    reg[-1] = 0.0
+    weight = pos_weight * y + (1.0 - y)  # the Hessian weight of each sample (hard or soft labels)
+
+    def fun(theta):
+        return _objective(X, y, theta[:d], theta[d], l2, pos_weight)
+
+    def jac(theta):
+        gw, gb = _gradient(X, y, theta[:d], theta[d], l2, pos_weight)
+        return np.append(gw, gb)
+
+    def hess(theta):
+        z = A @ theta
+        s = special.expit(z) * special.expit(-z) * weight
+        return (A.T * s) @ A / n + np.diag(reg)
+
+    res = optimize.minimize(fun, np.zeros(d + 1), jac=jac, hess=hess, method="trust-exact",
+                            options={"gtol": 1e-10, "maxiter": 500})
+    ok = bool(res.success) or float(np.linalg.norm(res.jac)) < 1e-8
+    return Fit(res.x[:d].copy(), float(res.x[d]), float(res.fun), ok, str(res.message))
+
+
+def landscape(X, y, w, b, *, axes: tuple[int, int] = (0, 1), span: tuple[np.ndarray, np.ndarray],
+              l2: float = 0.0, pos_weight: float = 1.0) -> np.ndarray:
+    """J over a grid of two parameters, the others held at (w, b).
+
+    ``axes`` index the parameter vector θ = (w₁ … w_d, b); ``span`` gives the grid values along each of the
+    two axes. Returns an array (len(span[1]), len(span[0])) — rows follow the second axis, as plotly's contour
+    expects.
+    """
+    X, y, pos_weight, l2 = _checked(X, y, pos_weight, l2)
+    n, d = X.shape
+    theta = np.append(np.asarray(w, dtype=np.float64), float(b))
+    u, v = np.meshgrid(np.asarray(span[0], dtype=np.float64), np.asarray(span[1], dtype=np.float64))
+    T = np.repeat(theta[:, None], u.size, axis=1)  # (d+1, G)
+    T[axes[0]] = u.ravel()
+    T[axes[1]] = v.ravel()
+    Z = X @ T[:d] + T[d]  # (n, G)
+    J = np.mean(loss.logit_loss_kernel(y[:, None], Z, pos_weight), axis=0) + 0.5 * l2 * np.sum(T[:d] ** 2, axis=0)
+    return J.reshape(u.shape)

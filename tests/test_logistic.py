@@ -1,0 +1,192 @@
+"""lib.logistic and lib.datasets: optimizers reach scipy's optimum, the optimum matches scikit-learn."""
+import warnings
+
+import numpy as np
+import pytest
+
+from lib import datasets, logistic, loss
+
+
+@pytest.fixture(autouse=True)
+def no_numpy_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    d = datasets.make("blobs", 200, noise=0.5, seed=3)
+    assert not logistic.is_separable(d.X, d.y)
+    return d
+
+
+def test_objective_is_mean_bce_plus_half_l2_norm_by_hand():
+    X = np.array([[1.0, 2.0], [-1.0, 0.5], [0.0, -1.0]])
+    y = np.array([1.0, 0.0, 1.0])
+    w, b, l2 = np.array([0.3, -0.2]), 0.1, 0.5
+    z = X @ w + b
+    by_hand = np.mean([np.log1p(np.exp(-z[0])), np.log1p(np.exp(z[1])), np.log1p(np.exp(-z[2]))])
+    by_hand += 0.25 * (0.3**2 + 0.2**2)
+    assert logistic.objective(X, y, w, b, l2=l2) == pytest.approx(by_hand, rel=1e-14)
+
+
+def test_gradient_matches_finite_differences(blobs):
+    w, b = np.array([0.4, -0.3]), 0.2
+    gw, gb = logistic.gradient(blobs.X, blobs.y, w, b, l2=0.1, pos_weight=2.0)
+    h = 1e-6
+    f = lambda w, b: logistic.objective(blobs.X, blobs.y, w, b, l2=0.1, pos_weight=2.0)
+    fd = [(f(w + h * e, b) - f(w - h * e, b)) / (2 * h) for e in np.eye(2)]
+    np.testing.assert_allclose(gw, fd, rtol=1e-6)
+    assert gb == pytest.approx((f(w, b + h) - f(w, b - h)) / (2 * h), rel=1e-6)
+
+
+@pytest.mark.parametrize("optimizer, lr, steps", [("gd", 1.0, 2000), ("momentum", 0.3, 800),
+                                                  ("rmsprop", 0.01, 2000), ("adam", 0.05, 2000)])
+def test_every_full_batch_optimizer_reaches_scipys_optimum(blobs, optimizer, lr, steps):
+    fit = logistic.optimum(blobs.X, blobs.y, l2=0.01)
+    assert fit.converged
+    traj = logistic.train(blobs.X, blobs.y, optimizer=optimizer, lr=lr, steps=steps, l2=0.01)
+    assert traj.diverged_at is None
+    assert traj.loss[-1] - fit.loss < 1e-4
+    assert traj.loss[-1] >= fit.loss - 1e-12  # nothing beats the optimum
+
+
+def test_optimum_agrees_with_scikit_learn(blobs):
+    from sklearn.linear_model import LogisticRegression
+
+    n = len(blobs.y)
+    for l2 in (0.0, 0.01, 0.3):
+        fit = logistic.optimum(blobs.X, blobs.y, l2=l2)
+        kw = {"C": np.inf} if l2 == 0 else {"C": 1.0 / (l2 * n)}
+        ref = LogisticRegression(tol=1e-12, max_iter=10_000, **kw).fit(blobs.X, blobs.y)
+        np.testing.assert_allclose(fit.w, ref.coef_[0], rtol=1e-5, atol=1e-6)
+        assert fit.b == pytest.approx(ref.intercept_[0], rel=1e-5, abs=1e-6)
+
+
+def test_optimum_with_pos_weight_matches_sklearn_sample_weights(blobs):
+    from sklearn.linear_model import LogisticRegression
+
+    fit = logistic.optimum(blobs.X, blobs.y, l2=0.05, pos_weight=3.0)
+    sw = np.where(blobs.y == 1, 3.0, 1.0)
+    n = len(blobs.y)
+    ref = LogisticRegression(C=1.0 / (0.05 * n), tol=1e-12, max_iter=10_000).fit(blobs.X, blobs.y, sample_weight=sw)
+    np.testing.assert_allclose(fit.w, ref.coef_[0], rtol=1e-5)
+
+
+def test_separable_data_without_l2_has_no_minimizer_and_the_weights_grow():
+    d = datasets.make("separable", 100, seed=2)
+    assert logistic.is_separable(d.X, d.y)
+    fit = logistic.optimum(d.X, d.y)
+    assert not fit.converged and fit.w is None and fit.loss == 0.0
+    traj = logistic.train(d.X, d.y, lr=1.0, steps=2000)
+    norms = np.linalg.norm(traj.w, axis=1)
+    assert np.all(np.diff(norms[10:]) > 0) and traj.loss[-1] < 0.05
+    # with L2 the minimizer exists and the weights stop growing
+    fit2 = logistic.optimum(d.X, d.y, l2=0.05)
+    assert fit2.converged
+    traj2 = logistic.train(d.X, d.y, lr=1.0, steps=2000, l2=0.05)
+    assert np.linalg.norm(traj2.w[-1]) == pytest.approx(np.linalg.norm(fit2.w), rel=1e-3)
+
+
+def test_sgd_is_reproducible_by_seed_and_differs_across_seeds(blobs):
+    a = logistic.train(blobs.X, blobs.y, optimizer="sgd", lr=0.1, steps=50, batch_size=8, seed=5)
+    b = logistic.train(blobs.X, blobs.y, optimizer="sgd", lr=0.1, steps=50, batch_size=8, seed=5)
+    c = logistic.train(blobs.X, blobs.y, optimizer="sgd", lr=0.1, steps=50, batch_size=8, seed=6)
+    np.testing.assert_array_equal(a.w, b.w)
+    assert not np.array_equal(a.w, c.w)
+
+
+def test_trajectory_shapes_and_start():
+    d = datasets.make("moons", 60, seed=0)
+    traj = logistic.train(d.X, d.y, steps=7)
+    assert traj.w.shape == (8, 2) and traj.b.shape == (8,) and traj.loss.shape == (8,)
+    assert traj.loss[0] == pytest.approx(np.log(2))  # w = 0, b = 0: p = 1/2 everywhere
+
+
+@pytest.mark.parametrize("optimizer", list(logistic.OPTIMIZERS))
+@pytest.mark.parametrize("lr", [1e3, 1e6, 1e12, 1e300])
+def test_any_learning_rate_is_safe_no_nan_no_warning(optimizer, lr):
+    d = datasets.make("blobs", 100, seed=1)
+    traj = logistic.train(d.X, d.y, optimizer=optimizer, lr=lr, steps=200, l2=0.5)
+    for a in (traj.w, traj.b, traj.loss, traj.grad_norm):
+        assert np.all(np.isfinite(a))
+    assert traj.unstable
+
+
+def test_a_too_large_learning_rate_with_l2_diverges_and_is_reported():
+    d = datasets.make("blobs", 100, seed=1)
+    traj = logistic.train(d.X, d.y, lr=50.0, steps=500, l2=0.5)
+    assert traj.diverged_at is not None and traj.unstable
+    good = logistic.train(d.X, d.y, lr=0.5, steps=500, l2=0.5)
+    assert good.diverged_at is None and not good.unstable
+
+
+def test_pos_weight_moves_the_boundary_towards_more_positive_predictions():
+    d = datasets.make("blobs", 300, noise=0.6, balance=0.2, seed=4)
+    plain = logistic.optimum(d.X, d.y, l2=0.01)
+    weighted = logistic.optimum(d.X, d.y, l2=0.01, pos_weight=4.0)
+    share = lambda f: np.mean(logistic.predict_proba(d.X, f.w, f.b) >= 0.5)
+    assert share(weighted) > share(plain)
+
+
+def test_losses_along_matches_bce_of_each_step():
+    d = datasets.make("blobs", 80, seed=9)
+    traj = logistic.train(d.X, d.y, steps=5, lr=0.5)
+    curve = logistic.losses_along(traj, d.X, d.y)
+    for t in range(6):
+        assert curve[t] == pytest.approx(loss.bce_with_logits(d.y, d.X @ traj.w[t] + traj.b[t]), rel=1e-13)
+
+
+def test_landscape_equals_objective_at_grid_points(blobs):
+    w, b = np.array([0.5, 0.5]), -0.1
+    s0, s1 = np.linspace(-2, 2, 5), np.linspace(-1, 3, 4)
+    J = logistic.landscape(blobs.X, blobs.y, w, b, span=(s0, s1), l2=0.1)
+    assert J.shape == (4, 5)
+    assert J[2, 3] == pytest.approx(logistic.objective(blobs.X, blobs.y, [s0[3], s1[2]], b, l2=0.1), rel=1e-13)
+    Jb = logistic.landscape(blobs.X, blobs.y, w, b, axes=(0, 2), span=(s0, s1))
+    assert Jb[1, 0] == pytest.approx(logistic.objective(blobs.X, blobs.y, [s0[0], 0.5], s1[1]), rel=1e-13)
+
+
+# ---------------------------------------------------------------------------- datasets
+@pytest.mark.parametrize("name", list(datasets.DATASETS))
+def test_datasets_are_seeded_bounded_and_balanced(name):
+    a = datasets.make(name, 101, noise=0.4, balance=0.3, seed=11)
+    b = datasets.make(name, 101, noise=0.4, balance=0.3, seed=11)
+    np.testing.assert_array_equal(a.X, b.X)
+    assert a.X.shape == (101, 2) and set(np.unique(a.y)) == {0.0, 1.0}
+    assert int(a.y.sum()) == 30
+    assert not np.array_equal(a.X, datasets.make(name, 101, noise=0.4, balance=0.3, seed=12).X)
+
+
+def test_separable_dataset_is_separable_at_any_noise_and_xor_is_not_without_features():
+    for seed in range(3):
+        d = datasets.make("separable", 200, noise=1.0, seed=seed)
+        assert logistic.is_separable(d.X, d.y)
+    x = datasets.make("xor", 200, noise=0.0, seed=0)
+    assert not logistic.is_separable(x.X, x.y)
+    assert logistic.is_separable(datasets.feature_map(x.X), x.y)
+
+
+def test_feature_map_makes_circles_learnable():
+    d = datasets.make("circles", 200, noise=0.2, seed=0)
+    lin = logistic.optimum(d.X, d.y, l2=0.01)
+    quad = logistic.optimum(datasets.feature_map(d.X), d.y, l2=0.01)
+    assert lin.loss > 0.6 and quad.loss < 0.3
+
+
+@pytest.mark.parametrize("kwargs, message", [({"name": "spiral"}, "dataset must be one of"),
+                                             ({"n": 5000}, "n must be between"),
+                                             ({"noise": 2.0}, "noise"), ({"balance": 1.0}, "balance")])
+def test_dataset_arguments_are_bounded(kwargs, message):
+    args = {"name": "blobs", **kwargs}
+    with pytest.raises(ValueError, match=message):
+        datasets.make(args.pop("name"), **args)
+
+
+def test_split_keeps_every_point_once():
+    d = datasets.make("moons", 100, seed=0)
+    train, test = datasets.split(d, 0.25, seed=3)
+    assert len(train.y) == 75 and len(test.y) == 25
+    both = np.vstack([train.X, test.X])
+    assert sorted(map(tuple, both)) == sorted(map(tuple, d.X))
