@@ -71,18 +71,21 @@ def probability_grid(n: int = 400, *, log_edges: bool = True) -> np.ndarray:
 
 def curve(x, y, *, name: str, color: str, dash: str = "solid", width: float = 3, opacity: float = 1.0,
           hover: str | None = None, showlegend: bool = True) -> go.Scatter:
-    """A line trace in the house style."""
-    return go.Scatter(x=compact(x), y=compact(y), mode="lines", name=name, opacity=opacity,
+    """A line trace in the house style. x stays float64 (float32 would round p near 1 and the hover's p and loss
+    would disagree); y is float32."""
+    return go.Scatter(x=compact(x, np.float64), y=compact(y), mode="lines", name=name, opacity=opacity,
                       line=dict(color=color, dash=dash, width=width), hovertemplate=hover,
                       showlegend=showlegend)
 
 
 def marker(x, y, *, name: str, color: str, symbol: str = "circle", size: int = 14, text: str | None = None,
-           hover: str | None = None) -> go.Scatter:
-    """A highlighted point (the current prediction) with an optional label beside it."""
+           hover: str | None = None, textposition: str | None = None, text_flip: float = 0.5) -> go.Scatter:
+    """A highlighted point (the current prediction) with an optional label, placed on the side with more room
+    (left of the point when x > ``text_flip``)."""
     return go.Scatter(x=[float(x)], y=[float(y)], mode="markers+text" if text else "markers", name=name,
                       marker=dict(color=color, symbol=symbol, size=size, line=dict(width=2, color="white")),
-                      text=[text] if text else None, textposition="top right", hovertemplate=hover,
+                      text=[text] if text else None, hovertemplate=hover,
+                      textposition=textposition or ("top left" if float(x) > text_flip else "top right"),
                       showlegend=False)
 
 
@@ -98,3 +101,97 @@ def single_loss_figure(p: float, loss_value: float, *, height: int = 320) -> go.
     ])
     return layout(fig, x_title="predicted probability p of class 1", y_title="loss (nats)", height=height,
                   y_range=[0, 6], x_range=[0, 1], legend=False)
+
+
+def _cap(values, top: float) -> np.ndarray:
+    """Values for plotting under a finite axis top: inf drawn at the top edge (the marker stays visible)."""
+    v = np.asarray(values, dtype=np.float64)
+    return np.where(np.isfinite(v), np.minimum(v, top), top)
+
+
+def terms_figure(y: float, p: float, *, scale: float = 1.0, unit: str = "nats", log_y: bool = False,
+                 axis: str = "p", height: int = 360) -> go.Figure:
+    """The two terms of BCE and their weighted sum L(y, ·), with the current prediction marked.
+
+    ``axis`` "p" draws against the probability, "z" against the logit (there the terms are softplus(∓z)).
+    The faded curves are the raw terms −log p and −log(1−p); the bold curve is the loss for this label,
+    y·(−log p) + (1−y)·(−log(1−p)), which for a hard label is exactly the active term.
+    """
+    from lib import loss
+
+    if axis == "z":
+        x = np.linspace(-10, 10, 401)
+        pos_raw = loss.bce_with_logits(1.0, x, reduction="none")
+        neg_raw = loss.bce_with_logits(0.0, x, reduction="none")
+        total = loss.bce_with_logits(y, x, reduction="none")
+        x_now = float(loss.logit(p))
+        x_title, x_range = "logit z = log(p / (1 − p))", [-10, 10]
+        names = ("−log σ(z) = softplus(−z)", "−log(1 − σ(z)) = softplus(z)")
+    else:
+        x = probability_grid(400)
+        pos_raw, neg_raw = loss.bce_terms(1.0, x)[0], loss.bce_terms(0.0, x)[1]
+        total = loss.bce(y, x, reduction="none")
+        x_now = p
+        x_title, x_range = "predicted probability p of class 1", [0, 1]
+        names = ("−log p (counts when y = 1)", "−log(1 − p) (counts when y = 0)")
+    now = float(loss.bce(y, p)) * scale
+    top = 1e3 if log_y else 8.0 * max(scale, 1.0)
+    traces = [
+        curve(x, pos_raw * scale, name=names[0], color=TERM_COLOR["positive"], dash=TERM_DASH["positive"],
+              width=2, opacity=1.0 if y == 1 else FAINT + 0.15 if y == 0 else 0.55),
+        curve(x, neg_raw * scale, name=names[1], color=TERM_COLOR["negative"], dash=TERM_DASH["negative"],
+              width=2, opacity=1.0 if y == 0 else FAINT + 0.15 if y == 1 else 0.55),
+    ]
+    if y not in (0.0, 1.0):
+        traces.append(curve(x, total * scale, name=f"L for y = {y:g}: y·(−log p) + (1−y)·(−log(1−p))",
+                            color=GREEN, width=4))
+    if np.isfinite(x_now) and (axis == "p" or abs(x_now) <= 10):
+        shown = "∞" if not np.isfinite(now) else f"{now:.4g}"
+        traces.append(marker(x_now, _cap(now, top), name="now", color=ORANGE, symbol="diamond", size=16,
+                             text=f"loss {shown} {unit}", text_flip=0.5 if axis == "p" else 0.0))
+    fig = go.Figure(traces)
+    y_title = f"loss ({unit})" + (", log scale" if log_y else "")
+    y_range = [np.log10(1e-4 * scale), np.log10(top)] if log_y else [0, 6 * max(scale, 1.0)]
+    return layout(fig, x_title=x_title, y_title=y_title, height=height, log_y=log_y, x_range=x_range,
+                  y_range=y_range)
+
+
+def gradient_figure(y: float, p: float, *, height: int = 320) -> go.Figure:
+    """∂L/∂p (blows up at the edges) against ∂L/∂z = p − y (bounded by 1), both against p, point marked."""
+    from lib import loss
+
+    x = probability_grid(400)
+    gp = loss.bce_grad_prob(y, x)
+    gz = x - y  # ∂L/∂z as a function of p = σ(z), exactly p − y
+    lim = 10.0
+    fig = go.Figure([
+        curve(x, np.clip(gp, -lim, lim), name="∂L/∂p = (p − y) / (p(1 − p))", color=PURPLE, width=3,
+              hover="p = %{x:.4g}<br>∂L/∂p = %{y:.4g}<extra></extra>"),
+        curve(x, gz, name="∂L/∂z = p − y", color=GREEN, dash="dash", width=3,
+              hover="p = %{x:.4g}<br>∂L/∂z = %{y:.4g}<extra></extra>"),
+    ])
+    gp_now = float(loss.bce_grad_prob(y, p))
+    fig.add_trace(marker(p, float(np.clip(gp_now, -lim, lim)), name="∂L/∂p now", color=PURPLE, size=12))
+    fig.add_trace(marker(p, p - y, name="∂L/∂z now", color=GREEN, size=12, symbol="square"))
+    return layout(fig, x_title="predicted probability p", y_title="gradient (clipped to ±10)", height=height,
+                  x_range=[0, 1], y_range=[-lim, lim])
+
+
+def contributions_figure(row_ids, labels, losses, *, scale: float = 1.0, unit: str = "nats",
+                         height: int = 300) -> go.Figure:
+    """Each row's loss as a bar, largest first, coloured (and patterned) by its label; ∞ drawn at the top."""
+    losses = np.asarray(losses, dtype=np.float64) * scale
+    order = np.argsort(-np.where(np.isfinite(losses), losses, np.inf), kind="stable")
+    finite = losses[np.isfinite(losses)]
+    top = float(max(finite.max() if finite.size else 1.0, 1e-9)) * 1.15
+    ids = [f"row {int(row_ids[i])}" for i in order]
+    labels = np.asarray(labels)[order]
+    vals = losses[order]
+    colors = [CLASS_COLOR[1] if lab >= 0.5 else CLASS_COLOR[0] for lab in labels]
+    patterns = ["/" if lab >= 0.5 else "" for lab in labels]
+    text = ["∞" if not np.isfinite(v) else f"{v:.3g}" for v in vals]
+    fig = go.Figure(go.Bar(x=ids, y=compact(_cap(vals, top)), marker=dict(color=colors, pattern_shape=patterns),
+                           text=text, textposition="outside", cliponaxis=False, showlegend=False,
+                           hovertemplate="%{x}<br>loss %{text} " + unit + "<extra></extra>"))
+    return layout(fig, x_title="sample (largest loss first; hatched = y ≥ 0.5)", y_title=f"loss ({unit})",
+                  height=height, y_range=[0, top * 1.1], legend=False)

@@ -1,0 +1,19 @@
+"""Log Loss Lab: the router. Only navigation lives here, and nothing that can raise before st.navigation."""
+from pathlib import Path
+
+import streamlit as st
+
+from ui import PAGES
+
+HERE = Path(__file__).parent
+
+st.set_page_config(page_title="Log Loss Lab", page_icon=str(HERE / ".streamlit" / "favicon.png"), layout="wide")
+
+sections: dict[str, list] = {}
+for info in PAGES:
+    if not (HERE / info.path).is_file():  # a missing page must not take the whole menu down
+        continue
+    sections.setdefault(info.section, []).append(
+        st.Page(HERE / info.path, title=info.title, icon=info.icon, default=info.path == "pages/home.py"))
+
+st.navigation(sections).run()

@@ -1,0 +1,157 @@
+"""User tables of samples (y, p): the one validation helper, CSV in and out, and the presets.
+
+Cells arrive as whatever the user typed (strings, numbers, None). :func:`check_samples` never raises on bad
+cells: it returns the rows that are valid, and one plain message per invalid row, so a page can flag each row
+where it was entered and compute the mean over the rest. Sizes are bounded: ``MAX_ROWS`` rows,
+``MAX_CSV_BYTES`` per upload.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_ROWS = 500
+MAX_CSV_BYTES = 100_000
+COLUMNS = ("y", "p")
+
+PRESETS: dict[str, list[tuple[float, float]]] = {
+    "Good model": [(1, 0.9), (1, 0.8), (1, 0.95), (0, 0.1), (0, 0.2), (0, 0.05), (1, 0.7), (0, 0.3)],
+    "One confident mistake": [(1, 0.9), (1, 0.8), (1, 0.95), (0, 0.1), (0, 0.2), (0, 0.05), (1, 0.7), (1, 0.001)],
+    "Always 0.5": [(1, 0.5), (0, 0.5), (1, 0.5), (0, 0.5), (1, 0.5), (0, 0.5)],
+    "Imbalanced classes": [(0, 0.1)] * 9 + [(1, 0.1)],
+}
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The result of checking a table: valid rows' values and one message per invalid row (by row index)."""
+
+    rows: np.ndarray      # indices of valid rows
+    y: np.ndarray
+    p: np.ndarray
+    problems: dict[int, str]
+    n_rows: int
+
+
+def _cell(value) -> tuple[float | None, str | None]:
+    """A cell as a float, or the reason it is not one."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None, "is empty"
+    if isinstance(value, bool):
+        return None, "is not a number"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        x = float(value)
+    else:
+        text = str(value).strip()
+        if not text:
+            return None, "is empty"
+        try:
+            x = float(text.replace("−", "-"))
+        except ValueError:
+            shown = text if len(text) <= 20 else text[:19] + "…"
+            return None, f"is not a number ({shown!r})"
+    if math.isnan(x):
+        return None, "is not a number (NaN)"
+    if not 0.0 <= x <= 1.0:
+        return None, f"= {x:g} is outside [0, 1]"
+    return x, None
+
+
+def check_samples(rows) -> Checked:
+    """Check a table of (y, p) rows.
+
+    Args:
+        rows: a sequence of (y, p) pairs or of mappings with keys "y" and "p"; cells may be anything.
+
+    Returns:
+        :class:`Checked` — the valid rows (labels y and probabilities p both in [0, 1]) and, for each invalid
+        row, a message such as ``"p = 1.5 is outside [0, 1]"`` or ``"y is empty"``.
+
+    >>> c = check_samples([(1, 0.9), ("x", 0.5), (0, 1.5)])
+    >>> c.rows.tolist(), c.problems
+    ([0], {1: "y is not a number ('x')", 2: 'p = 1.5 is outside [0, 1]'})
+    """
+    ok, ys, ps, problems = [], [], [], {}
+    n = 0
+    for i, row in enumerate(rows):
+        n += 1
+        if isinstance(row, dict):
+            cells = (row.get("y"), row.get("p"))
+        else:
+            cells = tuple(row)[:2] if len(row) >= 2 else (tuple(row) + (None, None))[:2]
+        msgs = []
+        values = []
+        for name, cell in zip(COLUMNS, cells, strict=True):
+            x, why = _cell(cell)
+            values.append(x)
+            if why:
+                msgs.append(f"{name} {why}")
+        if msgs:
+            problems[i] = "; ".join(msgs)
+        else:
+            ok.append(i)
+            ys.append(values[0])
+            ps.append(values[1])
+    return Checked(np.array(ok, dtype=int), np.array(ys, dtype=float), np.array(ps, dtype=float), problems, n)
+
+
+class TableError(ValueError):
+    """A CSV file that cannot be read as a table of samples; the message says why, in plain words."""
+
+
+def read_csv(data: bytes) -> list[tuple[str, str]]:
+    """Parse an uploaded CSV with columns y and p (a header row is required) into rows of raw strings.
+
+    Cells are kept as text, so bad cells reach :func:`check_samples` and are flagged row by row. The file as a
+    whole is refused (``TableError``) when it is too large, not text, has no y and p columns, or has more than
+    ``MAX_ROWS`` rows.
+    """
+    if len(data) > MAX_CSV_BYTES:
+        raise TableError(f"The file is {len(data) / 1000:.0f} KB; the limit is {MAX_CSV_BYTES // 1000} KB "
+                         f"(at most {MAX_ROWS} rows).")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise TableError("The file is not UTF-8 text. Save it as CSV (comma-separated values).") from None
+    if "\x00" in text:
+        raise TableError("The file is not a text CSV file.")
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise TableError("The file is empty. It needs a header row 'y,p' and one row per sample.") from None
+    except csv.Error as e:
+        raise TableError(f"The file is not valid CSV ({e}).") from None
+    names = [h.strip().lower() for h in header]
+    if "y" not in names or "p" not in names:
+        shown = ", ".join(repr(h[:20]) for h in header[:5]) or "nothing"
+        raise TableError(f"The file needs columns named y and p; its header has {shown}.")
+    iy, ip = names.index("y"), names.index("p")
+    rows = []
+    try:
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(rows) >= MAX_ROWS:
+                raise TableError(f"The file has more than {MAX_ROWS} rows; the limit is {MAX_ROWS}.")
+            get = lambda j: record[j].strip() if j < len(record) else ""  # noqa: B023
+            rows.append((get(iy), get(ip)))
+    except csv.Error as e:
+        raise TableError(f"The file is not valid CSV ({e}).") from None
+    if not rows:
+        raise TableError("The file has a header but no rows.")
+    return rows
+
+
+def write_csv(rows) -> str:
+    """Rows of (y, p) as CSV text with a header, cells written exactly as they are."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for y, p in rows:
+        w.writerow(["" if y is None else y, "" if p is None else p])
+    return out.getvalue()

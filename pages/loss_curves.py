@@ -1,0 +1,153 @@
+"""Loss explorer: one sample's two terms of BCE, its gradients, and the mean over a table of samples."""
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import ui
+from lib import charts, loss, tables
+
+page = ui.Page("Loss explorer", "Notice that only one term counts for a hard label, and that it grows without bound "
+               "as the prediction moves to the wrong edge.")
+
+# ------------------------------------------------------------------------------------------ one sample
+st.header("One sample", anchor=False)
+controls, chart = st.columns([1, 2], gap="large")
+with controls:
+    label = page.select("True label", "label", {"0": "y = 0", "1": "y = 1", "soft": "soft y"}, "1",
+                        kind="segmented", help="A soft label is a target between 0 and 1, e.g. from label smoothing.")
+    y = float(label) if label != "soft" else page.slider("Soft label y", "ys", 0.0, 1.0, 0.7, step=0.01)
+    mode = page.select("Prediction as", "input", {"p": "probability p", "z": "logit z"}, "p", kind="segmented")
+    if mode == "p":
+        p = page.slider("Predicted probability p of class 1", "p", 0.0, 1.0, 0.8, step=0.001, fmt_str="%.3f")
+        st.caption(f"Its logit: z = log(p / (1 − p)) = **{ui.fmt(loss.logit(p))}**")
+    else:
+        z = page.slider("Logit z", "z", -15.0, 15.0, 1.4, step=0.1)
+        p = float(loss.sigmoid(z))
+        st.caption(f"Its probability: p = σ(z) = 1 / (1 + e^(−z)) = **{ui.fmt(p, 6)}**")
+    unit = page.select("Units", "unit", {"nats": "nats", "bits": "bits"}, "nats", kind="segmented",
+                       help="nats use the natural log; bits use log base 2 (1 bit = ln 2 ≈ 0.693 nats).")
+    log_y = page.toggle("Log-scale loss axis", "logy", help="Shows how fast the loss grows near the wrong edge.")
+
+scale = 1.0 if unit == "nats" else 1.0 / math.log(2.0)
+positive, negative = (float(t) * scale for t in loss.bce_terms(y, p))
+value = positive + negative
+log = r"\log" if unit == "nats" else r"\log_2"
+
+with chart:
+    a, b, c = st.columns(3)
+    a.metric(f"Loss ({unit})", ui.fmt(value))
+    b.metric("Positive term −y·log p", ui.fmt(positive))
+    c.metric("Negative term −(1−y)·log(1−p)", ui.fmt(negative))
+    t_p, t_z, t_g = page.tabs(["Against p", "Against the logit z", "Gradients"], "view")
+    with t_p:
+        st.plotly_chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y), key="terms_p")
+    with t_z:
+        st.plotly_chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y, axis="z"), key="terms_z")
+        st.caption("On the logit axis the terms are softplus curves: straight lines far out, so the loss of a "
+                   "confident mistake grows linearly in z.")
+    with t_g:
+        gp, gz = float(loss.bce_grad_prob(y, p)), p - y
+        g1, g2 = st.columns(2)
+        g1.metric("∂L/∂p", ui.fmt(gp))
+        g2.metric("∂L/∂z = p − y", ui.fmt(gz))
+        st.plotly_chart(charts.gradient_figure(y, p), key="grads")
+        st.caption("∂L/∂p = (p − y)/(p(1 − p)) blows up at the edges, but the model moves z, not p: the chain rule "
+                   "multiplies by dp/dz = p(1 − p), which cancels the blow-up and leaves ∂L/∂z = p − y, never "
+                   "more than 1 in size — large exactly when the prediction is far from the label.")
+
+st.latex(rf"L = -{y:g}\cdot{log}({ui.tex_num(p, 6)}) - {1 - y:g}\cdot{log}({ui.tex_num(1 - p, 6)})"
+         rf" = {ui.tex_num(value)}\ \text{{{unit}}}")
+if math.isinf(value):
+    st.error(f"**The loss is ∞.** The label is {y:g} but the prediction gave that outcome probability 0: "
+             "−log 0 = ∞. A model that is certain and wrong has no finite price — which is why frameworks clamp.")
+with st.expander("What frameworks report for this sample — clamped values, not the loss", expanded=math.isinf(value)):
+    rows = [("Exact (this app)", "no clamp", ui.fmt(value))]
+    for fw, name, how in (("pytorch", "PyTorch BCELoss", "each log clamped at −100"),
+                          ("keras", "Keras binary_crossentropy", "p clipped to [1e−7, 1 − 1e−7]"),
+                          ("sklearn", "scikit-learn log_loss", "p clipped to [ε, 1 − ε], ε = 2.2e−16")):
+        rows.append((name, how, ui.fmt(loss.framework_bce(y, p, fw) * scale)))
+    st.dataframe(pd.DataFrame(rows, columns=["Who", "What it does", f"Reports ({unit})"]), hide_index=True)
+    st.caption("A clamp keeps training from crashing on ∞, but the number it reports is the clamp, not the loss.")
+
+# ------------------------------------------------------------------------------------------ a batch
+st.header("A batch of samples", anchor=False)
+st.markdown("The loss of a dataset is the **mean** of the per-sample losses, so one confident mistake can dominate it.")
+preset = page.select("Start from", "preset", {k: k for k in tables.PRESETS}, "Good model")
+state = st.session_state
+if state.get("table_preset") != preset:
+    state.table_preset, state.table_rows = preset, [(str(a), str(b)) for a, b in tables.PRESETS[preset]]
+    state.table_version = state.get("table_version", 0) + 1
+
+
+def _upload():
+    file = state.get("upload")
+    if file is None:
+        return
+    try:
+        state.table_rows = tables.read_csv(file.getvalue())
+        state.table_version += 1
+        state.upload_error = None
+    except tables.TableError as e:
+        state.upload_error = str(e)
+
+
+edit_col, up_col = st.columns([2, 1], gap="large")
+with up_col:
+    st.file_uploader("Upload a CSV with columns y and p", type=["csv"], key="upload", on_change=_upload,
+                     max_upload_size=1)
+    if state.get("upload_error"):
+        st.error(f"That file was not loaded — the table is unchanged. {state.upload_error}")
+with edit_col:
+    frame = pd.DataFrame(state.table_rows, columns=list(tables.COLUMNS), dtype=object)
+    edited = st.data_editor(frame, num_rows="dynamic", key=f"editor_{state.table_version}", width="stretch",
+                            column_config={"y": st.column_config.TextColumn("y (label)"),
+                                           "p": st.column_config.TextColumn("p (prediction)")})
+
+raw_rows = list(edited[["y", "p"]].itertuples(index=False, name=None))[: tables.MAX_ROWS]
+if len(edited) > tables.MAX_ROWS:
+    st.warning(f"Only the first {tables.MAX_ROWS} rows are used.")
+checked = tables.check_samples(raw_rows)
+with up_col:
+    st.download_button("Download the table as CSV", tables.write_csv(raw_rows), file_name="samples.csv",
+                       mime="text/csv", icon=":material/download:")
+if checked.problems:
+    listed = "; ".join(f"row {i}: {msg}" for i, msg in list(checked.problems.items())[:5])
+    more = f" (and {len(checked.problems) - 5} more)" if len(checked.problems) > 5 else ""
+    st.warning(f"{len(checked.problems)} row(s) left out of the mean until fixed — {ui.code_span(listed, 300)}{more}")
+
+if checked.rows.size == 0:
+    st.info("No valid rows yet: add a row with a label y and a prediction p, both between 0 and 1.")
+    st.stop()
+
+pos, neg = (t * scale for t in loss.bce_terms(checked.y, checked.p))
+per = pos + neg
+total = float(loss.bce(checked.y, checked.p, reduction="sum")) * scale
+mean = total / checked.rows.size
+share = per / total if math.isfinite(total) and total > 0 else np.where(np.isinf(per), 1.0, 0.0)
+m1, m2, m3 = st.columns(3)
+m1.metric("Mean loss", f"{ui.fmt(mean)} {unit}")
+m2.metric("Sum", f"{ui.fmt(total)} {unit}")
+m3.metric("Samples in the mean", f"{checked.rows.size} of {checked.n_rows}")
+
+terms = [rf"\bigl({a:g}\,{log} {ui.tex_num(b, 3)} + {1 - a:g}\,{log}({ui.tex_num(1 - b, 3)})\bigr)"
+         for a, b in zip(checked.y[:2], checked.p[:2], strict=True)]
+dots = r" + \dots" if checked.rows.size > 2 else ""
+st.latex(rf"\bar L = -\frac{{1}}{{{checked.rows.size}}}\Bigl[{' + '.join(terms)}{dots}\Bigr]"
+         rf" = {ui.tex_num(mean)}\ \text{{{unit}}}")
+
+chart_col, table_col = st.columns([3, 2], gap="large")
+with chart_col:
+    st.plotly_chart(charts.contributions_figure(checked.rows, checked.y, per / scale, scale=scale, unit=unit),
+                    key="contributions")
+    top = float(np.max(share)) if share.size else 0.0
+    if top > 0.5:
+        st.caption(f"One sample carries {top:.0%} of the total loss: the mean is mostly that one confident mistake.")
+with table_col:
+    result = pd.DataFrame({"row": checked.rows, "y": checked.y, "p": checked.p, "−y·log p": pos,
+                           "−(1−y)·log(1−p)": neg, "loss": per, "share": share})
+    number = st.column_config.NumberColumn(format="%.4g")
+    st.dataframe(result, hide_index=True, column_config={
+        "−y·log p": number, "−(1−y)·log(1−p)": number, "loss": number,
+        "share": st.column_config.ProgressColumn("share of total", min_value=0.0, max_value=1.0, format="percent")})

@@ -1,0 +1,116 @@
+"""Real-browser fixtures: one Streamlit server per test module on a free loopback port, one headless Chromium.
+
+Chromium is Debian's (/usr/bin/chromium, or $CHROMIUM). Where it is missing the browser tests skip locally, but
+in CI (CI=true) a missing browser is a failure: a skipped browser test there would hide a broken app.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _need_browser():
+    if shutil.which(CHROMIUM) or Path(CHROMIUM).is_file():
+        try:
+            import playwright  # noqa: F401
+            return
+        except ImportError as e:
+            reason = f"playwright is not installed: {e}"
+    else:
+        reason = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    if IN_CI:
+        pytest.fail(f"browser tests must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(port: int, *extra: str, cwd: Path = ROOT) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", *extra],
+        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
+                return proc
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the app did not start: " + (proc.stderr.read() or "")[-2000:])
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    """One app server for the whole test module."""
+    _need_browser()
+    port = free_port()
+    proc = start_app(port)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Console:
+    """Console errors and page errors a page produced (Streamlit's own 404 probes of /_stcore/ are by design)."""
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text)
+                if m.type == "error" and "/_stcore/" not in (m.location or {}).get("url", "") else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    pg = context.new_page()
+    pg.console = Console(pg)
+    yield pg
+    context.close()
+
+
+def settle(page, timeout: int = 60000) -> None:
+    """Wait until the app is connected, its script has run (every page has a title) and finished, and no chart is
+    still a loading skeleton. "notRunning" alone is also the state before the first run starts."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=timeout)
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout)
+    page.wait_for_timeout(250)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
+    for _ in range(150):
+        if not page.locator('[data-testid="stSkeleton"]').count():
+            break
+        page.wait_for_timeout(100)

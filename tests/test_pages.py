@@ -1,0 +1,177 @@
+"""Every page through AppTest, started from app.py: shown numbers and chart data against hand derivations."""
+import math
+
+import numpy as np
+import pytest
+
+from tests.conftest import chart, metric, open_page
+
+LN2 = math.log(2)
+
+
+def num(text: str) -> float:
+    """A number as the app shows it (∞, unicode minus, a trailing unit)."""
+    t = text.split()[0].replace("−", "-")
+    return math.inf if t == "∞" else -math.inf if t == "-∞" else float(t)
+
+
+# ---------------------------------------------------------------------------------------------------- app shell
+def test_navigation_lists_every_page_with_its_title():
+    from ui import PAGES
+
+    at = open_page("pages/home.py")
+    assert at.title[0].value == "Log Loss Lab"
+    for info in PAGES:
+        at.switch_page(info.path).run()
+        assert not at.exception, info.path
+        assert at.title[0].value == info.title or info.path == "pages/home.py"
+
+
+# ---------------------------------------------------------------------------------------------------- home
+def test_home_shows_the_loss_of_the_slider_prediction():
+    at = open_page("pages/home.py")
+    assert num(metric(at, "Loss")) == pytest.approx(-math.log(0.8), rel=1e-3)
+    at.slider(key="p").set_value(0.05).run()
+    assert num(metric(at, "Loss")) == pytest.approx(-math.log(0.05), rel=1e-3)
+    fig = chart(at, "home_curve")
+    curve, point = fig["data"][0], fig["data"][1]
+    np.testing.assert_allclose(curve["y"], -np.log(curve["x"]), rtol=1e-6)
+    assert point["x"][0] == pytest.approx(0.05)
+
+
+def test_home_certain_mistake_is_infinite_and_explained():
+    at = open_page("pages/home.py")
+    at.slider(key="p").set_value(0.0).run()
+    assert metric(at, "Loss").startswith("∞")
+    assert any("−log 0 = ∞" in i.value for i in at.info)
+
+
+def test_home_link_reproduces_the_view_and_a_bad_value_gets_a_notice():
+    at = open_page("pages/home.py", {"p": "0.25"})
+    assert num(metric(at, "Loss")) == pytest.approx(math.log(4), rel=1e-3)
+    assert not at.warning
+    for bad in ("abc", "7", "-1", "nan", "<script>alert(1)</script>", "0.3" * 500):
+        at = open_page("pages/home.py", {"p": bad})
+        assert num(metric(at, "Loss")) == pytest.approx(-math.log(0.8), rel=1e-3), bad
+        assert len(at.warning) == 1 and "not valid" in at.warning[0].value, bad
+        assert len(at.warning[0].value) < 300
+
+
+# ---------------------------------------------------------------------------------------------------- loss explorer
+LOSS = "pages/loss_curves.py"
+
+
+def test_loss_explorer_default_sample_by_hand():
+    at = open_page(LOSS)
+    assert num(metric(at, "Loss (nats)")) == pytest.approx(-math.log(0.8), rel=1e-3)
+    assert num(metric(at, "Positive term")) == pytest.approx(-math.log(0.8), rel=1e-3)
+    assert num(metric(at, "Negative term")) == 0.0
+    assert num(metric(at, "∂L/∂p")) == pytest.approx(-1 / 0.8, rel=1e-3)
+    assert num(metric(at, "∂L/∂z")) == pytest.approx(0.8 - 1, rel=1e-3)
+    assert any(r"\log(0.8)" in latex.value and "0.2231" in latex.value for latex in at.latex)
+
+
+def test_loss_explorer_curves_are_the_two_terms():
+    at = open_page(LOSS)
+    fig = chart(at, "terms_p")
+    pos, neg, point = fig["data"][0], fig["data"][1], fig["data"][-1]
+    np.testing.assert_allclose(pos["y"], -np.log(pos["x"]), rtol=2e-6)
+    np.testing.assert_allclose(neg["y"], -np.log1p(-neg["x"]), rtol=2e-6, atol=1e-7)
+    assert pos["opacity"] > neg["opacity"]  # y = 1: the positive term is the active one
+    assert point["x"][0] == pytest.approx(0.8) and point["y"][0] == pytest.approx(-math.log(0.8), rel=1e-6)
+    zfig = chart(at, "terms_z")
+    z, softplus_minus = zfig["data"][0]["x"], zfig["data"][0]["y"]
+    np.testing.assert_allclose(softplus_minus, np.logaddexp(0, -z), rtol=2e-6)
+
+
+def test_loss_explorer_label_zero_soft_label_and_logit_input():
+    at = open_page(LOSS, {"label": "y = 0"})
+    assert num(metric(at, "Loss (nats)")) == pytest.approx(-math.log(0.2), rel=1e-3)
+    at = open_page(LOSS, {"label": "soft y", "ys": "0.3", "p": "0.6"})
+    by_hand = -0.3 * math.log(0.6) - 0.7 * math.log(0.4)
+    assert num(metric(at, "Loss (nats)")) == pytest.approx(by_hand, rel=1e-3)
+    total = chart(at, "terms_p")["data"][2]  # the weighted sum for a soft label
+    x = total["x"]
+    np.testing.assert_allclose(total["y"], -0.3 * np.log(x) - 0.7 * np.log1p(-x), rtol=2e-6, atol=1e-7)
+    at = open_page(LOSS, {"input": "logit z", "z": "2.0"})
+    p = 1 / (1 + math.exp(-2.0))
+    assert num(metric(at, "Loss (nats)")) == pytest.approx(-math.log(p), rel=1e-3)
+
+
+def test_loss_explorer_bits():
+    at = open_page(LOSS, {"unit": "bits", "p": "0.5"})
+    assert num(metric(at, "Loss (bits)")) == pytest.approx(1.0, rel=1e-4)  # −log2(1/2) = 1 bit
+    assert any(r"\log_2" in latex.value for latex in at.latex)
+
+
+def test_loss_explorer_certain_mistake_is_infinite_and_frameworks_show_their_clamps():
+    at = open_page(LOSS, {"p": "0.0"})
+    assert metric(at, "Loss (nats)") == "∞"
+    assert any("−log 0 = ∞" in e.value for e in at.error)
+    table = at.dataframe[0].value
+    reported = dict(zip(table["Who"], table.iloc[:, 2], strict=True))
+    assert reported["Exact (this app)"] == "∞"
+    assert num(reported["PyTorch BCELoss"]) == 100.0
+    assert num(reported["Keras binary_crossentropy"]) == pytest.approx(-math.log(1e-7), rel=1e-3)
+    assert num(reported["scikit-learn log_loss"]) == pytest.approx(52 * LN2, rel=1e-3)
+
+
+def test_loss_explorer_presets_give_the_textbook_means():
+    at = open_page(LOSS, {"preset": "Always 0.5"})
+    assert num(metric(at, "Mean loss")) == pytest.approx(LN2, rel=1e-3)
+    at = open_page(LOSS, {"preset": "One confident mistake"})
+    bars = chart(at, "contributions")["data"][0]
+    assert bars["x"][0] == "row 7" and bars["y"][0] == pytest.approx(-math.log(0.001), rel=1e-6)
+    ys = [1, 1, 1, 0, 0, 0, 1, 1]
+    ps = [0.9, 0.8, 0.95, 0.1, 0.2, 0.05, 0.7, 0.001]
+    by_hand = np.mean([-math.log(p) if y else -math.log(1 - p) for y, p in zip(ys, ps, strict=True)])
+    assert num(metric(at, "Mean loss")) == pytest.approx(by_hand, rel=1e-3)
+    assert any("carries" in c.value for c in at.caption)
+
+
+def test_loss_explorer_bad_rows_are_flagged_left_out_and_kept():
+    at = open_page(LOSS)
+    version = at.session_state["table_version"]
+    at.session_state[f"editor_{version}"] = {
+        "edited_rows": {0: {"p": "1.5"}, 1: {"y": "abc"}},
+        "added_rows": [{"y": "1", "p": ""}],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "3 row(s) left out" in warning
+    assert "row 0: p = 1.5 is outside [0, 1]" in warning and "row 1: y is not a number" in warning
+    assert "row 8: p is empty" in warning
+    assert metric(at, "Samples in the mean") == "6 of 9"
+    rest = [(0, 0.1), (0, 0.2), (0, 0.05), (1, 0.95), (1, 0.7), (0, 0.3)]
+    by_hand = np.mean([-math.log(p) if y else -math.log(1 - p) for y, p in rest])
+    assert num(metric(at, "Mean loss")) == pytest.approx(by_hand, rel=1e-3)
+    # what the user typed stays in the table to be fixed
+    assert at.session_state[f"editor_{version}"]["edited_rows"][0]["p"] == "1.5"
+
+
+def test_loss_explorer_csv_upload_replaces_the_table_and_a_bad_file_keeps_it():
+    at = open_page(LOSS)
+    at.file_uploader[0].set_value(("t.csv", b"y,p\n1,0.5\n0,0.5\n", "text/csv")).run()
+    assert num(metric(at, "Mean loss")) == pytest.approx(LN2, rel=1e-3)
+    for bad, why in ((b"a,b\n1,2\n", "columns named y and p"), (b"", "empty"), (b"\xff\xfe\x00", "UTF-8"),
+                     (b"y,p\n" + b"1,0.5\n" * 600, "more than 500 rows"), (b"y,p\n" + b"1" * 200_000, "limit")):
+        at.file_uploader[0].set_value(("bad.csv", bad, "text/csv")).run()
+        assert not at.exception
+        assert any(why in e.value for e in at.error), (why, [e.value for e in at.error])
+        assert num(metric(at, "Mean loss")) == pytest.approx(LN2, rel=1e-3)  # the table is kept
+
+
+def test_loss_explorer_csv_with_bad_cells_is_loaded_and_flagged():
+    at = open_page(LOSS)
+    at.file_uploader[0].set_value(("t.csv", b"y,p\n1,0.9\n1,nan\n2,0.5\n", "text/csv")).run()
+    warning = " ".join(w.value for w in at.warning)
+    assert "2 row(s) left out" in warning
+    assert num(metric(at, "Mean loss")) == pytest.approx(-math.log(0.9), rel=1e-3)
+
+
+def test_loss_explorer_chart_data_stays_small():
+    at = open_page(LOSS, {"label": "soft y", "logy": "true"})
+    total = sum(len(el.proto.spec) for el in at.get("plotly_chart"))
+    assert total < 150_000

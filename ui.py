@@ -1,0 +1,220 @@
+"""The one Streamlit-facing helper module: the page registry, page headers, and every URL-bound control.
+
+Why a top-level module: `lib/` must never import Streamlit, and `pages/` holds only pages, so the shared widget
+code that all pages use lives here (as `utils.py` does in Streamlit's own Hello app).
+
+URL binding is owned here and nowhere else. Each control is a Streamlit widget with ``bind="query-params"``, keyed
+by its URL parameter name, so a shared link reproduces the view. Streamlit silently drops a URL value it cannot use
+(garbage, out of range, unknown option) and falls back to the default; :class:`Page` compares the raw value in the
+link with what the widget ended up holding and shows a visible notice when they differ. Text from the URL is only
+ever shown inside a code span, never as Markdown or HTML.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import streamlit as st
+
+_ROOT = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    path: str
+    title: str
+    icon: str
+    section: str
+    blurb: str
+
+
+PAGES = (
+    PageInfo("pages/home.py", "Home", ":material/home:", "Learn",
+             "What binary cross-entropy is, in one slider."),
+    PageInfo("pages/loss_curves.py", "Loss explorer", ":material/show_chart:", "Learn",
+             "Set labels and predictions and see each term of the loss, one sample or a whole table."),
+)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """Untrusted text for display inside a code span: no backticks, no newlines, bounded length."""
+    text = str(text).replace("`", "'").replace("\n", " ").replace("\r", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def code_span(text: str, limit: int = 40) -> str:
+    """Untrusted text as a Markdown code span: shown literally, never rendered as Markdown or HTML."""
+    return f"`{_short(text, limit)}`"
+
+
+def fmt(x: float, digits: int = 4) -> str:
+    """A number for people: ∞ for infinity, significant digits, scientific notation when tiny or huge."""
+    x = float(x)
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if x == 0:
+        return "0"
+    if 1e-4 <= abs(x) < 1e6:
+        s = f"{x:.{digits}g}"
+    else:
+        s = f"{x:.{max(digits - 1, 1)}e}"
+        mant, exp = s.split("e")
+        s = f"{mant}e{int(exp)}"
+    return s.replace("-", "−")
+
+
+def tex_num(x: float, digits: int = 4) -> str:
+    """A number for st.latex: \\infty, and a × 10^{k} form for tiny or huge values."""
+    x = float(x)
+    if math.isinf(x):
+        return r"\infty" if x > 0 else r"-\infty"
+    if x == 0 or 1e-4 <= abs(x) < 1e6:
+        return f"{x:.{digits}g}"
+    mant, exp = f"{x:.{max(digits - 1, 1)}e}".split("e")
+    return rf"{mant} \times 10^{{{int(exp)}}}"
+
+
+def _leave_legacy_multipage_mode() -> None:
+    """Route through app.py even when a fresh server's first visitor arrives by a page link.
+
+    Streamlit keeps a process-wide flag, set when a ``pages/`` folder exists and cleared only by the first
+    ``st.navigation`` call. Until then it runs a linked page file directly, without app.py, and shows its legacy
+    menu ("app", "home", …) to every session — so a teacher's shared page link to a newly started server would
+    put the whole classroom in that mode. A page that finds itself run that way clears the flag and reruns, and
+    the rerun goes through app.py's navigation to the same page with the same URL parameters.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # the internal moved: nothing to fix, or nothing we can fix
+        return
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+class Page:
+    """A page's header and its URL-bound controls.
+
+    >>> page = Page("Loss explorer", "Notice how the loss explodes near the wrong edge.")   # doctest: +SKIP
+    >>> p = page.slider("Prediction p", "p", 0.0, 1.0, 0.8, step=0.01)                      # doctest: +SKIP
+    """
+
+    def __init__(self, title: str, notice: str, *, icon: str | None = None):
+        _leave_legacy_multipage_mode()
+        st.title(title, anchor=False)
+        st.markdown(f"**{notice}**")
+        self._notices = st.container()
+        self._bound: dict[str, object] = {}
+
+    # ---------------------------------------------------------------- URL checks
+    def _raw(self, key: str):
+        values = st.query_params.get_all(key)
+        if not values:
+            return None
+        return values if len(values) > 1 else values[0]
+
+    def _check(self, key: str, label: str, raw, value, shown) -> None:
+        """A notice when the link carried a value for ``key`` that the control did not take as given."""
+        if raw is None:
+            return
+        if isinstance(raw, list) or not _matches(raw, value, shown):
+            self._notices.warning(
+                f"The link's value for **{_short(label)}** ({code_span(raw if not isinstance(raw, list) else raw[0])})"
+                f" is not valid here, so it was reset to {code_span(shown)}.",
+                icon=":material/link_off:",
+            )
+
+    def bad_input(self, message: str) -> None:
+        """A notice at the top of the page (for problems that are not tied to one control)."""
+        self._notices.warning(message, icon=":material/warning:")
+
+    # ---------------------------------------------------------------- controls
+    def slider(self, label: str, key: str, min_value, max_value, default, *, step=None, fmt_str: str | None = None,
+               help: str | None = None, container=None):
+        raw = self._raw(key)
+        where = container or st
+        value = where.slider(label, min_value, max_value, default, step=step, key=key, bind="query-params",
+                             format=fmt_str, help=help)
+        self._check(key, label, raw, value, str(value))
+        self._bound[key] = (value, default)
+        return value
+
+    def number(self, label: str, key: str, min_value: float, max_value: float, default: float, *, step=None,
+               fmt_str: str = "%.6g", help: str | None = None, container=None):
+        raw = self._raw(key)
+        where = container or st
+        value = where.number_input(label, min_value=min_value, max_value=max_value, value=default, step=step,
+                                   key=key, bind="query-params", format=fmt_str, help=help)
+        self._check(key, label, raw, value, str(value))
+        self._bound[key] = (value, default)
+        return value
+
+    def select(self, label: str, key: str, options: dict, default, *, kind: str = "selectbox", help: str | None = None,
+               container=None):
+        """A choice among ``options`` ({value: label}); the URL holds the label. Returns the value."""
+        labels = list(options.values())
+        back = {v: k for k, v in options.items()}
+        raw = self._raw(key)
+        where = container or st
+        index = labels.index(options[default])
+        if kind == "radio":
+            shown = where.radio(label, labels, index=index, key=key, bind="query-params", horizontal=True, help=help)
+        elif kind == "segmented":
+            shown = where.segmented_control(label, labels, default=labels[index], key=key, bind="query-params",
+                                            help=help, selection_mode="single")
+            if shown is None:  # a segmented control can be cleared; treat that as the default
+                shown = labels[index]
+        else:
+            shown = where.selectbox(label, labels, index=index, key=key, bind="query-params", help=help)
+        self._check(key, label, raw, shown, shown)
+        self._bound[key] = (shown, labels[index])
+        return back[shown]
+
+    def toggle(self, label: str, key: str, default: bool = False, *, help: str | None = None, container=None) -> bool:
+        raw = self._raw(key)
+        where = container or st
+        value = where.toggle(label, value=default, key=key, bind="query-params", help=help)
+        self._check(key, label, raw, value, "on" if value else "off")
+        self._bound[key] = (value, default)
+        return value
+
+    def tabs(self, labels: list[str], key: str):
+        """Tabs whose choice is in the URL (the label is the value)."""
+        raw = self._raw(key)
+        tabs = st.tabs(labels, key=key, bind="query-params", on_change="rerun")
+        chosen = st.session_state.get(key) or labels[0]
+        if raw is not None and raw not in labels:
+            self._check(key, "tab", raw, chosen, chosen)
+        self._bound[key] = (chosen, labels[0])
+        return tabs
+
+    # ---------------------------------------------------------------- sharing
+    def share_query(self) -> str:
+        """The query string of this view: every bound control that differs from its default."""
+        pairs = []
+        for key, (value, default) in self._bound.items():
+            if value != default:
+                pairs.append((key, str(value).lower() if isinstance(value, bool) else str(value)))
+        return urlencode(pairs)
+
+
+def _matches(raw: str, value, shown: str) -> bool:
+    """Did the control take the link's value as given (up to how the number was written)?"""
+    if isinstance(value, bool):
+        return raw.strip().lower() in (("true", "1", "on") if value else ("false", "0", "off"))
+    if isinstance(value, (int, float)):
+        try:
+            return float(raw) == float(value)
+        except ValueError:
+            return False
+    return raw == shown
+
+
+def page_map() -> None:
+    """Links to every page, each with its one-line blurb."""
+    for info in PAGES:
+        if info.path == "pages/home.py" or not (_ROOT / info.path).is_file():
+            continue
+        st.page_link(info.path, label=f"**{info.title}** — {info.blurb}", icon=info.icon)
