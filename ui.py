@@ -35,6 +35,8 @@ PAGES = (
              "What binary cross-entropy is, in one slider."),
     PageInfo("pages/loss_curves.py", "Loss explorer", ":material/show_chart:", "Learn",
              "Set labels and predictions and see each term of the loss, one sample or a whole table."),
+    PageInfo("pages/confident_mistakes.py", "Confident mistakes", ":material/warning:", "Learn",
+             "Why a confident mistake costs so much, how other losses compare, and what frameworks report."),
 )
 
 
@@ -171,6 +173,27 @@ class Page:
         self._check(key, label, raw, shown, shown)
         self._bound[key] = (shown, labels[index])
         return back[shown]
+
+    def choice_slider(self, label: str, key: str, options: list, default, *, help: str | None = None,
+                      fmt_func=str, container=None):
+        """A slider over a fixed list of values (e.g. a log-spaced ladder); the URL holds the shown value."""
+        raw = self._raw(key)
+        where = container or st
+        value = where.select_slider(label, options=options, value=default, key=key, bind="query-params",
+                                    format_func=fmt_func, help=help)
+        self._check(key, label, raw, value, fmt_func(value))
+        self._bound[key] = (value, default)
+        return value
+
+    def answer(self, label: str, key: str, options: list[str], *, container=None) -> str | None:
+        """A quiz answer: no choice until the student picks one (so the reveal waits for a guess)."""
+        raw = self._raw(key)
+        where = container or st
+        value = where.radio(label, options, index=None, key=key, bind="query-params")
+        if raw is not None and value is None:
+            self._check(key, label, raw, "no answer", "no answer")
+        self._bound[key] = (value, None)
+        return value
 
     def toggle(self, label: str, key: str, default: bool = False, *, help: str | None = None, container=None) -> bool:
         raw = self._raw(key)

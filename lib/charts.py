@@ -195,3 +195,35 @@ def contributions_figure(row_ids, labels, losses, *, scale: float = 1.0, unit: s
                            hovertemplate="%{x}<br>loss %{text} " + unit + "<extra></extra>"))
     return layout(fig, x_title="sample (largest loss first; hatched = y ≥ 0.5)", y_title=f"loss ({unit})",
                   height=height, y_range=[0, top * 1.1], legend=False)
+
+
+def lines_figure(x, series, *, x_title: str, y_title: str, height: int = 340, log_x: bool = False,
+                 log_y: bool = False, x_range=None, y_range=None, points=(), vlines=(), hover_x: str = "x",
+                 tickvals=None, ticktext=None) -> go.Figure:
+    """Several curves over one x axis in the house style.
+
+    Args:
+        series: (name, y values, style) triples; style is an index into ``SERIES`` colours or a dict with keys
+            color, dash, width, opacity. Infinite y values become gaps.
+        points: (x, y, label, color) markers to highlight; vlines: (x, label) dotted vertical lines.
+    """
+    traces = []
+    for i, (name, y, style) in enumerate(series):
+        style = {"color": SERIES[style % len(SERIES)]} if isinstance(style, int) else dict(style)
+        style.setdefault("dash", ("solid", "dash", "dot", "dashdot", "longdash", "solid", "dot")[i % 7])
+        traces.append(curve(x, y, name=name, color=style["color"], dash=style["dash"],
+                            width=style.get("width", 3), opacity=style.get("opacity", 1.0),
+                            hover=f"{name}<br>{hover_x} = %{{x:.4g}}<br>%{{y:.4g}}<extra></extra>"))
+    fig = go.Figure(traces)
+    for px, py, label, color in points:
+        fig.add_trace(marker(px, py, name=label, color=color, size=12, text=label,
+                             text_flip=(x_range[0] + x_range[1]) / 2 if x_range and not log_x else np.inf))
+    for vx, label in vlines:
+        fig.add_vline(x=vx, line=dict(color=GREY, dash="dot", width=2), annotation_text=label,
+                      annotation_position="top")
+    layout(fig, x_title=x_title, y_title=y_title, height=height, log_y=log_y, x_range=x_range, y_range=y_range)
+    if log_x:
+        fig.update_xaxes(type="log")
+    if tickvals is not None:
+        fig.update_xaxes(tickvals=list(tickvals), ticktext=list(ticktext))
+    return fig

@@ -37,6 +37,7 @@ __all__ = [
     "hinge",
     "focal_loss",
     "zero_one",
+    "comparison_grad_logit",
     "smooth_labels",
     "sigmoid",
     "logit",
@@ -471,6 +472,51 @@ def focal_loss(y, z, *, gamma: float = 2.0, alpha: float | None = None, reductio
             raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
         values = _weighted(alpha * y + (1.0 - alpha) * (1.0 - y), values)
     return _reduce(np.asarray(values), reduction)
+
+
+def _hard_sign(y: np.ndarray) -> np.ndarray:
+    if not np.all((y == 0) | (y == 1)):
+        i = int(np.flatnonzero((y != 0) & (y != 1))[0])
+        raise ValueError(f"y{_index(y, i)} = {float(y.flat[i])!r}: this gradient is defined for hard labels 0 or 1")
+    return 2.0 * y - 1.0
+
+
+def comparison_grad_logit(y, z, loss_name: str, *, gamma: float = 2.0, alpha: float | None = None) -> np.ndarray:
+    """∂L/∂z per sample for the comparison losses, hard labels y ∈ {0, 1}, p = σ(z), t = 2y − 1:
+
+    * ``"bce"``: σ(z) − y.
+    * ``"brier"``: 2(p − y)·p(1 − p) — it vanishes as p → 0 or 1, so a confident mistake barely moves.
+    * ``"hinge"``: −t where t·z < 1, else 0.
+    * ``"zero_one"``: 0 almost everywhere (no signal to learn from).
+    * ``"focal"``: t·α_t·[γ(1 − q)^γ·q·log q − (1 − q)^(γ+1)] with q = σ(t·z) = p_t (derived from
+      FL = −α_t(1 − q)^γ log q with dq/dz = t·q(1 − q)).
+    """
+    y = _as_array("y", y, 0.0, 1.0)
+    z = _as_array("z", z)
+    _same_shape(y=y, z=z)
+    t = _hard_sign(y)
+    if loss_name == "bce":
+        out = logit_grad_kernel(y, z, 1.0)
+    elif loss_name == "brier":
+        p = special.expit(z)
+        out = 2.0 * (p - y) * p * special.expit(-z)
+    elif loss_name == "hinge":
+        out = np.where(t * z < 1.0, -t, 0.0)
+    elif loss_name == "zero_one":
+        out = np.zeros(np.broadcast(y, z).shape)
+    elif loss_name == "focal":
+        gamma = float(gamma)
+        q = special.expit(t * z)
+        miss = special.expit(-t * z)  # 1 − q without cancellation
+        with np.errstate(invalid="ignore"):
+            out = t * (gamma * _weighted(q * np.power(miss, gamma), special.log_expit(t * z))
+                       - np.power(miss, gamma + 1.0))
+        if alpha is not None:
+            out = out * (float(alpha) * y + (1.0 - float(alpha)) * (1.0 - y))
+    else:
+        raise ValueError(f"loss_name must be one of bce, brier, hinge, zero_one, focal; got {loss_name!r}")
+    out = np.asarray(out + 0.0)
+    return out[()] if out.ndim == 0 else out
 
 
 def zero_one(y, p, *, reduction: str = "mean"):

@@ -327,3 +327,31 @@ def test_softmax_cross_entropy_is_non_negative_and_softmax_sums_to_one(zrow, dat
     y[j] = 1.0
     assert loss.softmax_cross_entropy(y, zrow) >= 0
     assert float(np.sum(loss.softmax(zrow))) == pytest.approx(1.0, rel=1e-14)
+
+
+@pytest.mark.parametrize("name", ["bce", "brier", "hinge", "focal"])
+@pytest.mark.parametrize("y", [0.0, 1.0])
+def test_comparison_gradients_match_finite_differences(name, y):
+    def value(z):
+        if name == "bce":
+            return loss.bce_with_logits(y, z)
+        if name == "brier":
+            return loss.brier(y, float(loss.sigmoid(z)))
+        if name == "hinge":
+            return loss.hinge(y, z)
+        return loss.focal_loss(y, z, gamma=2.0, alpha=0.25)
+
+    for z in (-6.0, -2.3, -0.4, 0.3, 1.7, 5.0):
+        if name == "hinge" and abs(abs(z) - 1) < 1e-3:
+            continue
+        h = 1e-6
+        fd = (value(z + h) - value(z - h)) / (2 * h)
+        got = float(loss.comparison_grad_logit(y, z, name, gamma=2.0, alpha=0.25))
+        assert got == pytest.approx(fd, rel=1e-5, abs=1e-9), (name, y, z)
+
+
+def test_squared_error_gradient_vanishes_on_a_confident_mistake_while_bce_stays_near_one():
+    z = -12.0  # y = 1 predicted at p = 6e-6
+    assert abs(float(loss.comparison_grad_logit(1.0, z, "brier"))) < 2e-5
+    assert float(loss.comparison_grad_logit(1.0, z, "bce")) == pytest.approx(-1.0, abs=1e-5)
+    assert float(loss.comparison_grad_logit(1.0, z, "zero_one")) == 0.0

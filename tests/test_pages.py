@@ -175,3 +175,86 @@ def test_loss_explorer_chart_data_stays_small():
     at = open_page(LOSS, {"label": "soft y", "logy": "true"})
     total = sum(len(el.proto.spec) for el in at.get("plotly_chart"))
     assert total < 150_000
+
+
+# ------------------------------------------------------------------------------------------- confident mistakes
+CM = "pages/confident_mistakes.py"
+
+
+def test_confident_mistakes_ladder_at_099_is_458_times():
+    at = open_page(CM)
+    assert num(metric(at, "Confident hit")) == pytest.approx(-math.log(0.99), rel=1e-3)   # 0.01005
+    assert num(metric(at, "Confident mistake")) == pytest.approx(math.log(100), rel=1e-3)  # 4.605
+    assert num(metric(at, "The mistake costs")) == pytest.approx(math.log(100) / -math.log(0.99), rel=1e-2)  # ≈ 458
+    fig = chart(at, "ladder")
+    mistake, hit = fig["data"][0], fig["data"][1]
+    c = 1 - 10.0 ** -mistake["x"]  # the x axis counts nines: −log10(1 − c)
+    np.testing.assert_allclose(mistake["y"], -np.log1p(-c), rtol=1e-5)
+    np.testing.assert_allclose(hit["y"], -np.log(c), rtol=1e-4, atol=1e-9)
+
+
+def test_confident_mistakes_ladder_follows_the_slider_and_the_link():
+    at = open_page(CM, {"c": "0.999"})
+    assert num(metric(at, "Confident mistake")) == pytest.approx(math.log(1000), rel=1e-3)
+    at = open_page(CM, {"c": "0.42"})  # not on the ladder
+    assert num(metric(at, "Confident mistake")) == pytest.approx(math.log(100), rel=1e-3)
+    assert any("not valid" in w.value for w in at.warning)
+
+
+def test_confident_mistakes_squared_error_gradient_vanishes_where_bce_stays():
+    at = open_page(CM)
+    fig = chart(at, "compare_grads")
+    by_name = {tr["name"]: tr for tr in fig["data"] if "name" in tr}
+    z = by_name["BCE"]["x"]
+    far_left = z < -5
+    p = 1 / (1 + np.exp(-z))
+    np.testing.assert_allclose(by_name["BCE"]["y"], p - 1, atol=1e-6)
+    brier = by_name["squared error (p − y)²"]["y"]
+    np.testing.assert_allclose(brier, 2 * (p - 1) * p * (1 - p), atol=1e-6)
+    assert np.all(np.abs(brier[far_left]) < 0.02) and np.all(by_name["BCE"]["y"][far_left] < -0.99)
+
+
+def test_confident_mistakes_one_step_moves_p_most_under_bce_not_squared_error():
+    at = open_page(CM, {"z0": "-6.0", "lr": "1.0"})
+    table = at.dataframe[1].value.set_index("loss")
+    moved = table["p moved by"]
+    assert moved["BCE"] > 10 * moved["squared error (p − y)²"]
+    assert moved["0-1 loss"] == 0
+    # by hand: z1 = z0 − lr·(σ(z0) − 1)
+    z1 = -6.0 - (1 / (1 + math.exp(6.0)) - 1)
+    assert table.loc["BCE", "new z"] == pytest.approx(z1, rel=1e-9)
+
+
+def test_confident_mistakes_symmetry_and_pos_weight():
+    at = open_page(CM)
+    assert metric(at, "L(y = 1, p = 0.1)") == metric(at, "L(y = 0, p = 0.9)")
+    at = open_page(CM, {"pos_weight": "4.0"})
+    assert num(metric(at, "L(y = 1, p = 0.1)")) == pytest.approx(4 * math.log(10), rel=1e-3)
+    assert num(metric(at, "L(y = 0, p = 0.9)")) == pytest.approx(math.log(10), rel=1e-3)
+
+
+def test_confident_mistakes_label_smoothing_moves_the_minimum():
+    at = open_page(CM, {"eps": "0.2"})
+    assert num(metric(at, "Smoothed target")) == pytest.approx(0.9)
+    entropy = -(0.9 * math.log(0.9) + 0.1 * math.log(0.1))
+    assert num(metric(at, "Lowest loss")) == pytest.approx(entropy, rel=1e-3)
+    assert metric(at, "Loss of a certain hit").startswith("∞")
+
+
+def test_confident_mistakes_framework_table_shows_the_clamps():
+    at = open_page(CM)
+    table = at.dataframe[2].value.set_index("p")
+    assert num(table.loc["1e−300", "exact"]) == pytest.approx(300 * math.log(10), rel=1e-3)
+    assert num(table.loc["1e−300", "PyTorch (log ≥ −100)"]) == 100
+    assert num(table.loc["1e−300", "Keras (p ≥ 1e−7)"]) == pytest.approx(7 * math.log(10), rel=1e-3)
+    assert num(table.loc["1e−300", "scikit-learn (p ≥ 2.2e−16)"]) == pytest.approx(52 * LN2, rel=1e-3)
+
+
+def test_confident_mistakes_quiz_reveals_only_after_an_answer():
+    at = open_page(CM, {"q": "Q3"})
+    assert not at.success and not at.error
+    at.radio(key="answer_Q3").set_value("They cost the same").run()
+    assert at.success and "L(0, 0.9) = L(1, 0.1)" in at.success[0].value
+    at = open_page(CM, {"q": "Q2", "answer_Q2": "A: one at 0.001"})
+    # 10·log 2 = 6.93 > −log 0.001 = 6.91: the ten coin flips cost (slightly) more
+    assert at.error and "Not quite" in at.error[0].value

@@ -1,0 +1,181 @@
+"""Confident mistakes: the asymmetric penalty, other losses side by side, symmetry, smoothing, frameworks, a quiz."""
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import ui
+from lib import charts, loss
+from lib.charts import BLUE, GREEN, ORANGE, VERMILLION
+
+page = ui.Page("Confident mistakes", "Notice that a confident mistake costs hundreds of times more than a confident "
+               "hit saves — and that this steep price is what keeps BCE's gradient strong where it is needed.")
+
+LADDER = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999]
+
+# ------------------------------------------------------------------------------------------ the ladder
+st.header("The penalty ladder", anchor=False)
+left, right = st.columns([1, 2], gap="large")
+with left:
+    c = page.choice_slider("Confidence c of the prediction", "c", LADDER, 0.99,
+                           help="A hit predicts p = c for a true 1; a mistake predicts p = 1 − c for a true 1.")
+    log_ladder = page.toggle("Log-scale loss axis", "ladder_log")
+    hit, miss = loss.bce(1.0, c), loss.bce(1.0, 1.0 - c)
+    st.metric("Confident hit: −log c", f"{ui.fmt(hit)} nats")
+    st.metric("Confident mistake: −log(1 − c)", f"{ui.fmt(miss)} nats")
+    st.metric("The mistake costs", f"{ui.fmt(miss / hit, 3)} ×" if hit > 0 else "∞ ×")
+with right:
+    cs = 1.0 - np.geomspace(0.5, 1e-5, 300)
+    nines = -np.log10(1.0 - cs)
+    top = 12.0
+    fig = charts.lines_figure(
+        nines, [("confident mistake: −log(1 − c)", loss.bce(1.0, 1.0 - cs, reduction="none"), {"color": VERMILLION}),
+                ("confident hit: −log c", loss.bce(1.0, cs, reduction="none"), {"color": BLUE})],
+        x_title="confidence c", y_title="loss (nats)" + (", log scale" if log_ladder else ""), log_y=log_ladder,
+        y_range=[-6, math.log10(top)] if log_ladder else [0, top], hover_x="−log10(1 − c)",
+        points=[(-math.log10(1 - c), miss, f"{ui.fmt(miss)}", VERMILLION), (-math.log10(1 - c), hit, "", BLUE)],
+        tickvals=[-math.log10(0.5), 1, 2, 3, 4, 5], ticktext=["0.5", "0.9", "0.99", "0.999", "0.9999", "0.99999"])
+    st.plotly_chart(fig, key="ladder")
+st.caption("Each extra 9 of confidence adds log 10 ≈ 2.3 nats to the price of a mistake, without end, while the "
+           "hit's cost was already almost 0. The model is rewarded a little for being sure and punished a lot for "
+           "being sure and wrong.")
+ladder = pd.DataFrame({"c": LADDER, "hit −log c": [loss.bce(1.0, v) for v in LADDER],
+                       "mistake −log(1−c)": [loss.bce(1.0, 1 - v) for v in LADDER]})
+ladder["mistake / hit"] = ladder["mistake −log(1−c)"] / ladder["hit −log c"]
+with st.expander("The ladder as a table"):
+    st.dataframe(ladder, hide_index=True, column_config={k: st.column_config.NumberColumn(format="%.4g")
+                                                         for k in ladder.columns})
+
+# ------------------------------------------------------------------------------------------ other losses
+st.header("Side by side with other losses", anchor=False)
+st.markdown("All for one sample with true label **y = 1**, against the model's logit z (p = σ(z)). Left of 0 the "
+            "prediction is wrong; far left it is confidently wrong.")
+g1, g2, g3 = st.columns(3)
+gamma = page.slider("Focal γ", "gamma", 0.0, 5.0, 2.0, step=0.5, container=g1)
+use_alpha = page.toggle("Focal α weighting", "use_alpha", container=g2)
+alpha = page.slider("Focal α", "alpha", 0.05, 0.95, 0.25, step=0.05, container=g3) if use_alpha else None
+z = np.linspace(-6, 6, 241)
+ones = np.ones_like(z)
+p = loss.sigmoid(z)
+alpha_note = f", α = {alpha:g}" if alpha is not None else ""
+NAMES = {"bce": "BCE", "brier": "squared error (p − y)²", "hinge": "hinge max(0, 1 − z)", "zero_one": "0-1 loss",
+         "focal": f"focal (γ = {gamma:g}{alpha_note})"}
+values = {"bce": loss.bce_with_logits(ones, z, reduction="none"), "brier": loss.brier(ones, p, reduction="none"),
+          "hinge": loss.hinge(ones, z, reduction="none"), "zero_one": loss.zero_one(ones, p, reduction="none"),
+          "focal": loss.focal_loss(ones, z, gamma=gamma, alpha=alpha, reduction="none")}
+grads = {k: loss.comparison_grad_logit(ones, z, k, gamma=gamma, alpha=alpha) for k in NAMES}
+v_col, g_col = st.columns(2)
+with v_col:
+    st.plotly_chart(charts.lines_figure(z, [(NAMES[k], values[k], i) for i, k in enumerate(NAMES)],
+                                        x_title="logit z (y = 1)", y_title="loss", y_range=[0, 6], hover_x="z"),
+                    key="compare_values")
+with g_col:
+    st.plotly_chart(charts.lines_figure(z, [(NAMES[k], grads[k], i) for i, k in enumerate(NAMES)],
+                                        x_title="logit z (y = 1)", y_title="gradient ∂L/∂z", y_range=[-1.35, 0.1],
+                                        hover_x="z"), key="compare_grads")
+st.caption("Squared error through a sigmoid has a gradient 2(p − 1)·p(1 − p) that **vanishes exactly on confident "
+           "mistakes** (far left): the model hardly learns from its worst errors. BCE's gradient p − 1 stays near −1 "
+           "there — the real reason BCE trains better. The 0-1 loss has no gradient at all.")
+
+st.subheader("One gradient step on one confidently wrong sample", anchor=False)
+s1, s2 = st.columns(2)
+z0 = page.slider("Start: logit z", "z0", -8.0, 0.0, -4.0, step=0.5, container=s1)
+lr = page.slider("Learning rate", "lr", 0.1, 5.0, 1.0, step=0.1, container=s2)
+p0 = float(loss.sigmoid(z0))
+rows = []
+for k in NAMES:
+    g = float(loss.comparison_grad_logit(1.0, z0, k, gamma=gamma, alpha=alpha))
+    p1 = float(loss.sigmoid(z0 - lr * g))
+    rows.append((NAMES[k], g, z0 - lr * g, p1, p1 - p0))
+step = pd.DataFrame(rows, columns=["loss", "gradient ∂L/∂z", "new z", "new p", "p moved by"])
+st.dataframe(step, hide_index=True, column_config={k: st.column_config.NumberColumn(format="%.4g")
+                                                   for k in step.columns[1:]})
+st.caption(f"The sample starts at p = σ({z0:g}) = {ui.fmt(p0)} for a true 1. One step z ← z − lr·∂L/∂z.")
+
+# ------------------------------------------------------------------------------------------ symmetry
+st.header("Symmetric — until you weight it", anchor=False)
+st.markdown("BCE does **not** punish a wrong positive more than a wrong negative: L(1, p) = L(0, 1 − p), so the "
+            "two curves are mirror images about p = ½. A class weight `pos_weight` is what breaks the mirror.")
+w_col, chart_col = st.columns([1, 2], gap="large")
+with w_col:
+    w = page.choice_slider("pos_weight (multiplies the y = 1 term)", "pos_weight", [0.25, 0.5, 1.0, 2.0, 4.0, 8.0],
+                           1.0)
+    st.metric("L(y = 1, p = 0.1)", ui.fmt(loss.bce_with_logits(1.0, float(loss.logit(0.1)), pos_weight=w)))
+    st.metric("L(y = 0, p = 0.9)", ui.fmt(loss.bce_with_logits(0.0, float(loss.logit(0.9)), pos_weight=w)))
+    st.caption("Use pos_weight ≈ (number of negatives)/(number of positives) when positives are rare and missing "
+               "one is costly: it moves the decision boundary towards predicting more positives.")
+with chart_col:
+    grid = charts.probability_grid(300)
+    st.plotly_chart(charts.lines_figure(
+        grid, [(f"L(y = 1, p) = −{w:g}·log p", w * loss.bce(1.0, grid, reduction="none"), {"color": VERMILLION}),
+               ("L(y = 0, p) = −log(1 − p)", loss.bce(0.0, grid, reduction="none"), {"color": BLUE, "dash": "dash"})],
+        x_title="predicted probability p", y_title="loss (nats)", y_range=[0, 6], x_range=[0, 1],
+        vlines=[(0.5, "mirror")]), key="mirror")
+
+# ------------------------------------------------------------------------------------------ label smoothing
+st.header("Label smoothing", anchor=False)
+e_col, chart_col = st.columns([1, 2], gap="large")
+with e_col:
+    eps = page.slider("Smoothing ε", "eps", 0.0, 0.4, 0.1, step=0.01)
+    target = float(loss.smooth_labels(1.0, eps))
+    st.metric("Smoothed target for y = 1", ui.fmt(target))
+    st.metric("Lowest loss (at p = 1 − ε/2)", f"{ui.fmt(loss.bce(target, target))} nats")
+    st.metric("Loss of a certain hit p = 1", f"{ui.fmt(loss.bce(target, 1.0))} nats")
+with chart_col:
+    near_one = 1.0 - np.geomspace(0.5, 1e-6, 300)  # zoom on p in [0.5, 1], where the minimum moves
+    st.plotly_chart(charts.lines_figure(
+        near_one, [("hard target y = 1", loss.bce(1.0, near_one, reduction="none"), {"color": VERMILLION}),
+                   (f"smoothed target {target:g}", loss.bce(target, near_one, reduction="none"), {"color": GREEN})],
+        x_title="predicted probability p", y_title="loss (nats)", y_range=[0, 1.2], x_range=[0.5, 1.0],
+        points=[(target, float(loss.bce(target, target)), f"minimum at p = {target:g}", ORANGE)]), key="smoothing")
+st.caption("With a smoothed target the loss no longer reaches 0: it is lowest at p = 1 − ε/2 and rises again "
+           "towards p = 1 (a certain hit now costs ∞ through the ε/2 weight on −log(1 − p)). The gradient at a "
+           "confident hit, p − (1 − ε/2), pushes back against over-confidence.")
+
+# ------------------------------------------------------------------------------------------ frameworks
+st.header("What frameworks report at the extremes", anchor=False)
+st.markdown("A true 1 predicted with p = 10⁻ᵏ. The exact loss is k·ln 10 and keeps growing; each framework's clamp "
+            "stops it somewhere. Their numbers are **clamps, not the loss**.")
+ks = np.arange(1, 301)
+ps = 10.0 ** -ks.astype(float)
+FW = {"pytorch": "PyTorch (log ≥ −100)", "keras": "Keras (p ≥ 1e−7)", "sklearn": "scikit-learn (p ≥ 2.2e−16)"}
+exact = loss.bce(np.ones_like(ps), ps, reduction="none")
+reported = {k: loss.framework_bce(np.ones_like(ps), ps, k, reduction="none") for k in FW}
+st.plotly_chart(charts.lines_figure(
+    ps, [("exact −log p", exact, {"color": "#000000", "width": 4})]
+    + [(FW[k], reported[k], i + 1) for i, k in enumerate(FW)],
+    x_title="predicted probability p of the true class (log scale)", y_title="reported loss (nats)", log_x=True,
+    hover_x="p"), key="frameworks")
+show = [3, 7, 10, 16, 20, 50, 100, 300]
+table = pd.DataFrame({"p": [f"1e−{k}" for k in show], "exact": [ui.fmt(exact[k - 1]) for k in show]}
+                     | {FW[k]: [ui.fmt(reported[k][j - 1]) for j in show] for k in FW})
+st.dataframe(table, hide_index=True)
+
+# ------------------------------------------------------------------------------------------ predict, then reveal
+st.header("Predict, then reveal", anchor=False)
+QUESTIONS = {
+    "Q1": ("A true 1 predicted at p = 0.6 (a hesitant hit) or at p = 0.4 (a hesitant miss)?",
+           ("A: p = 0.6", loss.bce(1.0, 0.6)), ("B: p = 0.4", loss.bce(1.0, 0.4)),
+           "Near p = ½ the two are close: hesitant predictions are priced gently either way."),
+    "Q2": ("One true 1 predicted at p = 0.001, or ten true 1s each predicted at p = 0.5 (total loss)?",
+           ("A: one at 0.001", loss.bce(1.0, 0.001)), ("B: ten at 0.5", loss.bce(np.ones(10), np.full(10, 0.5),
+                                                                                reduction="sum")),
+           "One confident mistake costs about as much as ten coin-flip guesses together."),
+    "Q3": ("A true 0 predicted at p = 0.9, or a true 1 predicted at p = 0.1?",
+           ("A: y = 0, p = 0.9", loss.bce(0.0, 0.9)), ("B: y = 1, p = 0.1", loss.bce(1.0, 0.1)),
+           "BCE is symmetric: L(0, 0.9) = L(1, 0.1). Neither class is punished more."),
+}
+q = page.select("Question", "q", {k: k for k in QUESTIONS}, "Q1", kind="segmented")
+text, (a_label, a_val), (b_label, b_val), why = QUESTIONS[q]
+st.markdown(f"**Which costs more?** {text}")
+same = math.isclose(a_val, b_val, rel_tol=1e-9)
+options = [a_label, b_label, "They cost the same"]
+guess = page.answer("Your answer", f"answer_{q}", options)
+if guess is None:
+    st.caption("Pick an answer to reveal the numbers.")
+else:
+    right = options[2] if same else (a_label if a_val > b_val else b_label)
+    (st.success if guess == right else st.error)(
+        f"{'Right' if guess == right else 'Not quite'} — {a_label}: {ui.fmt(a_val)} nats; "
+        f"{b_label}: {ui.fmt(b_val)} nats. {why}")
