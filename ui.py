@@ -37,6 +37,8 @@ PAGES = (
              "Set labels and predictions and see each term of the loss, one sample or a whole table."),
     PageInfo("pages/confident_mistakes.py", "Confident mistakes", ":material/warning:", "Learn",
              "Why a confident mistake costs so much, how other losses compare, and what frameworks report."),
+    PageInfo("pages/gradient_descent.py", "Gradient descent", ":material/model_training:", "Train",
+             "Watch logistic regression learn by minimizing BCE, step by step, on toy data."),
 )
 
 
@@ -184,6 +186,24 @@ class Page:
         self._check(key, label, raw, value, fmt_func(value))
         self._bound[key] = (value, default)
         return value
+
+    def multi(self, label: str, key: str, options: dict, default: list, *, help: str | None = None,
+              container=None) -> list:
+        """Several choices among ``options`` ({value: label}); the URL repeats the parameter per label."""
+        labels = list(options.values())
+        back = {v: k for k, v in options.items()}
+        raw = self._raw(key)
+        where = container or st
+        shown = where.multiselect(label, labels, default=[options[d] for d in default], key=key,
+                                  bind="query-params", help=help)
+        if raw is not None:
+            given = raw if isinstance(raw, list) else [raw]
+            unknown = [g for g in given if g not in labels]
+            if unknown:
+                self._notices.warning(f"The link's value for **{_short(label)}** ({code_span(unknown[0])}) is not "
+                                      "one of the choices, so it was left out.", icon=":material/link_off:")
+        self._bound[key] = (shown, [options[d] for d in default])
+        return [back[s] for s in shown]
 
     def answer(self, label: str, key: str, options: list[str], *, container=None) -> str | None:
         """A quiz answer: no choice until the student picks one (so the reveal waits for a guess)."""

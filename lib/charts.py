@@ -227,3 +227,284 @@ def lines_figure(x, series, *, x_title: str, y_title: str, height: int = 340, lo
     if tickvals is not None:
         fig.update_xaxes(tickvals=list(tickvals), ticktext=list(ticktext))
     return fig
+
+
+# ---------------------------------------------------------------------------------------------------- gradient descent
+def level_lines(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where Z (len(ys), len(xs)) crosses ``level``, as line segments separated by NaN (marching squares).
+
+    Cheaper to send than the grid itself, and drawn as a crisp line. A saddle cell pairs its crossings in edge
+    order, which only matters for a grid too coarse to resolve the curve anyway.
+    """
+    a, b, c, d = Z[:-1, :-1], Z[:-1, 1:], Z[1:, 1:], Z[1:, :-1]  # corners: bottom-left, -right, top-right, -left
+    X0, X1 = xs[:-1][None, :], xs[1:][None, :]
+    Y0, Y1 = ys[:-1][:, None], ys[1:][:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        def cross(u, v):
+            return ((u - level) * (v - level) < 0), np.clip((level - u) / (v - u), 0, 1)
+        edges = []
+        for (u, v, x_of, y_of) in (
+                (a, b, lambda t: X0 + t * (X1 - X0), lambda t: Y0 + 0 * t),   # bottom
+                (b, c, lambda t: X1 + 0 * t, lambda t: Y0 + t * (Y1 - Y0)),   # right
+                (d, c, lambda t: X0 + t * (X1 - X0), lambda t: Y1 + 0 * t),   # top
+                (a, d, lambda t: X0 + 0 * t, lambda t: Y0 + t * (Y1 - Y0))):  # left
+            hit, t = cross(u, v)
+            edges.append((hit, x_of(t), y_of(t)))
+    hits = np.stack([e[0] for e in edges])                   # (4, ny-1, nx-1)
+    ex = np.stack([np.broadcast_to(e[1], hits.shape[1:]) for e in edges])
+    ey = np.stack([np.broadcast_to(e[2], hits.shape[1:]) for e in edges])
+    count = hits.sum(axis=0)
+    out_x, out_y = [], []
+    for want in (2, 4):
+        cells = np.argwhere(count == want)
+        if not len(cells):
+            continue
+        h = hits[:, cells[:, 0], cells[:, 1]].T               # (k, 4)
+        px = ex[:, cells[:, 0], cells[:, 1]].T[h].reshape(-1, want)
+        py = ey[:, cells[:, 0], cells[:, 1]].T[h].reshape(-1, want)
+        for j in range(0, want, 2):
+            seg_x = np.column_stack([px[:, j], px[:, j + 1], np.full(len(px), np.nan)]).ravel()
+            seg_y = np.column_stack([py[:, j], py[:, j + 1], np.full(len(py), np.nan)]).ravel()
+            out_x.append(seg_x)
+            out_y.append(seg_y)
+    if not out_x:
+        return np.array([np.nan]), np.array([np.nan])
+    return np.concatenate(out_x), np.concatenate(out_y)
+
+
+def _linear_level(w, b, level_logit, box) -> tuple[np.ndarray, np.ndarray]:
+    """The line w·x + b = level across the box (x0, x1, y0, y1), or nothing if w = 0."""
+    x0, x1, y0, y1 = box
+    w1, w2 = float(w[0]), float(w[1])
+    if abs(w2) >= abs(w1) and w2 != 0:
+        xs = np.array([x0, x1])
+        return xs, (level_logit - b - w1 * xs) / w2
+    if w1 != 0:
+        ys = np.array([y0, y1])
+        return (level_logit - b - w2 * ys) / w1, ys
+    return np.array([np.nan]), np.array([np.nan])
+
+
+def _boundaries(e, t: int, box, grid) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(x, y) of the p = 0.5 boundary and of the p = 0.1 and 0.9 contours at step t."""
+    from lib import datasets
+
+    w, b = e.traj.w[t], float(e.traj.b[t])
+    levels = (0.0, -np.log(9.0), np.log(9.0))  # logits of p = 0.5, 0.1, 0.9
+    if len(w) == 2:
+        lines = [_linear_level(w, b, lv, box) for lv in levels]
+    else:
+        gx, gy, G = grid
+        Z = (datasets.feature_map(G) @ w + b).reshape(len(gy), len(gx))
+        lines = [level_lines(gx, gy, Z, lv) for lv in levels]
+    main = lines[0]
+    side_x = np.concatenate([np.append(lines[1][0], np.nan), lines[2][0]])
+    side_y = np.concatenate([np.append(lines[1][1], np.nan), lines[2][1]])
+    return [main, (side_x, side_y)]
+
+
+def _sizes(e, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """Marker size per training point by its own loss at step t (5 px for 0 up to 20 px for ≥ 3 nats), as uint8."""
+    from lib import loss
+
+    z = e.F_train @ e.traj.w[t] + e.traj.b[t]
+    per = loss.logit_loss_kernel(e.y_train, z, 1.0)
+    size = (6 + 4.5 * np.minimum(per, 3.0)).astype(np.uint8)
+    return size[e.y_train < 0.5], size[e.y_train >= 0.5]
+
+
+class FigureSpec(go.Figure):
+    """A figure given as a finished, JSON-ready dict (typed arrays already base64-encoded).
+
+    ``st.plotly_chart`` accepts any plotly Figure and only calls its ``to_dict()``; building a large animated
+    figure from plotly objects costs 200–300 ms of server time in per-property validation alone, so the
+    gradient-descent figure is assembled as a dict and handed over through this thin wrapper (under 1 ms).
+    The spec must be valid plotly JSON; the tests read it back as the browser does.
+    """
+
+    def __init__(self, spec: dict):  # no super().__init__: nothing here is validated or converted
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+    def to_plotly_json(self) -> dict:
+        return self._spec
+
+    def to_json(self, *args, **kwargs) -> str:
+        import plotly.io as pio
+
+        return pio.to_json(self._spec, validate=False)
+
+    def __repr__(self) -> str:
+        return f"FigureSpec({len(self._spec.get('data', []))} traces, {len(self._spec.get('frames', []))} frames)"
+
+
+def typed(a, dtype: str = "f4") -> dict:
+    """An array as plotly's base64 typed array (what plotly.py itself sends): f4 = float32, u1 = uint8.
+    Non-finite floats become NaN (a gap in a line)."""
+    import base64
+
+    arr = np.asarray(a, dtype=np.float64 if dtype[0] == "f" else None).ravel()
+    if dtype[0] == "f":
+        arr = np.where(np.isfinite(arr), arr, np.nan)
+    raw = arr.astype("<" + {"f4": "f4", "f8": "f8", "u1": "u1", "i4": "i4"}[dtype]).tobytes()
+    return {"dtype": dtype, "bdata": base64.b64encode(raw).decode("ascii")}
+
+
+def _axes(n: int) -> tuple[str, str]:
+    return ("x", "y") if n == 1 else (f"x{n}", f"y{n}")
+
+
+def _scatter(x, y, panel: int, **kw) -> dict:
+    xa, ya = _axes(panel)
+    return {"type": "scatter", "x": x if isinstance(x, (list, dict)) else typed(x),
+            "y": y if isinstance(y, (list, dict)) else typed(y), "xaxis": xa, "yaxis": ya, **kw}
+
+
+def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int = 860) -> FigureSpec:
+    """Data with boundary, loss landscape with the optimizer's path, and loss per step — animated together.
+
+    The frames (at most ``experiment.MAX_FRAMES``) are played by plotly in the browser: Play, Pause, Reset,
+    speeds, and a step slider. The figure opens on the last step. Traces 0–5 animate: the training points of
+    class 0 and 1 (their sizes: each point's own loss), the boundary, the p = 0.1/0.9 contours, the landscape
+    marker and the loss marker.
+    """
+    from lib import logistic
+
+    s = e.settings
+    traj = e.traj
+    last = e.final
+    allX = np.vstack([e.X_train, e.X_test]) if len(e.y_test) else e.X_train
+    lo, hi = allX.min(axis=0), allX.max(axis=0)
+    pad = 0.08 * (hi - lo) + 0.1
+    box = (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
+    gx, gy = np.linspace(box[0], box[1], 40), np.linspace(box[2], box[3], 40)
+    GX, GY = np.meshgrid(gx, gy)
+    grid = (gx, gy, np.column_stack([GX.ravel(), GY.ravel()]))
+    neg, pos = e.y_train < 0.5, e.y_train >= 0.5
+
+    data = []
+    s0, s1 = _sizes(e, last)
+    for cls, mask, size in ((0, neg, s0), (1, pos, s1)):                               # 0, 1
+        data.append(_scatter(e.X_train[mask, 0], e.X_train[mask, 1], 1, mode="markers", name=CLASS_NAME[cls],
+                             marker={"color": CLASS_COLOR[cls], "symbol": CLASS_SYMBOL[cls], "size": typed(size, "u1"),
+                                     "line": {"width": 1, "color": "white"}},
+                             hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<extra></extra>"))
+    (bx, by), (cx, cy) = _boundaries(e, last, box, grid)
+    data.append(_scatter(bx, by, 1, mode="lines", name="boundary p = ½", hoverinfo="skip",    # 2
+                         line={"color": "#000000", "width": 3}))
+    data.append(_scatter(cx, cy, 1, mode="lines", name="p = 0.1 and 0.9", hoverinfo="skip",  # 3
+                         line={"color": GREY, "width": 1.5, "dash": "dot"}))
+    now = {"color": ORANGE, "size": 13, "line": {"width": 2, "color": "white"}}
+    data.append(_scatter([float(traj.w[last, 0])], [float(traj.w[last, 1])], 2, mode="markers", name="now",  # 4
+                         marker=now, showlegend=False, hovertemplate="step now<extra></extra>"))
+    data.append(_scatter([last], [float(traj.loss[last])], 3, mode="markers", name="now", marker=now,       # 5
+                         showlegend=False, hovertemplate="step %{x}<br>loss %{y:.4g}<extra></extra>"))
+
+    paths = {s.optimizer: traj} | dict(e.others)
+    pts = np.vstack([t.w[:, :2] for t in paths.values()])
+    if e.optimum.converged:
+        pts = np.vstack([pts, e.optimum.w[None, :2]])
+    plo, phi = pts.min(axis=0), pts.max(axis=0)
+    span = np.maximum(phi - plo, 1.0)
+    u = np.linspace(plo[0] - 0.3 * span[0], phi[0] + 0.3 * span[0], 40)
+    v = np.linspace(plo[1] - 0.3 * span[1], phi[1] + 0.3 * span[1], 40)
+    J = logistic.landscape(e.F_train, e.y_train, traj.w[last], traj.b[last], span=(u, v), l2=s.l2,
+                           pos_weight=s.pos_weight)
+    data.append({"type": "contour", "x": typed(u), "y": typed(v),
+                 "z": {**typed(np.log10(J + 1e-12)), "shape": f"{len(v)}, {len(u)}"}, "xaxis": "x2", "yaxis": "y2",
+                 "colorscale": "Viridis", "reversescale": True, "ncontours": 18, "showscale": False, "opacity": 0.65,
+                 "contours": {"coloring": "heatmap", "showlines": True}, "line": {"width": 0.5, "color": "white"},
+                 "name": "log10 loss", "hovertemplate": "w₁ %{x:.3g}, w₂ %{y:.3g}<br>log10 J %{z:.3g}<extra></extra>"})
+    for i, (name, t) in enumerate(paths.items()):
+        keep = np.unique(np.linspace(0, len(t.loss) - 1, min(len(t.loss), 300)).astype(int))
+        color = VERMILLION if i == 0 else SERIES[(i + 1) % len(SERIES)]
+        label = logistic.OPTIMIZERS[name]
+        data.append(_scatter(t.w[keep, 0], t.w[keep, 1], 2, mode="lines", name=f"path: {label}", hoverinfo="skip",
+                             line={"color": color, "width": 3 if i == 0 else 2}))
+        data.append(_scatter(typed(keep, "i4"), t.loss[keep], 3, mode="lines", showlegend=False,
+                             name=f"train loss: {label}", line={"color": color, "width": 3 if i == 0 else 1.5},
+                             hovertemplate="step %{x}<br>train loss %{y:.4g}<extra>" + label + "</extra>"))
+    if e.optimum.converged:
+        data.append(_scatter([float(e.optimum.w[0])], [float(e.optimum.w[1])], 2, mode="markers",
+                             name="optimum (scipy)", marker={"symbol": "star", "size": 16, "color": "#000000"}))
+        data.append(_scatter([0, last], [e.optimum.loss] * 2, 3, mode="lines", name="optimum loss",
+                             line={"color": "#000000", "dash": "dash", "width": 1.5},
+                             hovertemplate="optimum %{y:.5g}<extra></extra>"))
+    if len(e.test_loss):
+        keep = np.unique(np.linspace(0, last, min(last + 1, 300)).astype(int))
+        data.append(_scatter(typed(keep, "i4"), e.test_loss[keep], 3, mode="lines", name="test loss",
+                             line={"color": BLUE, "dash": "dash", "width": 2.5},
+                             hovertemplate="step %{x}<br>test loss %{y:.4g}<extra></extra>"))
+        for cls, symbol in ((0, "circle-open"), (1, "diamond-open")):
+            m = (e.y_test >= 0.5) == bool(cls)
+            data.append(_scatter(e.X_test[m, 0], e.X_test[m, 1], 1, mode="markers", hoverinfo="skip",
+                                 name=f"test, {CLASS_NAME[cls]}",
+                                 marker={"color": CLASS_COLOR[cls], "size": 8, "symbol": symbol, "line": {"width": 2}}))
+
+    def title(t: int) -> str:
+        parts = [f"step {t}", f"train loss {traj.loss[t]:.4g}"]
+        if len(e.test_loss):
+            parts.append(f"test loss {e.test_loss[t]:.4g}")
+        parts += [f"accuracy {100 * e.train_accuracy[t]:.1f}%", f"‖w‖ {e.w_norm[t]:.3g}",
+                  f"‖∇J‖ {traj.grad_norm[t]:.3g}"]
+        return " · ".join(parts)
+
+    frames = []
+    for t in (int(k) for k in e.frames):
+        f0, f1 = _sizes(e, t)
+        (bx, by), (cx, cy) = _boundaries(e, t, box, grid)
+        frames.append({"name": str(t), "traces": [0, 1, 2, 3, 4, 5],
+                       "layout": {"title": {"text": title(t)}},
+                       "data": [{"marker": {"size": typed(f0, "u1")}}, {"marker": {"size": typed(f1, "u1")}},
+                                {"x": typed(bx), "y": typed(by)}, {"x": typed(cx), "y": typed(cy)},
+                                {"x": [float(traj.w[t, 0])], "y": [float(traj.w[t, 1])]},
+                                {"x": [t], "y": [float(traj.loss[t])]}]})
+
+    def animate(names, duration, redraw=True):
+        return {"method": "animate", "args": [names, {"frame": {"duration": duration, "redraw": redraw},
+                                                      "transition": {"duration": 0}, "mode": "immediate"}]}
+
+    def heading(text, x, y):
+        return {"text": text, "x": x, "y": y, "xref": "paper", "yref": "paper", "showarrow": False,
+                "xanchor": "center", "yanchor": "bottom", "font": {"size": 13}}
+
+    axis = {"showgrid": True, "zeroline": False}
+    spec = {
+        "data": data,
+        "frames": frames,
+        "layout": {
+            "height": height, "hovermode": "closest", "font": {"size": 14}, "showlegend": True,
+            "title": {"text": title(last), "x": 0, "xanchor": "left", "y": 0.995, "yref": "container",
+                      "yanchor": "top", "font": {"size": 15}},
+            "margin": {"l": 10, "r": 10, "t": 130, "b": 110},
+            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.035, "xanchor": "left", "x": 0,
+                       "font": {"size": 12}},
+            "xaxis": {**axis, "domain": [0, 0.44], "anchor": "y", "title": {"text": "x₁"}, "range": [box[0], box[1]]},
+            "yaxis": {**axis, "domain": [0.45, 1], "anchor": "x", "title": {"text": "x₂"}, "range": [box[2], box[3]],
+                      "scaleanchor": "x", "scaleratio": 1},
+            "xaxis2": {**axis, "domain": [0.56, 1], "anchor": "y2", "range": [u[0], u[-1]],
+                       "title": {"text": f"weight of {e.feature_names[0]}"}},
+            "yaxis2": {**axis, "domain": [0.45, 1], "anchor": "x2", "range": [v[0], v[-1]],
+                       "title": {"text": f"weight of {e.feature_names[1]}"}},
+            "xaxis3": {**axis, "domain": [0, 1], "anchor": "y3", "title": {"text": "step"}},
+            "yaxis3": {**axis, "domain": [0, 0.3], "anchor": "x3", "type": "log" if log_loss_axis else "linear",
+                       "title": {"text": "loss (nats)" + (", log scale" if log_loss_axis else "")}},
+            "annotations": [
+                heading("Data, decision boundary (p = ½) and p = 0.1 / 0.9", 0.22, 1.0),
+                heading("Loss landscape: the other weights and b held at the last step", 0.78, 1.0),
+                heading("Loss per step", 0.5, 0.31)],
+            "updatemenus": [{"type": "buttons", "direction": "left", "x": 0, "y": -0.09, "xanchor": "left",
+                             "yanchor": "top", "showactive": False, "pad": {"t": 0, "r": 6}, "buttons": [
+                                 {"label": "▶ Play", **animate(None, 180)},
+                                 {"label": "❚❚ Pause", **animate([None], 0, False)},
+                                 {"label": "⏮ Reset", **animate(["0"], 0)},
+                                 {"label": "slow", **animate(None, 450)},
+                                 {"label": "fast", **animate(None, 60)}]}],
+            "sliders": [{"active": len(frames) - 1, "x": 0.33, "y": -0.06, "len": 0.67, "xanchor": "left",
+                         "yanchor": "top", "pad": {"t": 0}, "currentvalue": {"prefix": "step ", "font": {"size": 13}},
+                         "steps": [{"label": f["name"], **animate([f["name"]], 0)} for f in frames]}],
+        },
+    }
+    return FigureSpec(spec)

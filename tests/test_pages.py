@@ -11,7 +11,7 @@ LN2 = math.log(2)
 
 def num(text: str) -> float:
     """A number as the app shows it (∞, unicode minus, a trailing unit)."""
-    t = text.split()[0].replace("−", "-")
+    t = text.split()[0].replace("−", "-").rstrip("%")
     return math.inf if t == "∞" else -math.inf if t == "-∞" else float(t)
 
 
@@ -258,3 +258,111 @@ def test_confident_mistakes_quiz_reveals_only_after_an_answer():
     at = open_page(CM, {"q": "Q2", "answer_Q2": "A: one at 0.001"})
     # 10·log 2 = 6.93 > −log 0.001 = 6.91: the ten coin flips cost (slightly) more
     assert at.error and "Not quite" in at.error[0].value
+
+
+# ------------------------------------------------------------------------------------------- gradient descent
+GD = "pages/gradient_descent.py"
+
+
+def test_gradient_descent_frames_hold_the_trajectory_of_lib_train():
+    from lib import datasets, logistic
+
+    at = open_page(GD, {"lr": "1.0", "steps": "100"})
+    fig = chart(at, "gd")
+    data = datasets.make("blobs", 200, noise=0.3, balance=0.5, seed=0)
+    traj = logistic.train(data.X, data.y, optimizer="gd", lr=1.0, steps=100)
+    assert len(fig["frames"]) >= 20
+    for frame in fig["frames"]:
+        k = int(frame["name"])
+        by_index = dict(zip(frame["traces"], frame["data"], strict=True))
+        w_marker, loss_marker = by_index[4], by_index[5]
+        assert loss_marker["x"][0] == k
+        assert loss_marker["y"][0] == pytest.approx(traj.loss[k], rel=1e-9)
+        assert w_marker["x"][0] == pytest.approx(traj.w[k, 0], rel=1e-9, abs=1e-12)
+        assert w_marker["y"][0] == pytest.approx(traj.w[k, 1], rel=1e-9, abs=1e-12)
+        assert f"step {k} · train loss" in frame["layout"]["title"]["text"]
+    assert num(metric(at, "Train loss")) == pytest.approx(traj.loss[-1], rel=1e-3)
+
+
+def test_gradient_descent_boundary_is_where_p_is_one_half():
+    at = open_page(GD)
+    fig = chart(at, "gd")
+    last = fig["frames"][-1]
+    k = int(last["name"])
+    by_index = dict(zip(last["traces"], last["data"], strict=True))
+    bx, by = np.asarray(by_index[2]["x"]), np.asarray(by_index[2]["y"])
+    from lib import datasets, logistic
+
+    data = datasets.make("blobs", 200, noise=0.3, balance=0.5, seed=0)
+    traj = logistic.train(data.X, data.y, lr=0.3, steps=200)
+    z = traj.w[k, 0] * bx + traj.w[k, 1] * by + traj.b[k]
+    np.testing.assert_allclose(z[np.isfinite(z)], 0.0, atol=1e-4)  # float32 coordinates on the line z = 0
+
+
+def test_gradient_descent_huge_learning_rate_is_explained_never_nan():
+    at = open_page(GD, {"lr": "100.0", "l2": "0.3"})
+    warning = " ".join(w.value for w in at.warning)
+    assert "Diverged at step" in warning and "too large" in warning
+    for m in at.metric:
+        assert "nan" not in m.value.lower()
+    at = open_page(GD, {"lr": "100.0"})  # no L2: it oscillates (the loss rises in 57 of 200 steps)
+    assert any("too large" in w.value for w in at.warning)
+
+
+def test_gradient_descent_separable_without_l2_then_with_l2():
+    at = open_page(GD, {"dataset": "Linearly separable", "lr": "1.0", "steps": "1000"})
+    assert any("linearly separable" in i.value and "no minimum" in i.value for i in at.info)
+    assert metric(at, "Gap to optimum") == "no optimum"
+    at = open_page(GD, {"dataset": "Linearly separable", "lr": "1.0", "steps": "1000", "l2": "0.01"})
+    assert not any("no minimum" in i.value for i in at.info)
+    assert num(metric(at, "Gap to optimum")) < 1e-3
+
+
+def test_gradient_descent_feature_map_learns_circles():
+    at = open_page(GD, {"dataset": "Circles", "lr": "1.0", "steps": "500"})
+    plain = num(metric(at, "Accuracy"))
+    at = open_page(GD, {"dataset": "Circles", "lr": "1.0", "steps": "500", "features": "true"})
+    assert num(metric(at, "Accuracy")) > 90 > plain
+
+
+def test_gradient_descent_pos_weight_moves_the_boundary_towards_more_positives():
+    def positives(q):
+        at = open_page(GD, {"balance": "0.2", "noise": "0.6", "steps": "500", "lr": "1.0", **q})
+        fig = chart(at, "gd")
+        last = fig["frames"][-1]
+        from lib import datasets, logistic
+
+        data = datasets.make("blobs", 200, noise=0.6, balance=0.2, seed=0)
+        pw = float(q.get("pw", 1.0))
+        traj = logistic.train(data.X, data.y, lr=1.0, steps=500, pos_weight=pw)
+        assert last["layout"]["title"]["text"].startswith("step 500")
+        return np.mean(data.X @ traj.w[-1] + traj.b[-1] >= 0)
+
+    assert positives({"pw": "4.0"}) > positives({})
+
+
+def test_gradient_descent_compare_overlays_other_paths():
+    at = open_page(GD, {"compare": ["Adam", "Momentum"]})
+    names = [tr.get("name", "") for tr in chart(at, "gd")["data"]]
+    assert "path: Adam" in names and "path: Momentum" in names
+
+
+def test_gradient_descent_new_sample_changes_the_seed_and_the_data():
+    at = open_page(GD)
+    before = chart(at, "gd")["data"][0]["x"]
+    at.button[0].click().run()
+    assert at.number_input(key="seed").value == 1
+    assert not np.array_equal(before, chart(at, "gd")["data"][0]["x"])
+
+
+def test_gradient_descent_bad_link_values_fall_back_with_notices():
+    at = open_page(GD, {"dataset": "Spiral", "n": "100000", "lr": "1e9", "compare": "Newton"})
+    assert len(at.warning) >= 3
+    assert at.selectbox(key="dataset").value == "Two blobs" and at.slider(key="n").value == 200
+
+
+def test_gradient_descent_heaviest_settings_stay_under_one_megabyte():
+    at = open_page(GD, {"n": "500", "steps": "1000", "features": "true", "test": "0.5", "dataset": "Moons",
+                        "compare": ["Adam", "Momentum", "RMSprop", "Mini-batch SGD"]})
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert len(spec) < 1_000_000

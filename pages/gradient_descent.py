@@ -1,0 +1,101 @@
+"""Gradient descent: logistic regression learns a toy dataset by minimizing BCE, animated in the browser."""
+from dataclasses import asdict
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import ui
+from lib import charts, datasets, experiment, logistic
+
+page = ui.Page("Gradient descent", "Notice how each step moves the boundary towards the points that hurt most — "
+               "the big ones — and how the loss curve flattens as it nears the optimum.")
+
+OPT = logistic.OPTIMIZERS
+
+
+def _new_sample():
+    st.session_state["seed"] = int(st.session_state.get("seed", 0)) % 9999 + 1
+
+
+with st.container(border=True):
+    st.markdown("**Data**")
+    c1, c2, c3, c4 = st.columns(4)
+    name = page.select("Dataset", "dataset", datasets.DATASETS, "blobs", container=c1)
+    n = page.slider("Points", "n", 20, experiment.MAX_POINTS, 200, step=10, container=c2)
+    noise = page.slider("Noise", "noise", 0.0, 1.0, 0.3, step=0.05, container=c3,
+                        help="Spread of the blobs, jitter of the other shapes (the separable set ignores it).")
+    balance = page.slider("Share of class 1", "balance", 0.1, 0.9, 0.5, step=0.05, container=c4)
+    c1, c2, c3, c4 = st.columns(4)
+    seed = page.number("Seed", "seed", 0, 9999, 0, step=1, fmt_str="%d", container=c1)
+    c1.button("New sample", on_click=_new_sample, icon=":material/casino:")
+    test_fraction = page.choice_slider("Test share", "test", [0.0, 0.1, 0.2, 0.3, 0.4, 0.5], 0.0, container=c2,
+                                       help="Points held out of training; their loss is drawn dashed.")
+    features = page.toggle("Feature map x₁², x₂², x₁·x₂", "features", container=c3,
+                           help="Lets the linear model draw curved boundaries: circles and XOR become learnable.")
+    log_axis = page.toggle("Log-scale loss axis", "logloss", container=c4)
+
+with st.container(border=True):
+    st.markdown("**Model and optimizer**")
+    c1, c2, c3, c4 = st.columns(4)
+    optimizer = page.select("Optimizer", "opt", OPT, "gd", container=c1)
+    lr = page.choice_slider("Learning rate η", "lr", list(experiment.LEARNING_RATES), 0.3, container=c2,
+                            help="Log-spaced; large values show oscillation and divergence.")
+    steps = page.choice_slider("Steps", "steps", list(experiment.STEP_COUNTS), 200, container=c3)
+    batch = page.choice_slider("Batch size (SGD)", "batch", list(experiment.BATCH_SIZES), 16, container=c4) \
+        if optimizer == "sgd" else 16
+    c1, c2, c3 = st.columns([1, 1, 2])
+    l2 = page.choice_slider("L2 strength λ", "l2", list(experiment.L2_STRENGTHS), 0.0, container=c1)
+    pos_weight = page.choice_slider("pos_weight", "pw", list(experiment.POS_WEIGHTS), 1.0, container=c2)
+    compare = page.multi("Compare paths with", "compare", {k: v for k, v in OPT.items() if k != optimizer}, [],
+                         container=c3, help="Other optimizers from the same start, same η, drawn on the landscape.")
+
+st.info(f"**{datasets.DATASETS[name]}.** {datasets.WHAT_TO_NOTICE[name]}", icon=":material/visibility:")
+
+settings = experiment.Settings(dataset=name, n=int(n), noise=float(noise), balance=float(balance), seed=int(seed),
+                               test_fraction=float(test_fraction), features=bool(features), optimizer=optimizer,
+                               batch_size=int(batch), lr=float(lr), steps=int(steps), l2=float(l2),
+                               pos_weight=float(pos_weight), compare=tuple(c for c in compare if c != optimizer))
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _compute(settings_fields: dict, log_axis: bool):
+    """The run and its animated figure, once per settings (shared by every session: a class on one link hits it)."""
+    e = experiment.run(experiment.Settings(**settings_fields))
+    return e, charts.gradient_descent_figure(e, log_loss_axis=log_axis).to_dict(), experiment.diagnosis(e)
+
+
+fields = asdict(settings)
+e, spec, notes = _compute(fields, log_axis)
+for kind, text in notes:
+    (st.warning if kind == "warning" else st.info)(text)
+
+st.plotly_chart(charts.FigureSpec(spec), key="gd", config={"displaylogo": False})
+st.caption("▶ Play animates the run in your browser (no waiting on the server); drag the step slider to go back to "
+           "any step. Point size is each point's own loss right now: the big ones pull the boundary hardest.")
+
+last = e.final
+m = st.columns(6)
+m[0].metric("Train loss", ui.fmt(e.traj.loss[last]))
+m[1].metric("Test loss", ui.fmt(e.test_loss[last]) if len(e.test_loss) else "—")
+m[2].metric("Accuracy", f"{100 * e.train_accuracy[last]:.1f}%")
+m[3].metric("‖w‖", ui.fmt(e.w_norm[last], 3))
+m[4].metric("Gradient norm", ui.fmt(e.traj.grad_norm[last], 3))
+gap = e.traj.loss[last] - e.optimum.loss
+m[5].metric("Gap to optimum", ui.fmt(gap, 3) if e.optimum.converged else "no optimum",
+            help="Train loss minus the minimum found by scipy (Newton's method)."
+            if e.optimum.converged else e.optimum.message)
+
+st.latex(rf"J(w, b) = \frac{{1}}{{{len(e.y_train)}}}\sum_i \Bigl[{pos_weight:g}\,y_i\log\frac{{1}}{{p_i}}"
+         rf" + (1-y_i)\log\frac{{1}}{{1-p_i}}\Bigr] + \frac{{{l2:g}}}{{2}}\lVert w\rVert^2,\quad "
+         rf"p_i = \sigma(w\cdot x_i + b)")
+st.latex(rf"(w, b) \leftarrow (w, b) - {lr:g}\,\nabla J \qquad \frac{{\partial J}}{{\partial z_i}} \propto p_i - y_i")
+st.markdown("Each step moves the parameters a distance η against the gradient. BCE's gradient in the logit is "
+            "p − y, so every point pushes in proportion to how wrong it is — confident mistakes push hardest.")
+
+table = pd.DataFrame({"step": np.arange(last + 1), "train_loss": e.traj.loss, "accuracy": e.train_accuracy,
+                      "w_norm": e.w_norm, "grad_norm": e.traj.grad_norm, "b": e.traj.b}
+                     | {f"w_{name}": e.traj.w[:, j] for j, name in enumerate(e.feature_names)}
+                     | ({"test_loss": e.test_loss} if len(e.test_loss) else {}))
+st.download_button("Download the run as CSV", table.to_csv(index=False), file_name="gradient_descent_run.csv",
+                   mime="text/csv", icon=":material/download:")
