@@ -39,6 +39,10 @@ PAGES = (
              "Why a confident mistake costs so much, how other losses compare, and what frameworks report."),
     PageInfo("pages/gradient_descent.py", "Gradient descent", ":material/model_training:", "Train",
              "Watch logistic regression learn by minimizing BCE, step by step, on toy data."),
+    PageInfo("pages/derivation.py", "Where the loss comes from", ":material/functions:", "Go deeper",
+             "From a coin toss to BCE by maximum likelihood; entropy and KL divergence."),
+    PageInfo("pages/multiclass.py", "Many classes", ":material/stacked_bar_chart:", "Go deeper",
+             "Softmax and categorical cross-entropy; with two classes it is exactly BCE."),
 )
 
 

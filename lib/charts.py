@@ -48,8 +48,9 @@ def layout(fig: go.Figure, *, x_title: str = "", y_title: str = "", height: int 
         font=dict(size=14),
     )
     fig.update_xaxes(title_text=x_title, range=x_range, zeroline=False, showgrid=True)
-    fig.update_yaxes(title_text=y_title, range=y_range, zeroline=False, showgrid=True,
-                     type="log" if log_y else "linear")
+    fig.update_yaxes(title_text=y_title, range=y_range, zeroline=False, showgrid=True)
+    if log_y:  # only then: forcing "linear" would break a categorical axis (horizontal bars)
+        fig.update_yaxes(type="log")
     return fig
 
 
@@ -220,7 +221,7 @@ def lines_figure(x, series, *, x_title: str, y_title: str, height: int = 340, lo
                              text_flip=(x_range[0] + x_range[1]) / 2 if x_range and not log_x else np.inf))
     for vx, label in vlines:
         fig.add_vline(x=vx, line=dict(color=GREY, dash="dot", width=2), annotation_text=label,
-                      annotation_position="top")
+                      annotation_position="bottom right")
     layout(fig, x_title=x_title, y_title=y_title, height=height, log_y=log_y, x_range=x_range, y_range=y_range)
     if log_x:
         fig.update_xaxes(type="log")
@@ -311,6 +312,27 @@ def _sizes(e, t: int) -> tuple[np.ndarray, np.ndarray]:
     per = loss.logit_loss_kernel(e.y_train, z, 1.0)
     size = (6 + 4.5 * np.minimum(per, 3.0)).astype(np.uint8)
     return size[e.y_train < 0.5], size[e.y_train >= 0.5]
+
+
+def bars_figure(categories, series, *, x_title: str = "", y_title: str = "", height: int = 320,
+                barmode: str = "group", y_range=None, horizontal: bool = False, text_fmt: str = ".3g",
+                legend: bool = True) -> go.Figure:
+    """Bars in the house style. ``series``: (name, values, colour, pattern) with pattern "" or a plotly
+    pattern shape ("/", "x", "."), so grouped bars stay apart in greyscale too."""
+    traces = []
+    for name, values, color, pattern in series:
+        values = np.asarray(values, dtype=np.float64)
+        text = [("∞" if np.isinf(v) else format(v, text_fmt)) for v in values]
+        kw = dict(x=values, y=list(categories), orientation="h") if horizontal else dict(x=list(categories),
+                                                                                            y=values)
+        traces.append(go.Bar(name=name, marker=dict(color=color, pattern_shape=pattern), text=text,
+                             textposition="auto", cliponaxis=False,
+                             hovertemplate=f"{name}<br>%{{{'y' if horizontal else 'x'}}}: %{{text}}<extra></extra>",
+                             **kw))
+    fig = go.Figure(traces)
+    layout(fig, x_title=x_title, y_title=y_title, height=height, y_range=y_range, legend=legend)
+    fig.update_layout(barmode=barmode)
+    return fig
 
 
 class FigureSpec(go.Figure):

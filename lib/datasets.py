@@ -160,3 +160,15 @@ def split(data: Dataset, test_fraction: float, seed: int = 0) -> tuple[Dataset, 
     if n_test and len(np.unique(data.y[train])) < 2:  # keep both classes in train
         train, test = order, order[:0]
     return (Dataset(data.X[train], data.y[train], data.name), Dataset(data.X[test], data.y[test], data.name))
+
+
+MAX_TOSSES = 1000
+
+
+def coin_tosses(bias: float, n: int, seed: int = 0) -> np.ndarray:
+    """n seeded tosses of a coin that lands heads (1) with probability ``bias``; n ≤ ``MAX_TOSSES``."""
+    if not 0.0 <= bias <= 1.0:
+        raise ValueError(f"bias must be in [0, 1], got {bias}")
+    if not 1 <= int(n) <= MAX_TOSSES:
+        raise ValueError(f"n must be between 1 and {MAX_TOSSES}, got {n}")
+    return (np.random.default_rng([int(seed), 7]).random(int(n)) < bias).astype(np.float64)

@@ -39,6 +39,8 @@ __all__ = [
     "zero_one",
     "comparison_grad_logit",
     "smooth_labels",
+    "bernoulli_entropy",
+    "bernoulli_kl",
     "sigmoid",
     "logit",
     "to_bits",
@@ -544,6 +546,33 @@ def smooth_labels(y, epsilon: float):
     if not 0.0 <= epsilon <= 1.0:
         raise ValueError(f"epsilon must be in [0, 1], got {epsilon!r}")
     out = y * (1.0 - epsilon) + epsilon / 2.0
+    return out[()] if out.ndim == 0 else out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# information theory
+# --------------------------------------------------------------------------------------------------------------
+def bernoulli_entropy(q):
+    """H(q) = −q·log q − (1−q)·log(1−q), in nats: the loss of predicting the target's own probability, BCE(q, q).
+
+    The floor no model can beat on labels that are themselves uncertain; 0 for a hard label.
+    """
+    return bce(q, q, reduction="none")
+
+
+def bernoulli_kl(q, p):
+    """KL(q‖p) = q·log(q/p) + (1−q)·log((1−q)/(1−p)), in nats, ≥ 0, and 0 only at p = q.
+
+    Computed as ``kl_div(q, p) + kl_div(1−q, 1−p)`` (scipy's kl_div(x, y) = x·log(x/y) − x + y is
+    non-negative term by term; the −x + y parts cancel in the sum): no subtraction of two cross-entropies, so a
+    tiny divergence keeps its digits. Cross-entropy splits as BCE(q, p) = H(q) + KL(q‖p).
+    """
+    q = _as_array("q", q, 0.0, 1.0)
+    p = _as_array("p", p, 0.0, 1.0)
+    _same_shape(q=q, p=p)
+    with np.errstate(divide="ignore"):
+        out = special.kl_div(q, p) + special.kl_div(1.0 - q, 1.0 - p)
+    out = np.asarray(out + 0.0)
     return out[()] if out.ndim == 0 else out
 
 

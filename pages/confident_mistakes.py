@@ -80,8 +80,8 @@ st.caption("Squared error through a sigmoid has a gradient 2(p − 1)·p(1 − p
 
 st.subheader("One gradient step on one confidently wrong sample", anchor=False)
 s1, s2 = st.columns(2)
-z0 = page.slider("Start: logit z", "z0", -8.0, 0.0, -4.0, step=0.5, container=s1)
-lr = page.slider("Learning rate", "lr", 0.1, 5.0, 1.0, step=0.1, container=s2)
+z0 = page.slider("Start: logit z", "start_z", -8.0, 0.0, -4.0, step=0.5, container=s1)
+lr = page.slider("Learning rate", "step_lr", 0.1, 5.0, 1.0, step=0.1, container=s2)
 p0 = float(loss.sigmoid(z0))
 rows = []
 for k in NAMES:
@@ -117,7 +117,7 @@ with chart_col:
 st.header("Label smoothing", anchor=False)
 e_col, chart_col = st.columns([1, 2], gap="large")
 with e_col:
-    eps = page.slider("Smoothing ε", "eps", 0.0, 0.4, 0.1, step=0.01)
+    eps = page.slider("Smoothing ε", "smooth", 0.0, 0.4, 0.1, step=0.01)
     target = float(loss.smooth_labels(1.0, eps))
     st.metric("Smoothed target for y = 1", ui.fmt(target))
     st.metric("Lowest loss (at p = 1 − ε/2)", f"{ui.fmt(loss.bce(target, target))} nats")
@@ -166,7 +166,7 @@ QUESTIONS = {
            ("A: y = 0, p = 0.9", loss.bce(0.0, 0.9)), ("B: y = 1, p = 0.1", loss.bce(1.0, 0.1)),
            "BCE is symmetric: L(0, 0.9) = L(1, 0.1). Neither class is punished more."),
 }
-q = page.select("Question", "q", {k: k for k in QUESTIONS}, "Q1", kind="segmented")
+q = page.select("Question", "quiz", {k: k for k in QUESTIONS}, "Q1", kind="segmented")
 text, (a_label, a_val), (b_label, b_val), why = QUESTIONS[q]
 st.markdown(f"**Which costs more?** {text}")
 same = math.isclose(a_val, b_val, rel_tol=1e-9)

@@ -20,10 +20,10 @@ with controls:
     y = float(label) if label != "soft" else page.slider("Soft label y", "ys", 0.0, 1.0, 0.7, step=0.01)
     mode = page.select("Prediction as", "input", {"p": "probability p", "z": "logit z"}, "p", kind="segmented")
     if mode == "p":
-        p = page.slider("Predicted probability p of class 1", "p", 0.0, 1.0, 0.8, step=0.001, fmt_str="%.3f")
+        p = page.slider("Predicted probability p of class 1", "prob", 0.0, 1.0, 0.8, step=0.001, fmt_str="%.3f")
         st.caption(f"Its logit: z = log(p / (1 − p)) = **{ui.fmt(loss.logit(p))}**")
     else:
-        z = page.slider("Logit z", "z", -15.0, 15.0, 1.4, step=0.1)
+        z = page.slider("Logit z", "logit", -15.0, 15.0, 1.4, step=0.1)
         p = float(loss.sigmoid(z))
         st.caption(f"Its probability: p = σ(z) = 1 / (1 + e^(−z)) = **{ui.fmt(p, 6)}**")
     unit = page.select("Units", "unit", {"nats": "nats", "bits": "bits"}, "nats", kind="segmented",

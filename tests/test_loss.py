@@ -355,3 +355,29 @@ def test_squared_error_gradient_vanishes_on_a_confident_mistake_while_bce_stays_
     assert abs(float(loss.comparison_grad_logit(1.0, z, "brier"))) < 2e-5
     assert float(loss.comparison_grad_logit(1.0, z, "bce")) == pytest.approx(-1.0, abs=1e-5)
     assert float(loss.comparison_grad_logit(1.0, z, "zero_one")) == 0.0
+
+
+def test_entropy_and_kl_by_hand_and_their_sum_is_cross_entropy():
+    q, p = 0.8, 0.6
+    H = -(0.8 * math.log(0.8) + 0.2 * math.log(0.2))
+    KL = 0.8 * math.log(0.8 / 0.6) + 0.2 * math.log(0.2 / 0.4)
+    assert float(loss.bernoulli_entropy(q)) == pytest.approx(H, rel=1e-14)
+    assert float(loss.bernoulli_kl(q, p)) == pytest.approx(KL, rel=1e-13)
+    assert loss.bce(q, p) == pytest.approx(H + KL, rel=1e-14)
+    assert float(loss.bernoulli_entropy(1.0)) == 0.0 and float(loss.bernoulli_kl(1.0, 0.3)) == pytest.approx(
+        -math.log(0.3))
+    assert float(loss.bernoulli_kl(1.0, 0.0)) == math.inf
+
+
+@settings(max_examples=200)
+@given(st.floats(0, 1), st.floats(1e-12, 1 - 1e-12))
+def test_kl_is_non_negative_and_cross_entropy_splits(q, p):
+    kl = float(loss.bernoulli_kl(q, p))
+    assert kl >= 0
+    assert loss.bce(q, p) == pytest.approx(float(loss.bernoulli_entropy(q)) + kl, rel=1e-9, abs=1e-15)
+
+
+def test_tiny_kl_keeps_its_digits():
+    q, p = 0.5, 0.5 + 1e-9
+    exact = mp.mpf(q) * mp.log(mp.mpf(q) / mp.mpf(p)) + (1 - mp.mpf(q)) * mp.log((1 - mp.mpf(q)) / (1 - mp.mpf(p)))
+    assert float(loss.bernoulli_kl(q, p)) == pytest.approx(float(exact), rel=1e-6)  # naive CE − H: all digits lost

@@ -16,15 +16,48 @@ def num(text: str) -> float:
 
 
 # ---------------------------------------------------------------------------------------------------- app shell
-def test_navigation_lists_every_page_with_its_title():
+def widget_keys(at) -> set[str]:
+    """The user keys of every widget on the page (these are also its URL parameter names)."""
+    keys = set()
+
+    def walk(node):
+        key = getattr(node, "key", None)
+        if isinstance(key, str) and not key.startswith("$$"):
+            keys.add(key)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return keys
+
+
+# Preferences that mean the same thing, with the same widget, wherever they appear.
+SHARED_KEYS = {"unit"}
+
+
+def test_navigation_lists_every_page_with_its_title_and_switching_keeps_working():
     from ui import PAGES
 
     at = open_page("pages/home.py")
     assert at.title[0].value == "Log Loss Lab"
+    for _ in range(2):  # every page after every other page, in one session
+        for info in PAGES:
+            at.switch_page(info.path).run()
+            assert not at.exception, info.path
+            assert at.title[0].value == info.title or info.path == "pages/home.py"
+
+
+def test_url_keys_are_unique_across_pages():
+    # Streamlit keeps a bound widget's value across page switches: one key on two pages with different widgets
+    # would carry a value into a widget that cannot take it.
+    from ui import PAGES
+
+    seen: dict[str, str] = {}
     for info in PAGES:
-        at.switch_page(info.path).run()
-        assert not at.exception, info.path
-        assert at.title[0].value == info.title or info.path == "pages/home.py"
+        for key in widget_keys(open_page(info.path)):
+            if key in seen and key not in SHARED_KEYS:
+                raise AssertionError(f"URL key {key!r} is used by {seen[key]} and {info.path}")
+            seen[key] = info.path
 
 
 # ---------------------------------------------------------------------------------------------------- home
@@ -87,25 +120,25 @@ def test_loss_explorer_curves_are_the_two_terms():
 def test_loss_explorer_label_zero_soft_label_and_logit_input():
     at = open_page(LOSS, {"label": "y = 0"})
     assert num(metric(at, "Loss (nats)")) == pytest.approx(-math.log(0.2), rel=1e-3)
-    at = open_page(LOSS, {"label": "soft y", "ys": "0.3", "p": "0.6"})
+    at = open_page(LOSS, {"label": "soft y", "ys": "0.3", "prob": "0.6"})
     by_hand = -0.3 * math.log(0.6) - 0.7 * math.log(0.4)
     assert num(metric(at, "Loss (nats)")) == pytest.approx(by_hand, rel=1e-3)
     total = chart(at, "terms_p")["data"][2]  # the weighted sum for a soft label
     x = total["x"]
     np.testing.assert_allclose(total["y"], -0.3 * np.log(x) - 0.7 * np.log1p(-x), rtol=2e-6, atol=1e-7)
-    at = open_page(LOSS, {"input": "logit z", "z": "2.0"})
+    at = open_page(LOSS, {"input": "logit z", "logit": "2.0"})
     p = 1 / (1 + math.exp(-2.0))
     assert num(metric(at, "Loss (nats)")) == pytest.approx(-math.log(p), rel=1e-3)
 
 
 def test_loss_explorer_bits():
-    at = open_page(LOSS, {"unit": "bits", "p": "0.5"})
+    at = open_page(LOSS, {"unit": "bits", "prob": "0.5"})
     assert num(metric(at, "Loss (bits)")) == pytest.approx(1.0, rel=1e-4)  # −log2(1/2) = 1 bit
     assert any(r"\log_2" in latex.value for latex in at.latex)
 
 
 def test_loss_explorer_certain_mistake_is_infinite_and_frameworks_show_their_clamps():
-    at = open_page(LOSS, {"p": "0.0"})
+    at = open_page(LOSS, {"prob": "0.0"})
     assert metric(at, "Loss (nats)") == "∞"
     assert any("−log 0 = ∞" in e.value for e in at.error)
     table = at.dataframe[0].value
@@ -215,7 +248,7 @@ def test_confident_mistakes_squared_error_gradient_vanishes_where_bce_stays():
 
 
 def test_confident_mistakes_one_step_moves_p_most_under_bce_not_squared_error():
-    at = open_page(CM, {"z0": "-6.0", "lr": "1.0"})
+    at = open_page(CM, {"start_z": "-6.0", "step_lr": "1.0"})
     table = at.dataframe[1].value.set_index("loss")
     moved = table["p moved by"]
     assert moved["BCE"] > 10 * moved["squared error (p − y)²"]
@@ -234,7 +267,7 @@ def test_confident_mistakes_symmetry_and_pos_weight():
 
 
 def test_confident_mistakes_label_smoothing_moves_the_minimum():
-    at = open_page(CM, {"eps": "0.2"})
+    at = open_page(CM, {"smooth": "0.2"})
     assert num(metric(at, "Smoothed target")) == pytest.approx(0.9)
     entropy = -(0.9 * math.log(0.9) + 0.1 * math.log(0.1))
     assert num(metric(at, "Lowest loss")) == pytest.approx(entropy, rel=1e-3)
@@ -251,11 +284,11 @@ def test_confident_mistakes_framework_table_shows_the_clamps():
 
 
 def test_confident_mistakes_quiz_reveals_only_after_an_answer():
-    at = open_page(CM, {"q": "Q3"})
+    at = open_page(CM, {"quiz": "Q3"})
     assert not at.success and not at.error
     at.radio(key="answer_Q3").set_value("They cost the same").run()
     assert at.success and "L(0, 0.9) = L(1, 0.1)" in at.success[0].value
-    at = open_page(CM, {"q": "Q2", "answer_Q2": "A: one at 0.001"})
+    at = open_page(CM, {"quiz": "Q2", "answer_Q2": "A: one at 0.001"})
     # 10·log 2 = 6.93 > −log 0.001 = 6.91: the ten coin flips cost (slightly) more
     assert at.error and "Not quite" in at.error[0].value
 
@@ -366,3 +399,104 @@ def test_gradient_descent_heaviest_settings_stay_under_one_megabyte():
                         "compare": ["Adam", "Momentum", "RMSprop", "Mini-batch SGD"]})
     spec = at.get("plotly_chart")[0].proto.spec
     assert len(spec) < 1_000_000
+
+
+# ------------------------------------------------------------------------------------------- derivation
+DER = "pages/derivation.py"
+
+
+def _shown_tosses(at) -> str:
+    for md in at.markdown:
+        if md.value.startswith("Tosses:"):
+            return md.value.split("`")[1]
+    raise AssertionError("no tosses shown")
+
+
+def test_derivation_mle_is_the_sample_mean_of_the_shown_tosses():
+    at = open_page(DER, {"tosses": "20", "bias": "0.3", "toss": "5"})
+    tosses = _shown_tosses(at)
+    k = tosses.count("H")
+    assert len(tosses) == 20
+    assert num(metric(at, "Sample mean k/n")) == pytest.approx(k / 20)
+    assert num(metric(at, "Numerical maximum")) == pytest.approx(k / 20, abs=1e-3)
+    curve = chart(at, "loglik")["data"][0]
+    p = np.asarray(curve["x"])
+    by_hand = (k * np.log(p) + (20 - k) * np.log1p(-p)) / 20  # the mean log-likelihood, derived by hand
+    np.testing.assert_allclose(curve["y"], by_hand, rtol=1e-6, atol=1e-6)
+    assert p[np.argmax(curve["y"])] == pytest.approx(k / 20, abs=1e-3)
+
+
+def test_derivation_toss_again_changes_the_tosses_and_more_tosses_narrow_the_likelihood():
+    at = open_page(DER, {"tosses": "50"})
+    first = _shown_tosses(at)
+    at.button[0].click().run()
+    assert _shown_tosses(at) != first
+
+    def width(n):
+        curve = chart(open_page(DER, {"tosses": str(n)}), "likelihood")["data"][0]
+        x, y = np.asarray(curve["x"]), np.asarray(curve["y"])
+        return np.ptp(x[y > 0.5])  # width of the likelihood at half its height
+
+    assert width(1000) < width(50) / 3
+
+
+def test_derivation_cross_entropy_is_entropy_plus_kl():
+    at = open_page(DER, {"soft_target": "0.8", "pred": "0.6"})
+    H = -(0.8 * math.log(0.8) + 0.2 * math.log(0.2))
+    KL = 0.8 * math.log(0.8 / 0.6) + 0.2 * math.log(0.2 / 0.4)
+    assert num(metric(at, "Entropy")) == pytest.approx(H, rel=1e-3)
+    assert num(metric(at, "KL divergence")) == pytest.approx(KL, rel=1e-3)
+    assert num(metric(at, "Cross-entropy")) == pytest.approx(H + KL, rel=1e-3)
+    at = open_page(DER, {"soft_target": "1.0", "pred": "0.6", "unit": "bits"})  # hard label: entropy 0, CE is KL
+    assert num(metric(at, "Entropy")) == 0
+    assert metric(at, "KL divergence") == metric(at, "Cross-entropy")
+    assert num(metric(at, "Cross-entropy")) == pytest.approx(-math.log2(0.6), rel=1e-3)
+
+
+# ------------------------------------------------------------------------------------------- many classes
+MC = "pages/multiclass.py"
+
+
+def test_multiclass_cross_entropy_and_gradient_by_hand():
+    at = open_page(MC)
+    z = np.array([2.0, 1.0, 0.1])
+    p = np.exp(z) / np.exp(z).sum()
+    assert num(metric(at, "Cross-entropy")) == pytest.approx(-math.log(p[0]), rel=1e-3)
+    bars = chart(at, "class_probs")["data"][0]
+    np.testing.assert_allclose(bars["y"], p, rtol=1e-9)
+    grads = chart(at, "class_grads")["data"][0]["y"]
+    np.testing.assert_allclose(grads, p - np.array([1.0, 0, 0]), atol=1e-12)
+
+
+def test_multiclass_soft_target():
+    at = open_page(MC, {"target": "smoothed", "eps": "0.3", "true": "1"})
+    z = np.array([2.0, 1.0, 0.1])
+    logp = z - np.log(np.exp(z).sum())
+    y = np.array([0.1, 0.8, 0.1])
+    assert num(metric(at, "Cross-entropy")) == pytest.approx(-(y @ logp), rel=1e-3)
+
+
+def test_multiclass_two_classes_is_exactly_bce():
+    from sklearn.metrics import log_loss
+
+    at = open_page(MC, {"k": "2", "z0": "0.5", "z1": "-1.2"})
+    ce, b = num(metric(at, "Softmax cross-entropy")), num(metric(at, "BCE with logit"))
+    assert ce == b
+    p1 = 1 / (1 + math.exp(-(-1.2 - 0.5)))
+    assert ce == pytest.approx(log_loss([0], [[1 - p1, p1]], labels=[0, 1]), rel=1e-6)
+
+
+def test_multiclass_huge_logits_stay_exact_and_the_naive_formula_is_called_out():
+    at = open_page(MC, {"k": "2", "scale": "100"})  # z = (200, 100): loss = log1p(e^-100) = 3.72e-44
+    assert num(metric(at, "Cross-entropy")) == pytest.approx(math.exp(-100), rel=1e-3)
+    assert any("naively" in w.value for w in at.warning)
+    at = open_page(MC, {"scale": "100", "z0": "-10.0"})  # true class far below the others
+    assert num(metric(at, "Cross-entropy")) == pytest.approx(100 * (1.0 + 10.0), rel=1e-3)
+
+
+def test_multiclass_batch_mean_by_hand():
+    at = open_page(MC)
+    logits = np.array([[3.0, 0.5, -1.0], [0.2, 2.5, 0.1], [1.0, 1.2, 0.8], [-2.0, 0.0, 4.0], [2.0, -1.0, -3.0]])
+    true = [0, 1, 2, 0, 0]
+    per = [math.log(np.exp(r).sum()) - r[t] for r, t in zip(logits, true, strict=True)]
+    assert any(f"{np.mean(per):.4g}" in latex.value for latex in at.latex)

@@ -21,7 +21,7 @@ def test_ladder_follows_the_confidence_slider(page, app_url):
 
 
 def test_quiz_reveals_the_numbers_after_an_answer(page, app_url):
-    page.goto(app_url + "/confident_mistakes?q=Q3")
+    page.goto(app_url + "/confident_mistakes?quiz=Q3")
     settle(page)
     assert page.get_by_text("Pick an answer to reveal the numbers.").count() == 1
     page.get_by_text("They cost the same").click()

@@ -24,7 +24,7 @@ def fresh_url():
 
 
 def test_first_visit_by_a_page_link_shows_the_real_menu_and_keeps_the_link_state(page, fresh_url):
-    page.goto(fresh_url + "/loss_curves?p=0.3&unit=bits")
+    page.goto(fresh_url + "/loss_curves?prob=0.3&unit=bits")
     settle(page)
     page.wait_for_function("() => document.querySelector('[data-testid=stSidebarNav]')?.innerText"
                            ".includes('Loss explorer')", timeout=30000)

@@ -20,7 +20,7 @@ def test_moving_p_to_the_wrong_edge_makes_the_loss_infinite_and_says_why(page, a
     settle(page)
     assert loss_value(page) == "∞"
     assert "−log 0 = ∞" in page.locator('[data-testid="stAlert"]').filter(has_text="The loss is").inner_text()
-    assert "p=0" in page.url
+    assert "prob=0" in page.url
     page.keyboard.press("End")
     page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
                            ".some(e => e.innerText.trim() === '0')")

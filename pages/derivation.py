@@ -1,0 +1,114 @@
+"""Where the loss comes from: coin tosses → likelihood → log-likelihood → BCE; entropy and KL divergence."""
+import math
+
+import numpy as np
+import streamlit as st
+
+import ui
+from lib import charts, datasets, loss
+from lib.charts import BLUE, GREEN, GREY, ORANGE, VERMILLION
+
+page = ui.Page("Where the loss comes from", "Notice that BCE is not an arbitrary choice: it is the negative log of "
+               "the probability the model gives to the data — and its best constant guess is the sample mean.")
+
+# ------------------------------------------------------------------------------------------ the derivation
+st.header("From a coin toss to BCE, step by step", anchor=False)
+p_demo = page.slider("Bias p of the coin (probability of heads, y = 1)", "coin", 0.01, 0.99, 0.7, step=0.01)
+st.markdown("**1. One toss.** A single formula gives the probability of either outcome:")
+st.latex(rf"P(y) = p^{{y}}(1-p)^{{1-y}}:\quad P(1) = {p_demo:g}^1\cdot {1 - p_demo:.2g}^0 = {p_demo:g},\quad "
+         rf"P(0) = {p_demo:g}^0\cdot {1 - p_demo:.2g}^1 = {1 - p_demo:.2g}")
+st.markdown("**2. n independent tosses.** The probability of the whole sequence — the *likelihood* of p — is the "
+            "product:")
+st.latex(r"\mathcal{L}(p) = \prod_{i=1}^{n} p^{y_i}(1-p)^{1-y_i}")
+st.markdown("**3. Take the log.** The product becomes a sum; maximizing it is minimizing its negative mean — "
+            "which is exactly binary cross-entropy:")
+st.latex(r"-\frac{1}{n}\log\mathcal{L}(p) = -\frac{1}{n}\sum_{i=1}^{n}\bigl[y_i\log p + (1-y_i)\log(1-p)\bigr]"
+         r" = \mathrm{BCE}")
+st.markdown("**4. Let p depend on the input.** Replace the one coin by a model that gives every sample its own "
+            "probability, pᵢ = σ(w·xᵢ + b): the same loss is logistic regression's.")
+st.latex(r"\mathrm{BCE}(w, b) = -\frac{1}{n}\sum_i\bigl[y_i\log\sigma(w\cdot x_i+b) + (1-y_i)\log(1-\sigma(w\cdot "
+         r"x_i+b))\bigr]")
+
+# ------------------------------------------------------------------------------------------ the interactive
+st.header("Toss coins and find the best p", anchor=False)
+
+
+def _toss_again():
+    st.session_state["toss"] = int(st.session_state.get("toss", 0)) % 9999 + 1
+
+
+c1, c2, c3 = st.columns(3)
+bias = page.slider("Hidden bias of the coin", "bias", 0.05, 0.95, 0.7, step=0.05, container=c1)
+n = page.choice_slider("Number of tosses n", "tosses", [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], 50, container=c2)
+toss = page.number("Toss number (seed)", "toss", 0, 9999, 0, step=1, fmt_str="%d", container=c3)
+c3.button("Toss again", on_click=_toss_again, icon=":material/casino:")
+
+y = datasets.coin_tosses(bias, n, seed=toss)
+k = int(y.sum())
+mle = k / n
+shown = "".join("H" if v else "T" for v in y[:60]) + ("…" if n > 60 else "")
+st.markdown(f"Tosses: {ui.code_span(shown, 80)} — **{k} heads in {n}**.")
+
+grid = np.linspace(0.001, 0.999, 999)
+mean_nll = loss.bce(np.full_like(grid, mle), grid, reduction="none")  # −(1/n) log L(p) = BCE(k/n, p)
+log_lik = -n * mean_nll
+relative = np.exp(log_lik - log_lik.max())                            # L(p) / max L: no underflow for n = 1000
+best = float(grid[np.argmax(log_lik)])
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(charts.lines_figure(
+        grid, [("likelihood L(p) / its maximum", relative, {"color": VERMILLION})], x_title="p",
+        y_title="relative likelihood", y_range=[0, 1.3], x_range=[0, 1],
+        vlines=[(bias, "hidden bias")], points=[(mle, 1.0, f"max at k/n = {mle:.3g}", ORANGE)]), key="likelihood")
+with right:
+    st.plotly_chart(charts.lines_figure(
+        grid, [("mean log-likelihood = −BCE(k/n, p)", -mean_nll, {"color": BLUE})], x_title="p",
+        y_title="(1/n) log L(p)  (nats)", y_range=[-3, 0.4], x_range=[0, 1],
+        vlines=[(bias, "hidden bias")],
+        points=[(mle, float(-loss.bce(mle, mle)), f"max at {mle:.3g}", ORANGE)]), key="loglik")
+m1, m2, m3 = st.columns(3)
+m1.metric("Sample mean k/n", f"{mle:.4g}")
+m2.metric("Numerical maximum of the likelihood", f"{best:.4g}",
+          help="The highest point of the curve on a grid of step 0.001.")
+m3.metric("BCE of predicting k/n for every toss", f"{ui.fmt(loss.bce(y, np.full(n, mle)))} nats")
+st.latex(rf"\hat p = \arg\max_p \mathcal{{L}}(p) = \frac{{k}}{{n}} = \frac{{{k}}}{{{n}}} = {mle:.4g}")
+st.caption("Set the derivative of the log-likelihood, k/p − (n−k)/(1−p), to zero and you get p = k/n: the best "
+           "constant prediction under BCE is the sample mean. With more tosses the likelihood narrows around the "
+           "hidden bias — the data pins p down.")
+
+# ------------------------------------------------------------------------------------------ information theory
+st.header("Cross-entropy = entropy + KL divergence", anchor=False)
+c1, c2, c3 = st.columns(3)
+q = page.slider("Target q (probability that y = 1)", "soft_target", 0.0, 1.0, 0.8, step=0.01, container=c1)
+p = page.slider("Prediction p", "pred", 0.01, 0.99, 0.6, step=0.01, container=c2)
+unit = page.select("Units", "unit", {"nats": "nats", "bits": "bits"}, "nats", kind="segmented", container=c3)
+scale = 1.0 if unit == "nats" else 1 / math.log(2)
+H, KL, CE = (float(v) * scale for v in (loss.bernoulli_entropy(q), loss.bernoulli_kl(q, p), loss.bce(q, p)))
+left, right = st.columns([1, 2])
+with left:
+    st.metric(f"Entropy H(q) ({unit})", ui.fmt(H))
+    st.metric(f"KL divergence KL(q‖p) ({unit})", ui.fmt(KL))
+    st.metric(f"Cross-entropy H(q, p) ({unit})", ui.fmt(CE))
+with right:
+    st.plotly_chart(charts.bars_figure(
+        ["H(q, p)"], [("entropy H(q): the unavoidable part", [H], GREY, ""),
+                      ("KL(q‖p): the price of predicting p instead of q", [KL], VERMILLION, "/")],
+        barmode="stack", horizontal=True, x_title=f"{unit}", height=220), key="ce_split")
+    st.plotly_chart(charts.lines_figure(
+        grid, [(f"H(q, p) for q = {q:g}", loss.bce(np.full_like(grid, q), grid, reduction="none") * scale,
+                {"color": GREEN})], x_title="prediction p", y_title=f"cross-entropy ({unit})",
+        y_range=[0, 3 * scale], x_range=[0, 1], height=260,
+        points=[(q, H, "minimum H(q) at p = q", ORANGE)] if 0 < q < 1 else []), key="ce_curve")
+st.latex(rf"H(q, p) = H(q) + \mathrm{{KL}}(q\,\|\,p):\quad {ui.tex_num(CE)} = {ui.tex_num(H)} + {ui.tex_num(KL)}"
+         rf"\ \text{{{unit}}}")
+st.markdown(
+    "For a **hard label** (q = 0 or 1) the entropy is 0, so BCE *is* the KL divergence. For a **noisy label** — a "
+    "target that is itself uncertain, like q = 0.8 — even the perfect prediction p = q pays H(q): no model can "
+    "beat the entropy of its labels. The loss you can still remove is the KL part.")
+
+st.header("Further reading", anchor=False)
+st.markdown(
+    "- C. E. Shannon, *A Mathematical Theory of Communication*, Bell System Technical Journal 27 (1948) — entropy "
+    "and the cost of coding with the wrong distribution.\n"
+    "- D. Jurafsky and J. H. Martin, *Speech and Language Processing*, 3rd ed., chapter 5 (Logistic Regression), "
+    "section on the cross-entropy loss function.")

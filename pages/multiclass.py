@@ -1,0 +1,90 @@
+"""Many classes: softmax, categorical cross-entropy, its gradient, and why K = 2 is exactly BCE."""
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import ui
+from lib import charts, loss
+from lib.charts import BLUE, GREEN, VERMILLION
+
+page = ui.Page("Many classes", "Notice that only the true class's probability enters the loss — and that with two "
+               "classes softmax cross-entropy is exactly BCE.")
+
+DEFAULT_Z = (2.0, 1.0, 0.1, -1.0, 0.5, -0.5)
+st.header("Softmax and the cross-entropy of one sample", anchor=False)
+controls, charts_col = st.columns([1, 2], gap="large")
+with controls:
+    K = page.slider("Number of classes K", "k", 2, 6, 3)
+    scale = page.choice_slider("Scale the logits by", "scale", [1, 10, 100], 1,
+                               help="×100 makes logits up to ±1000: naive exp overflows, the exact form does not.")
+    z = np.array([page.slider(f"Logit z{j}", f"z{j}", -10.0, 10.0, DEFAULT_Z[j], step=0.1) for j in range(K)]) * scale
+    target = page.select("Target", "target", {"onehot": "one-hot", "soft": "smoothed"}, "onehot", kind="segmented")
+    true = page.slider("True class", "true", 0, 5, 0, help="Classes are numbered 0 … K−1.")
+    true = min(true, K - 1)
+    eps = page.slider("Smoothing ε", "eps", 0.0, 0.5, 0.1, step=0.01) if target == "soft" else 0.0
+
+y = np.full(K, eps / K)
+y[true] += 1.0 - eps
+p = loss.softmax(z)[0]
+ce = float(loss.softmax_cross_entropy(y, z))
+grad = p - y
+classes = [f"class {j}" for j in range(K)]
+with charts_col:
+    m1, m2 = st.columns(2)
+    m1.metric("Cross-entropy (nats)", ui.fmt(ce))
+    m2.metric(f"p of the true class {true}", ui.fmt(p[true], 6))
+    st.plotly_chart(charts.bars_figure(
+        classes, [("softmax probability p", p, BLUE, ""), ("target y", y, VERMILLION, "/")],
+        y_title="probability", y_range=[0, 1.1], height=300), key="class_probs")
+    st.plotly_chart(charts.bars_figure(
+        classes, [("gradient ∂L/∂z = p − y", grad, GREEN, "")], y_title="∂L/∂zⱼ", y_range=[-1.05, 1.05],
+        height=260, legend=True), key="class_grads")
+
+terms = " + ".join([rf"{y[j]:.3g}\log {ui.tex_num(p[j], 3)}" for j in range(K) if y[j] > 0][:4])
+more = r" + \dots" if (y > 0).sum() > 4 else ""
+st.latex(rf"L = -\sum_j y_j \log p_j = -\bigl({terms}{more}\bigr) = {ui.tex_num(ce)}\ \text{{nats}}")
+st.latex(r"p_j = \mathrm{softmax}(z)_j = \frac{e^{z_j}}{\sum_k e^{z_k}},\qquad \frac{\partial L}{\partial z_j} = "
+         r"p_j - y_j")
+st.caption("The gradient pushes the true class's logit up by 1 − p and every other logit down by its own "
+           "probability; the pushes sum to zero. With a one-hot target only −log p of the true class is left.")
+
+with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    naive = float(-np.sum(y * np.log(np.exp(z) / np.sum(np.exp(z)))))
+if not math.isclose(naive, ce, rel_tol=1e-9):  # no absolute tolerance: 0 for 3.7e−44 loses every digit
+    st.warning(f"The textbook formula −Σ y log(eᶻ/Σeᶻ) evaluated naively in floating point gives "
+               f"**{ui.fmt(naive) if math.isfinite(naive) else 'nan' if math.isnan(naive) else '∞'}** here "
+               f"(e^{ui.fmt(float(np.max(z)))} overflows or rounds); the exact value is {ui.fmt(ce)}. This app "
+               "subtracts the largest logit and adds the parts without cancelling.")
+
+st.header("Two classes: softmax cross-entropy is BCE", anchor=False)
+if K == 2:
+    d = float(z[1] - z[0])
+    b = float(loss.bce_with_logits(y[1], d))
+    c1, c2 = st.columns(2)
+    c1.metric("Softmax cross-entropy of (z₀, z₁)", ui.fmt(ce, 10))
+    c2.metric("BCE with logit z₁ − z₀", ui.fmt(b, 10))
+    st.latex(rf"\mathrm{{softmax}}(z_0, z_1)_1 = \frac{{e^{{z_1}}}}{{e^{{z_0}} + e^{{z_1}}}} = \sigma(z_1 - z_0)"
+             rf" = \sigma({ui.tex_num(d)})")
+    st.caption("Only the difference of the two logits matters, so a binary classifier needs one logit, and its "
+               "cross-entropy is BCE with that logit.")
+else:
+    st.info("Set K = 2 to compare softmax cross-entropy with BCE side by side.", icon=":material/swap_horiz:")
+
+st.header("A batch: the mean over samples", anchor=False)
+rng_logits = np.array([[3.0, 0.5, -1.0], [0.2, 2.5, 0.1], [1.0, 1.2, 0.8], [-2.0, 0.0, 4.0], [2.0, -1.0, -3.0]])
+batch_true = np.array([0, 1, 2, 0, 0])
+Y = np.eye(3)[batch_true]
+per = loss.softmax_cross_entropy(Y, rng_logits, reduction="none")
+P = loss.softmax(rng_logits)
+frame = pd.DataFrame({"logits (z₀, z₁, z₂)": [", ".join(f"{v:g}" for v in row) for row in rng_logits],
+                      "true class": batch_true, "p of the true class": P[np.arange(5), batch_true],
+                      "loss −log p": per})
+st.dataframe(frame, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.4g")
+                                                    for c in ("p of the true class", "loss −log p")})
+mean = float(loss.softmax_cross_entropy(Y, rng_logits))
+st.latex(r"\bar L = -\frac{1}{5}\sum_i \log p_{i,\,y_i} = \frac{1}{5}\bigl("
+         + " + ".join(f"{v:.3g}" for v in per) + rf"\bigr) = {ui.tex_num(mean)}\ \text{{nats}}")
+st.caption("Sample 4 is a confident mistake (it put its weight on class 2): as in the binary case, it alone "
+           "dominates the mean.")
