@@ -18,6 +18,8 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from lib import charts
+
 _ROOT = Path(__file__).parent
 
 
@@ -84,6 +86,32 @@ def tex_num(x: float, digits: int = 4) -> str:
     return rf"{mant} \times 10^{{{int(exp)}}}"
 
 
+# Presentation mode: static CSS (no user text), readable from the back of a room at 1280×720.
+_PRESENTATION_CSS = """<style>
+html { font-size: 20px; }
+[data-testid="stMainBlockContainer"] { padding: 1rem 1.5rem 3rem; max-width: 100%; }
+[data-testid="stCaptionContainer"] { display: none; }
+[data-testid="stMetricValue"] { font-size: 2.6rem; }
+[data-testid="stWidgetLabel"] p { font-size: 1.05rem; }
+</style>"""
+
+
+def is_phone() -> bool:
+    """A phone-sized browser, by its user agent ("Mobi" is the convention); wide layouts then stack."""
+    try:
+        return "Mobi" in (st.context.headers.get("User-Agent") or "")
+    except Exception:
+        return False
+
+
+def dark_theme() -> bool:
+    """Whether the viewer's browser shows Streamlit's dark theme (charts then draw their ink lines light)."""
+    try:
+        return st.context.theme.type == "dark"
+    except Exception:  # no browser context (bare runs): light
+        return False
+
+
 def _leave_legacy_multipage_mode() -> None:
     """Route through app.py even when a fresh server's first visitor arrives by a page link.
 
@@ -111,10 +139,20 @@ class Page:
 
     def __init__(self, title: str, notice: str, *, icon: str | None = None):
         _leave_legacy_multipage_mode()
+        self._bound: dict[str, object] = {}
+        self._share = st.sidebar.container()
+        raw = self._raw("present")
+        self.presenting = st.sidebar.toggle("Presentation mode", key="present", bind="query-params",
+                                            help="Larger type and charts for a projector; explanations folded away.")
+        self._bound["present"] = (self.presenting, False)
+        if self.presenting:
+            st.html(_PRESENTATION_CSS)
         st.title(title, anchor=False)
         st.markdown(f"**{notice}**")
         self._notices = st.container()
-        self._bound: dict[str, object] = {}
+        self._check("present", "Presentation mode", raw, self.presenting, "on" if self.presenting else "off")
+        self._share_box = self._share.empty()
+        self._refresh_share()
 
     # ---------------------------------------------------------------- URL checks
     def _raw(self, key: str):
@@ -122,6 +160,17 @@ class Page:
         if not values:
             return None
         return values if len(values) > 1 else values[0]
+
+    def _refresh_share(self) -> None:
+        """The sidebar's "Share this view" link, rebuilt as each control registers (complete even if the page
+        stops early)."""
+        base = st.context.url or ""
+        query = self.share_query()
+        link = f"{base}?{query}" if query else base
+        with self._share_box.container():
+            st.markdown("**Share this view**")
+            st.code(link or "(the page's address)", language=None, wrap_lines=True)
+            st.caption("Opening this link shows this page with every control as it is now.")
 
     def _check(self, key: str, label: str, raw, value, shown) -> None:
         """A notice when the link carried a value for ``key`` that the control did not take as given."""
@@ -133,6 +182,28 @@ class Page:
                 f" is not valid here, so it was reset to {code_span(shown)}.",
                 icon=":material/link_off:",
             )
+
+    def chart(self, fig, key: str, **kwargs) -> None:
+        """Show a plotly figure; in presentation mode with larger type and a taller plot (the one place charts
+        are put on the page, so every chart follows the mode)."""
+        if self.presenting:
+            if isinstance(fig, charts.FigureSpec):
+                spec = fig.to_dict()
+                lay = dict(spec["layout"], font=dict(spec["layout"].get("font", {}), size=19))
+                lay["height"] = int(lay.get("height", 450) * 1.2)
+                fig = charts.FigureSpec(dict(spec, layout=lay))
+            else:
+                fig.update_layout(font_size=19, height=int((fig.layout.height or 450) * 1.25))
+        st.plotly_chart(fig, key=key, config={"displaylogo": False,
+                                              "toImageButtonOptions": {"format": "png", "scale": 2}}, **kwargs)
+
+    def controls(self, title: str):
+        """A group of controls: a bordered box, or in presentation mode a folded expander (the chart comes first)."""
+        if self.presenting:
+            return st.expander(title, expanded=False, icon=":material/tune:")
+        box = st.container(border=True)
+        box.markdown(f"**{title}**")
+        return box
 
     def bad_input(self, message: str) -> None:
         """A notice at the top of the page (for problems that are not tied to one control)."""
@@ -147,6 +218,7 @@ class Page:
                              format=fmt_str, help=help)
         self._check(key, label, raw, value, str(value))
         self._bound[key] = (value, default)
+        self._refresh_share()
         return value
 
     def number(self, label: str, key: str, min_value: float, max_value: float, default: float, *, step=None,
@@ -157,6 +229,7 @@ class Page:
                                    key=key, bind="query-params", format=fmt_str, help=help)
         self._check(key, label, raw, value, str(value))
         self._bound[key] = (value, default)
+        self._refresh_share()
         return value
 
     def select(self, label: str, key: str, options: dict, default, *, kind: str = "selectbox", help: str | None = None,
@@ -178,6 +251,7 @@ class Page:
             shown = where.selectbox(label, labels, index=index, key=key, bind="query-params", help=help)
         self._check(key, label, raw, shown, shown)
         self._bound[key] = (shown, labels[index])
+        self._refresh_share()
         return back[shown]
 
     def choice_slider(self, label: str, key: str, options: list, default, *, help: str | None = None,
@@ -189,6 +263,7 @@ class Page:
                                     format_func=fmt_func, help=help)
         self._check(key, label, raw, value, fmt_func(value))
         self._bound[key] = (value, default)
+        self._refresh_share()
         return value
 
     def multi(self, label: str, key: str, options: dict, default: list, *, help: str | None = None,
@@ -207,6 +282,7 @@ class Page:
                 self._notices.warning(f"The link's value for **{_short(label)}** ({code_span(unknown[0])}) is not "
                                       "one of the choices, so it was left out.", icon=":material/link_off:")
         self._bound[key] = (shown, [options[d] for d in default])
+        self._refresh_share()
         return [back[s] for s in shown]
 
     def answer(self, label: str, key: str, options: list[str], *, container=None) -> str | None:
@@ -217,6 +293,7 @@ class Page:
         if raw is not None and value is None:
             self._check(key, label, raw, "no answer", "no answer")
         self._bound[key] = (value, None)
+        self._refresh_share()
         return value
 
     def toggle(self, label: str, key: str, default: bool = False, *, help: str | None = None, container=None) -> bool:
@@ -225,6 +302,7 @@ class Page:
         value = where.toggle(label, value=default, key=key, bind="query-params", help=help)
         self._check(key, label, raw, value, "on" if value else "off")
         self._bound[key] = (value, default)
+        self._refresh_share()
         return value
 
     def tabs(self, labels: list[str], key: str):
@@ -235,6 +313,7 @@ class Page:
         if raw is not None and raw not in labels:
             self._check(key, "tab", raw, chosen, chosen)
         self._bound[key] = (chosen, labels[0])
+        self._refresh_share()
         return tabs
 
     # ---------------------------------------------------------------- sharing
@@ -242,7 +321,11 @@ class Page:
         """The query string of this view: every bound control that differs from its default."""
         pairs = []
         for key, (value, default) in self._bound.items():
-            if value != default:
+            if value == default or value is None:
+                continue
+            if isinstance(value, list):
+                pairs.extend((key, str(v)) for v in value)
+            else:
                 pairs.append((key, str(value).lower() if isinstance(value, bool) else str(value)))
         return urlencode(pairs)
 

@@ -30,6 +30,7 @@ TERM_DASH = {"positive": "solid", "negative": "dash"}
 # one colour per comparison loss or optimizer, in a fixed order
 SERIES = (VERMILLION, BLUE, GREEN, ORANGE, PURPLE, SKY, GREY)
 FAINT = 0.25
+INK = {False: "#000000", True: "#F2F2F2"}  # lines that must stand out: black on light, near-white on dark
 
 _EMPTY_TEMPLATE = go.layout.Template()
 
@@ -384,19 +385,30 @@ def _scatter(x, y, panel: int, **kw) -> dict:
             "y": y if isinstance(y, (list, dict)) else typed(y), "xaxis": xa, "yaxis": ya, **kw}
 
 
-def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int = 860) -> FigureSpec:
+def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | None = None, dark: bool = False,
+                            stacked: bool = False) -> FigureSpec:
     """Data with boundary, loss landscape with the optimizer's path, and loss per step — animated together.
 
     The frames (at most ``experiment.MAX_FRAMES``) are played by plotly in the browser: Play, Pause, Reset,
     speeds, and a step slider. The figure opens on the last step. Traces 0–5 animate: the training points of
     class 0 and 1 (their sizes: each point's own loss), the boundary, the p = 0.1/0.9 contours, the landscape
-    marker and the loss marker.
+    marker and the loss marker. ``stacked`` puts the three panels one above another (for phones).
     """
     from lib import logistic
+
+    if stacked:  # panel domains: (x, y) for data, landscape, loss; title positions
+        dom = {"d": ([0, 1], [0.70, 1]), "l": ([0, 1], [0.37, 0.64]), "c": ([0, 1], [0, 0.25])}
+        heads = [(0.5, 1.0), (0.5, 0.645), (0.5, 0.255)]
+        height = height or 1350
+    else:
+        dom = {"d": ([0, 0.44], [0.45, 1]), "l": ([0.56, 1], [0.45, 1]), "c": ([0, 1], [0, 0.3])}
+        heads = [(0.22, 1.0), (0.78, 1.0), (0.5, 0.31)]
+        height = height or 860
 
     s = e.settings
     traj = e.traj
     last = e.final
+    ink = INK[dark]
     allX = np.vstack([e.X_train, e.X_test]) if len(e.y_test) else e.X_train
     lo, hi = allX.min(axis=0), allX.max(axis=0)
     pad = 0.08 * (hi - lo) + 0.1
@@ -415,7 +427,7 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int = 860
                              hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<extra></extra>"))
     (bx, by), (cx, cy) = _boundaries(e, last, box, grid)
     data.append(_scatter(bx, by, 1, mode="lines", name="boundary p = ½", hoverinfo="skip",    # 2
-                         line={"color": "#000000", "width": 3}))
+                         line={"color": ink, "width": 4}))
     data.append(_scatter(cx, cy, 1, mode="lines", name="p = 0.1 and 0.9", hoverinfo="skip",  # 3
                          line={"color": GREY, "width": 1.5, "dash": "dot"}))
     now = {"color": ORANGE, "size": 13, "line": {"width": 2, "color": "white"}}
@@ -439,20 +451,22 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int = 860
                  "colorscale": "Viridis", "reversescale": True, "ncontours": 18, "showscale": False, "opacity": 0.65,
                  "contours": {"coloring": "heatmap", "showlines": True}, "line": {"width": 0.5, "color": "white"},
                  "name": "log10 loss", "hovertemplate": "w₁ %{x:.3g}, w₂ %{y:.3g}<br>log10 J %{z:.3g}<extra></extra>"})
+    dashes = ("solid", "dot", "dashdot", "longdash", "longdashdot")  # paths differ in greyscale too
     for i, (name, t) in enumerate(paths.items()):
         keep = np.unique(np.linspace(0, len(t.loss) - 1, min(len(t.loss), 300)).astype(int))
         color = VERMILLION if i == 0 else SERIES[(i + 1) % len(SERIES)]
         label = logistic.OPTIMIZERS[name]
         data.append(_scatter(t.w[keep, 0], t.w[keep, 1], 2, mode="lines", name=f"path: {label}", hoverinfo="skip",
-                             line={"color": color, "width": 3 if i == 0 else 2}))
+                             line={"color": color, "width": 3 if i == 0 else 2, "dash": dashes[i % 5]}))
         data.append(_scatter(typed(keep, "i4"), t.loss[keep], 3, mode="lines", showlegend=False,
-                             name=f"train loss: {label}", line={"color": color, "width": 3 if i == 0 else 1.5},
+                             name=f"train loss: {label}", line={"color": color, "width": 3 if i == 0 else 1.5,
+                                                                "dash": dashes[i % 5]},
                              hovertemplate="step %{x}<br>train loss %{y:.4g}<extra>" + label + "</extra>"))
     if e.optimum.converged:
         data.append(_scatter([float(e.optimum.w[0])], [float(e.optimum.w[1])], 2, mode="markers",
-                             name="optimum (scipy)", marker={"symbol": "star", "size": 16, "color": "#000000"}))
+                             name="optimum (scipy)", marker={"symbol": "star", "size": 16, "color": ink}))
         data.append(_scatter([0, last], [e.optimum.loss] * 2, 3, mode="lines", name="optimum loss",
-                             line={"color": "#000000", "dash": "dash", "width": 1.5},
+                             line={"color": ink, "dash": "dash", "width": 1.5},
                              hovertemplate="optimum %{y:.5g}<extra></extra>"))
     if len(e.test_loss):
         keep = np.unique(np.linspace(0, last, min(last + 1, 300)).astype(int))
@@ -469,9 +483,9 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int = 860
         parts = [f"step {t}", f"train loss {traj.loss[t]:.4g}"]
         if len(e.test_loss):
             parts.append(f"test loss {e.test_loss[t]:.4g}")
-        parts += [f"accuracy {100 * e.train_accuracy[t]:.1f}%", f"‖w‖ {e.w_norm[t]:.3g}",
-                  f"‖∇J‖ {traj.grad_norm[t]:.3g}"]
-        return " · ".join(parts)
+        rest = [f"accuracy {100 * e.train_accuracy[t]:.1f}%", f"‖w‖ {e.w_norm[t]:.3g}",
+                f"‖∇J‖ {traj.grad_norm[t]:.3g}"]
+        return " · ".join(parts) + ("<br>" if stacked else " · ") + " · ".join(rest)
 
     frames = []
     for t in (int(k) for k in e.frames):
@@ -503,25 +517,26 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int = 860
             "margin": {"l": 10, "r": 10, "t": 130, "b": 110},
             "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.035, "xanchor": "left", "x": 0,
                        "font": {"size": 12}},
-            "xaxis": {**axis, "domain": [0, 0.44], "anchor": "y", "title": {"text": "x₁"}, "range": [box[0], box[1]]},
-            "yaxis": {**axis, "domain": [0.45, 1], "anchor": "x", "title": {"text": "x₂"}, "range": [box[2], box[3]],
-                      "scaleanchor": "x", "scaleratio": 1},
-            "xaxis2": {**axis, "domain": [0.56, 1], "anchor": "y2", "range": [u[0], u[-1]],
+            "xaxis": {**axis, "domain": dom["d"][0], "anchor": "y", "title": {"text": "x₁"},
+                      "range": [box[0], box[1]]},
+            "yaxis": {**axis, "domain": dom["d"][1], "anchor": "x", "title": {"text": "x₂"},
+                      "range": [box[2], box[3]], "scaleanchor": "x", "scaleratio": 1},
+            "xaxis2": {**axis, "domain": dom["l"][0], "anchor": "y2", "range": [u[0], u[-1]],
                        "title": {"text": f"weight of {e.feature_names[0]}"}},
-            "yaxis2": {**axis, "domain": [0.45, 1], "anchor": "x2", "range": [v[0], v[-1]],
+            "yaxis2": {**axis, "domain": dom["l"][1], "anchor": "x2", "range": [v[0], v[-1]],
                        "title": {"text": f"weight of {e.feature_names[1]}"}},
-            "xaxis3": {**axis, "domain": [0, 1], "anchor": "y3", "title": {"text": "step"}},
-            "yaxis3": {**axis, "domain": [0, 0.3], "anchor": "x3", "type": "log" if log_loss_axis else "linear",
+            "xaxis3": {**axis, "domain": dom["c"][0], "anchor": "y3", "title": {"text": "step"}},
+            "yaxis3": {**axis, "domain": dom["c"][1], "anchor": "x3", "type": "log" if log_loss_axis else "linear",
                        "title": {"text": "loss (nats)" + (", log scale" if log_loss_axis else "")}},
             "annotations": [
-                heading("Data, decision boundary (p = ½) and p = 0.1 / 0.9", 0.22, 1.0),
-                heading("Loss landscape: the other weights and b held at the last step", 0.78, 1.0),
-                heading("Loss per step", 0.5, 0.31)],
+                heading("Data, decision boundary (p = ½) and p = 0.1 / 0.9", *heads[0]),
+                heading("Loss landscape (other weights and b at the last step)", *heads[1]),
+                heading("Loss per step", *heads[2])],
             "updatemenus": [{"type": "buttons", "direction": "left", "x": 0, "y": -0.09, "xanchor": "left",
                              "yanchor": "top", "showactive": False, "pad": {"t": 0, "r": 6}, "buttons": [
-                                 {"label": "▶ Play", **animate(None, 180)},
-                                 {"label": "❚❚ Pause", **animate([None], 0, False)},
-                                 {"label": "⏮ Reset", **animate(["0"], 0)},
+                                 {"label": "▶" if stacked else "▶ Play", **animate(None, 180)},
+                                 {"label": "❚❚" if stacked else "❚❚ Pause", **animate([None], 0, False)},
+                                 {"label": "⏮" if stacked else "⏮ Reset", **animate(["0"], 0)},
                                  {"label": "slow", **animate(None, 450)},
                                  {"label": "fast", **animate(None, 60)}]}],
             "sliders": [{"active": len(frames) - 1, "x": 0.33, "y": -0.06, "len": 0.67, "xanchor": "left",

@@ -36,7 +36,7 @@ with right:
         y_range=[-6, math.log10(top)] if log_ladder else [0, top], hover_x="−log10(1 − c)",
         points=[(-math.log10(1 - c), miss, f"{ui.fmt(miss)}", VERMILLION), (-math.log10(1 - c), hit, "", BLUE)],
         tickvals=[-math.log10(0.5), 1, 2, 3, 4, 5], ticktext=["0.5", "0.9", "0.99", "0.999", "0.9999", "0.99999"])
-    st.plotly_chart(fig, key="ladder")
+    page.chart(fig, key="ladder")
 st.caption("Each extra 9 of confidence adds log 10 ≈ 2.3 nats to the price of a mistake, without end, while the "
            "hit's cost was already almost 0. The model is rewarded a little for being sure and punished a lot for "
            "being sure and wrong.")
@@ -67,11 +67,11 @@ values = {"bce": loss.bce_with_logits(ones, z, reduction="none"), "brier": loss.
 grads = {k: loss.comparison_grad_logit(ones, z, k, gamma=gamma, alpha=alpha) for k in NAMES}
 v_col, g_col = st.columns(2)
 with v_col:
-    st.plotly_chart(charts.lines_figure(z, [(NAMES[k], values[k], i) for i, k in enumerate(NAMES)],
+    page.chart(charts.lines_figure(z, [(NAMES[k], values[k], i) for i, k in enumerate(NAMES)],
                                         x_title="logit z (y = 1)", y_title="loss", y_range=[0, 6], hover_x="z"),
                     key="compare_values")
 with g_col:
-    st.plotly_chart(charts.lines_figure(z, [(NAMES[k], grads[k], i) for i, k in enumerate(NAMES)],
+    page.chart(charts.lines_figure(z, [(NAMES[k], grads[k], i) for i, k in enumerate(NAMES)],
                                         x_title="logit z (y = 1)", y_title="gradient ∂L/∂z", y_range=[-1.35, 0.1],
                                         hover_x="z"), key="compare_grads")
 st.caption("Squared error through a sigmoid has a gradient 2(p − 1)·p(1 − p) that **vanishes exactly on confident "
@@ -107,7 +107,7 @@ with w_col:
                "one is costly: it moves the decision boundary towards predicting more positives.")
 with chart_col:
     grid = charts.probability_grid(300)
-    st.plotly_chart(charts.lines_figure(
+    page.chart(charts.lines_figure(
         grid, [(f"L(y = 1, p) = −{w:g}·log p", w * loss.bce(1.0, grid, reduction="none"), {"color": VERMILLION}),
                ("L(y = 0, p) = −log(1 − p)", loss.bce(0.0, grid, reduction="none"), {"color": BLUE, "dash": "dash"})],
         x_title="predicted probability p", y_title="loss (nats)", y_range=[0, 6], x_range=[0, 1],
@@ -124,7 +124,7 @@ with e_col:
     st.metric("Loss of a certain hit p = 1", f"{ui.fmt(loss.bce(target, 1.0))} nats")
 with chart_col:
     near_one = 1.0 - np.geomspace(0.5, 1e-6, 300)  # zoom on p in [0.5, 1], where the minimum moves
-    st.plotly_chart(charts.lines_figure(
+    page.chart(charts.lines_figure(
         near_one, [("hard target y = 1", loss.bce(1.0, near_one, reduction="none"), {"color": VERMILLION}),
                    (f"smoothed target {target:g}", loss.bce(target, near_one, reduction="none"), {"color": GREEN})],
         x_title="predicted probability p", y_title="loss (nats)", y_range=[0, 1.2], x_range=[0.5, 1.0],
@@ -142,8 +142,8 @@ ps = 10.0 ** -ks.astype(float)
 FW = {"pytorch": "PyTorch (log ≥ −100)", "keras": "Keras (p ≥ 1e−7)", "sklearn": "scikit-learn (p ≥ 2.2e−16)"}
 exact = loss.bce(np.ones_like(ps), ps, reduction="none")
 reported = {k: loss.framework_bce(np.ones_like(ps), ps, k, reduction="none") for k in FW}
-st.plotly_chart(charts.lines_figure(
-    ps, [("exact −log p", exact, {"color": "#000000", "width": 4})]
+page.chart(charts.lines_figure(
+    ps, [("exact −log p", exact, {"color": charts.INK[ui.dark_theme()], "width": 4})]
     + [(FW[k], reported[k], i + 1) for i, k in enumerate(FW)],
     x_title="predicted probability p of the true class (log scale)", y_title="reported loss (nats)", log_x=True,
     hover_x="p"), key="frameworks")

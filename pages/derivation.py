@@ -56,12 +56,12 @@ relative = np.exp(log_lik - log_lik.max())                            # L(p) / m
 best = float(grid[np.argmax(log_lik)])
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.lines_figure(
+    page.chart(charts.lines_figure(
         grid, [("likelihood L(p) / its maximum", relative, {"color": VERMILLION})], x_title="p",
         y_title="relative likelihood", y_range=[0, 1.3], x_range=[0, 1],
         vlines=[(bias, "hidden bias")], points=[(mle, 1.0, f"max at k/n = {mle:.3g}", ORANGE)]), key="likelihood")
 with right:
-    st.plotly_chart(charts.lines_figure(
+    page.chart(charts.lines_figure(
         grid, [("mean log-likelihood = −BCE(k/n, p)", -mean_nll, {"color": BLUE})], x_title="p",
         y_title="(1/n) log L(p)  (nats)", y_range=[-3, 0.4], x_range=[0, 1],
         vlines=[(bias, "hidden bias")],
@@ -90,11 +90,11 @@ with left:
     st.metric(f"KL divergence KL(q‖p) ({unit})", ui.fmt(KL))
     st.metric(f"Cross-entropy H(q, p) ({unit})", ui.fmt(CE))
 with right:
-    st.plotly_chart(charts.bars_figure(
+    page.chart(charts.bars_figure(
         ["H(q, p)"], [("entropy H(q): the unavoidable part", [H], GREY, ""),
                       ("KL(q‖p): the price of predicting p instead of q", [KL], VERMILLION, "/")],
         barmode="stack", horizontal=True, x_title=f"{unit}", height=220), key="ce_split")
-    st.plotly_chart(charts.lines_figure(
+    page.chart(charts.lines_figure(
         grid, [(f"H(q, p) for q = {q:g}", loss.bce(np.full_like(grid, q), grid, reduction="none") * scale,
                 {"color": GREEN})], x_title="prediction p", y_title=f"cross-entropy ({unit})",
         y_range=[0, 3 * scale], x_range=[0, 1], height=260,

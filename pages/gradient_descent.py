@@ -18,8 +18,7 @@ def _new_sample():
     st.session_state["seed"] = int(st.session_state.get("seed", 0)) % 9999 + 1
 
 
-with st.container(border=True):
-    st.markdown("**Data**")
+with page.controls("Data"):
     c1, c2, c3, c4 = st.columns(4)
     name = page.select("Dataset", "dataset", datasets.DATASETS, "blobs", container=c1)
     n = page.slider("Points", "n", 20, experiment.MAX_POINTS, 200, step=10, container=c2)
@@ -35,8 +34,7 @@ with st.container(border=True):
                            help="Lets the linear model draw curved boundaries: circles and XOR become learnable.")
     log_axis = page.toggle("Log-scale loss axis", "logloss", container=c4)
 
-with st.container(border=True):
-    st.markdown("**Model and optimizer**")
+with page.controls("Model and optimizer"):
     c1, c2, c3, c4 = st.columns(4)
     optimizer = page.select("Optimizer", "opt", OPT, "gd", container=c1)
     lr = page.choice_slider("Learning rate η", "lr", list(experiment.LEARNING_RATES), 0.3, container=c2,
@@ -59,18 +57,19 @@ settings = experiment.Settings(dataset=name, n=int(n), noise=float(noise), balan
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def _compute(settings_fields: dict, log_axis: bool):
+def _compute(settings_fields: dict, log_axis: bool, dark: bool, stacked: bool):
     """The run and its animated figure, once per settings (shared by every session: a class on one link hits it)."""
     e = experiment.run(experiment.Settings(**settings_fields))
-    return e, charts.gradient_descent_figure(e, log_loss_axis=log_axis).to_dict(), experiment.diagnosis(e)
+    spec = charts.gradient_descent_figure(e, log_loss_axis=log_axis, dark=dark, stacked=stacked).to_dict()
+    return e, spec, experiment.diagnosis(e)
 
 
 fields = asdict(settings)
-e, spec, notes = _compute(fields, log_axis)
+e, spec, notes = _compute(fields, log_axis, ui.dark_theme(), ui.is_phone())
 for kind, text in notes:
     (st.warning if kind == "warning" else st.info)(text)
 
-st.plotly_chart(charts.FigureSpec(spec), key="gd", config={"displaylogo": False})
+page.chart(charts.FigureSpec(spec), key="gd")
 st.caption("▶ Play animates the run in your browser (no waiting on the server); drag the step slider to go back to "
            "any step. Point size is each point's own loss right now: the big ones pull the boundary hardest.")
 

@@ -22,7 +22,7 @@ with left:
     if value == float("inf"):
         st.info("p = 0 says the true outcome was impossible: −log 0 = ∞. A certain mistake has no finite price.")
 with right:
-    st.plotly_chart(charts.single_loss_figure(p, value), key="home_curve")
+    page.chart(charts.single_loss_figure(p, value), key="home_curve")
 
 st.subheader("Explore")
 ui.page_map()

@@ -42,9 +42,9 @@ with chart:
     c.metric("Negative term −(1−y)·log(1−p)", ui.fmt(negative))
     t_p, t_z, t_g = page.tabs(["Against p", "Against the logit z", "Gradients"], "view")
     with t_p:
-        st.plotly_chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y), key="terms_p")
+        page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y), key="terms_p")
     with t_z:
-        st.plotly_chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y, axis="z"), key="terms_z")
+        page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y, axis="z"), key="terms_z")
         st.caption("On the logit axis the terms are softplus curves: straight lines far out, so the loss of a "
                    "confident mistake grows linearly in z.")
     with t_g:
@@ -52,7 +52,7 @@ with chart:
         g1, g2 = st.columns(2)
         g1.metric("∂L/∂p", ui.fmt(gp))
         g2.metric("∂L/∂z = p − y", ui.fmt(gz))
-        st.plotly_chart(charts.gradient_figure(y, p), key="grads")
+        page.chart(charts.gradient_figure(y, p), key="grads")
         st.caption("∂L/∂p = (p − y)/(p(1 − p)) blows up at the edges, but the model moves z, not p: the chain rule "
                    "multiplies by dp/dz = p(1 − p), which cancels the blow-up and leaves ∂L/∂z = p − y, never "
                    "more than 1 in size — large exactly when the prediction is far from the label.")
@@ -139,7 +139,7 @@ st.latex(rf"\bar L = -\frac{{1}}{{{checked.rows.size}}}\Bigl[{' + '.join(terms)}
 
 chart_col, table_col = st.columns([3, 2], gap="large")
 with chart_col:
-    st.plotly_chart(charts.contributions_figure(checked.rows, checked.y, per / scale, scale=scale, unit=unit),
+    page.chart(charts.contributions_figure(checked.rows, checked.y, per / scale, scale=scale, unit=unit),
                     key="contributions")
     top = float(np.max(share)) if share.size else 0.0
     if top > 0.5:

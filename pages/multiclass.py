@@ -35,10 +35,10 @@ with charts_col:
     m1, m2 = st.columns(2)
     m1.metric("Cross-entropy (nats)", ui.fmt(ce))
     m2.metric(f"p of the true class {true}", ui.fmt(p[true], 6))
-    st.plotly_chart(charts.bars_figure(
+    page.chart(charts.bars_figure(
         classes, [("softmax probability p", p, BLUE, ""), ("target y", y, VERMILLION, "/")],
         y_title="probability", y_range=[0, 1.1], height=300), key="class_probs")
-    st.plotly_chart(charts.bars_figure(
+    page.chart(charts.bars_figure(
         classes, [("gradient ∂L/∂z = p − y", grad, GREEN, "")], y_title="∂L/∂zⱼ", y_range=[-1.05, 1.05],
         height=260, legend=True), key="class_grads")
 

@@ -32,7 +32,7 @@ def widget_keys(at) -> set[str]:
 
 
 # Preferences that mean the same thing, with the same widget, wherever they appear.
-SHARED_KEYS = {"unit"}
+SHARED_KEYS = {"unit", "present"}
 
 
 def test_navigation_lists_every_page_with_its_title_and_switching_keeps_working():

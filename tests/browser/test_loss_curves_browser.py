@@ -39,20 +39,21 @@ def test_a_typed_bad_value_in_the_table_is_flagged_and_stays(page, app_url):
     editor.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)  # the grid is a canvas: give it a moment to lay out before clicking a cell
     box = editor.bounding_box()
-    # the first data row's p cell: below the ~35 px header, in the right-hand column. The grid is a canvas
-    # that sometimes ignores a double-click while it is still laying out, so the edit is tried up to 3 times.
-    for attempt in range(3):
+    # the first data row's p cell: below the ~35 px header, in the right-hand column. A double-click opens the
+    # grid's cell editor (a textarea); the grid is a canvas that can miss a click while it lays out, so the
+    # double-click is repeated until the editor is open.
+    cell_editor = page.locator("textarea.gdg-input")
+    for _ in range(5):
         editor.dblclick(position={"x": box["width"] * 0.75, "y": 52})
-        page.wait_for_timeout(300)
-        page.keyboard.press("Control+a")
-        page.keyboard.type("1.5")
-        page.keyboard.press("Enter")
         try:
-            page.wait_for_selector('[data-testid="stAlert"]:has-text("left out of the mean")', timeout=10000)
+            cell_editor.wait_for(state="visible", timeout=3000)
             break
         except Exception:
-            if attempt == 2:
-                raise
+            page.wait_for_timeout(500)
+    assert cell_editor.input_value() == "0.5"
+    cell_editor.fill("1.5")
+    cell_editor.press("Enter")
+    page.wait_for_selector('[data-testid="stAlert"]:has-text("left out of the mean")', timeout=20000)
     settle(page)
     alert = page.locator('[data-testid="stAlert"]').filter(has_text="left out").inner_text()
     assert "row 0: p = 1.5 is outside [0, 1]" in alert

@@ -1,0 +1,74 @@
+"""lib.charts: the chart style holds in greyscale on every page, and the helpers draw what they claim."""
+import numpy as np
+import pytest
+
+from lib import charts
+from tests.conftest import decode, figures, open_page
+from ui import PAGES
+
+
+def _luminance(hex_color: str) -> float:
+    r, g, b = (int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _look_without_colour(trace: dict) -> tuple:
+    """What tells a trace apart in greyscale: its kind, marker symbol, line dash and width, bar pattern."""
+    marker, line = trace.get("marker") or {}, trace.get("line") or {}
+    pattern = (marker.get("pattern") or {}).get("shape")
+    return (trace.get("type", "scatter"), trace.get("mode"), str(marker.get("symbol")), line.get("dash", "solid"),
+            line.get("width"), str(pattern))
+
+
+@pytest.mark.parametrize("info", PAGES, ids=[p.path for p in PAGES])
+def test_every_legend_entry_is_told_apart_without_colour(info):
+    at = open_page(info.path)
+    for key, fig in figures(at).items():
+        if not isinstance(key, str):
+            continue
+        shown = [t for t in fig["data"] if t.get("showlegend", True) is not False and t.get("name")
+                 and fig["layout"].get("showlegend", True) is not False]
+        looks = {}
+        for t in shown:
+            look = _look_without_colour(t)
+            assert look not in looks, f"{info.path} {key}: {t['name']!r} looks like {looks[look]!r} in greyscale"
+            looks[look] = t["name"]
+
+
+def test_class_markers_differ_by_shape_and_the_palette_is_okabe_ito():
+    assert charts.CLASS_SYMBOL[0] != charts.CLASS_SYMBOL[1]
+    assert charts.TERM_DASH["positive"] != charts.TERM_DASH["negative"]
+    okabe_ito = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+    assert {charts.BLUE, charts.VERMILLION, charts.GREEN, charts.ORANGE, charts.SKY, charts.PURPLE} <= okabe_ito
+    # the two class colours are close in greyscale — which is why shape, dash and hatching carry the difference
+    assert abs(_luminance(charts.BLUE) - _luminance(charts.VERMILLION)) < 0.1
+
+
+def test_level_lines_trace_a_circle():
+    xs = ys = np.linspace(-2, 2, 81)
+    X, Y = np.meshgrid(xs, ys)
+    lx, ly = charts.level_lines(xs, ys, X**2 + Y**2, 1.0)
+    ok = np.isfinite(lx)
+    r = np.hypot(lx[ok], ly[ok])
+    np.testing.assert_allclose(r, 1.0, atol=2e-3)  # linear interpolation on a 0.05 grid
+    assert np.ptp(np.arctan2(ly[ok], lx[ok])) > 6.0  # all the way round
+
+
+def test_typed_arrays_round_trip_and_infinities_become_gaps():
+    spec = charts.typed([1.5, np.inf, -2.0])
+    out = decode(spec)
+    assert out[0] == 1.5 and np.isnan(out[1]) and out[2] == -2.0
+    assert decode(charts.typed([3, 250], "u1")).tolist() == [3, 250]
+
+
+def test_figure_spec_is_what_streamlit_serializes():
+    import json
+
+    import plotly.io as pio
+    from plotly.tools import return_figure_from_figure_or_data
+
+    spec = {"data": [{"type": "scatter", "x": [1, 2], "y": [3, 4]}], "layout": {"height": 300}}
+    fig = charts.FigureSpec(spec)
+    as_streamlit = return_figure_from_figure_or_data(fig, validate_figure=True)  # what st.plotly_chart calls
+    assert json.loads(pio.to_json(as_streamlit, validate=False)) == spec
