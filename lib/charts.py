@@ -1,9 +1,12 @@
 """One chart style for every page: a colour-blind-safe palette, class markers, and one layout helper.
 
-Pure functions: arrays in, ``plotly.graph_objects.Figure`` out; no Streamlit. Colours are from Okabe & Ito's
-palette (safe for the common colour-vision deficiencies); the two classes also differ by marker shape and the two
-loss terms by dash, so every chart still reads in greyscale. Figures carry an empty template: Streamlit's theme
-(light or dark) styles them in the browser, and the ~8 KB default plotly template is not sent with every chart.
+Pure functions: arrays in, a plotly figure out; no Streamlit. Colours are from Okabe & Ito's palette (safe for the
+common colour-vision deficiencies); the two classes also differ by marker shape and the two loss terms by dash, so
+every chart still reads in greyscale. Streamlit's theme (light or dark) styles the figures in the browser.
+
+Figures are built as finished JSON-ready dicts (typed arrays base64-encoded, as plotly.py itself sends them) and
+wrapped in :class:`FigureSpec`: building even a small figure from plotly's objects costs ~11 ms of validation,
+the whole budget of an interaction on a page with several charts; a dict costs well under 1 ms.
 """
 from __future__ import annotations
 
@@ -32,34 +35,67 @@ SERIES = (VERMILLION, BLUE, GREEN, ORANGE, PURPLE, SKY, GREY)
 FAINT = 0.25
 INK = {False: "#000000", True: "#F2F2F2"}  # lines that must stand out: black on light, near-white on dark
 
-_EMPTY_TEMPLATE = go.layout.Template()
+
+class FigureSpec(go.Figure):
+    """A figure given as a finished, JSON-ready dict (typed arrays already base64-encoded).
+
+    ``st.plotly_chart`` accepts any plotly Figure and only calls its ``to_dict()``; plotly's per-property
+    validation is skipped. The spec must be valid plotly JSON; the tests read it back as the browser does.
+    """
+
+    def __init__(self, spec: dict):  # no super().__init__: nothing here is validated or converted
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+    def to_plotly_json(self) -> dict:
+        return self._spec
+
+    def to_json(self, *args, **kwargs) -> str:
+        import plotly.io as pio
+
+        return pio.to_json(self._spec, validate=False)
+
+    def __repr__(self) -> str:
+        return f"FigureSpec({len(self._spec.get('data', []))} traces, {len(self._spec.get('frames', []))} frames)"
 
 
-def layout(fig: go.Figure, *, x_title: str = "", y_title: str = "", height: int = 360, log_y: bool = False,
-           title: str | None = None, legend: bool = True, x_range=None, y_range=None) -> go.Figure:
+def typed(a, dtype: str = "f4") -> dict:
+    """An array as plotly's base64 typed array (what plotly.py itself sends): f4 = float32 (seven digits, more
+    than a screen shows), f8 = float64, u1 = uint8, i4 = int32. Non-finite floats become NaN (a gap in a line)."""
+    import base64
+
+    arr = np.asarray(a, dtype=np.float64 if dtype[0] == "f" else None).ravel()
+    if dtype[0] == "f":
+        arr = np.where(np.isfinite(arr), arr, np.nan)
+    raw = arr.astype("<" + dtype).tobytes()
+    return {"dtype": dtype, "bdata": base64.b64encode(raw).decode("ascii")}
+
+
+def _axis(title: str, rng=None, log: bool = False) -> dict:
+    ax = {"title": {"text": title}, "zeroline": False, "showgrid": True}
+    if rng is not None:
+        ax["range"] = [float(r) for r in rng]
+    if log:  # only then: forcing "linear" would break a categorical axis (horizontal bars)
+        ax["type"] = "log"
+    return ax
+
+
+def layout(*, x_title: str = "", y_title: str = "", height: int = 360, log_y: bool = False, log_x: bool = False,
+           title: str | None = None, legend: bool = True, x_range=None, y_range=None) -> dict:
     """The one layout every chart uses: titled axes (with units), compact margins, legend on top."""
-    fig.update_layout(
-        template=_EMPTY_TEMPLATE,
-        height=height,
-        margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-        title=dict(text=title, x=0, xanchor="left", font=dict(size=15)) if title else None,
-        showlegend=legend,
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0),
-        hovermode="closest",
-        font=dict(size=14),
-    )
-    fig.update_xaxes(title_text=x_title, range=x_range, zeroline=False, showgrid=True)
-    fig.update_yaxes(title_text=y_title, range=y_range, zeroline=False, showgrid=True)
-    if log_y:  # only then: forcing "linear" would break a categorical axis (horizontal bars)
-        fig.update_yaxes(type="log")
-    return fig
+    out = {"height": height, "margin": {"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+           "showlegend": legend, "hovermode": "closest", "font": {"size": 14},
+           "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0},
+           "xaxis": _axis(x_title, x_range, log_x), "yaxis": _axis(y_title, y_range, log_y)}
+    if title:
+        out["title"] = {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}}
+    return out
 
 
-def compact(a, dtype=np.float32) -> np.ndarray:
-    """Chart data as float32 (half the bytes; seven digits are more than a screen shows). inf becomes NaN (a gap)."""
-    a = np.asarray(a, dtype=np.float64)
-    a = np.where(np.isfinite(a), a, np.nan)
-    return a.astype(dtype)
+def figure(data: list[dict], lay: dict) -> FigureSpec:
+    return FigureSpec({"data": data, "layout": lay})
 
 
 def probability_grid(n: int = 400, *, log_edges: bool = True) -> np.ndarray:
@@ -72,37 +108,44 @@ def probability_grid(n: int = 400, *, log_edges: bool = True) -> np.ndarray:
 
 
 def curve(x, y, *, name: str, color: str, dash: str = "solid", width: float = 3, opacity: float = 1.0,
-          hover: str | None = None, showlegend: bool = True) -> go.Scatter:
+          hover: str | None = None, showlegend: bool = True) -> dict:
     """A line trace in the house style. x stays float64 (float32 would round p near 1 and the hover's p and loss
     would disagree); y is float32."""
-    return go.Scatter(x=compact(x, np.float64), y=compact(y), mode="lines", name=name, opacity=opacity,
-                      line=dict(color=color, dash=dash, width=width), hovertemplate=hover,
-                      showlegend=showlegend)
+    trace = {"type": "scatter", "mode": "lines", "x": typed(x, "f8"), "y": typed(y), "name": name,
+             "line": {"color": color, "dash": dash, "width": width}, "showlegend": showlegend}
+    if opacity != 1.0:
+        trace["opacity"] = opacity
+    if hover:
+        trace["hovertemplate"] = hover
+    return trace
 
 
 def marker(x, y, *, name: str, color: str, symbol: str = "circle", size: int = 14, text: str | None = None,
-           hover: str | None = None, textposition: str | None = None, text_flip: float = 0.5) -> go.Scatter:
+           hover: str | None = None, textposition: str | None = None, text_flip: float = 0.5) -> dict:
     """A highlighted point (the current prediction) with an optional label, placed on the side with more room
     (left of the point when x > ``text_flip``)."""
-    return go.Scatter(x=[float(x)], y=[float(y)], mode="markers+text" if text else "markers", name=name,
-                      marker=dict(color=color, symbol=symbol, size=size, line=dict(width=2, color="white")),
-                      text=[text] if text else None, hovertemplate=hover,
-                      textposition=textposition or ("top left" if float(x) > text_flip else "top right"),
-                      showlegend=False)
+    trace = {"type": "scatter", "x": [float(x)], "y": [float(y)], "mode": "markers+text" if text else "markers",
+             "name": name, "showlegend": False,
+             "marker": {"color": color, "symbol": symbol, "size": size, "line": {"width": 2, "color": "white"}}}
+    if text:
+        trace["text"] = [text]
+        trace["textposition"] = textposition or ("top left" if float(x) > text_flip else "top right")
+    if hover:
+        trace["hovertemplate"] = hover
+    return trace
 
 
-def single_loss_figure(p: float, loss_value: float, *, height: int = 320) -> go.Figure:
+def single_loss_figure(p: float, loss_value: float, *, height: int = 320) -> FigureSpec:
     """Home page: the loss −log p of a true 1 against p, with the current prediction marked."""
     grid = probability_grid(300)
-    fig = go.Figure([
+    shown = "∞" if not np.isfinite(loss_value) else f"{loss_value:.3g}"
+    return figure([
         curve(grid, -np.log(grid), name="−log p (the loss when y = 1)", color=TERM_COLOR["positive"],
               hover="p = %{x:.4g}<br>loss = %{y:.4g} nats<extra></extra>"),
         marker(p, min(loss_value, 14.0) if np.isfinite(loss_value) else 14.0, name="your prediction",
-               color=ORANGE, symbol="diamond",
-               text=f"p = {p:g}: loss {'∞' if not np.isfinite(loss_value) else f'{loss_value:.3g}'}"),
-    ])
-    return layout(fig, x_title="predicted probability p of class 1", y_title="loss (nats)", height=height,
-                  y_range=[0, 6], x_range=[0, 1], legend=False)
+               color=ORANGE, symbol="diamond", text=f"p = {p:g}: loss {shown}"),
+    ], layout(x_title="predicted probability p of class 1", y_title="loss (nats)", height=height, y_range=[0, 6],
+              x_range=[0, 1], legend=False))
 
 
 def _cap(values, top: float) -> np.ndarray:
@@ -112,7 +155,7 @@ def _cap(values, top: float) -> np.ndarray:
 
 
 def terms_figure(y: float, p: float, *, scale: float = 1.0, unit: str = "nats", log_y: bool = False,
-                 axis: str = "p", height: int = 360) -> go.Figure:
+                 axis: str = "p", height: int = 360) -> FigureSpec:
     """The two terms of BCE and their weighted sum L(y, ·), with the current prediction marked.
 
     ``axis`` "p" draws against the probability, "z" against the logit (there the terms are softplus(∓z)).
@@ -151,14 +194,13 @@ def terms_figure(y: float, p: float, *, scale: float = 1.0, unit: str = "nats", 
         shown = "∞" if not np.isfinite(now) else f"{now:.4g}"
         traces.append(marker(x_now, _cap(now, top), name="now", color=ORANGE, symbol="diamond", size=16,
                              text=f"loss {shown} {unit}", text_flip=0.5 if axis == "p" else 0.0))
-    fig = go.Figure(traces)
     y_title = f"loss ({unit})" + (", log scale" if log_y else "")
     y_range = [np.log10(1e-4 * scale), np.log10(top)] if log_y else [0, 6 * max(scale, 1.0)]
-    return layout(fig, x_title=x_title, y_title=y_title, height=height, log_y=log_y, x_range=x_range,
-                  y_range=y_range)
+    return figure(traces, layout(x_title=x_title, y_title=y_title, height=height, log_y=log_y, x_range=x_range,
+                                 y_range=y_range))
 
 
-def gradient_figure(y: float, p: float, *, height: int = 320) -> go.Figure:
+def gradient_figure(y: float, p: float, *, height: int = 320) -> FigureSpec:
     """∂L/∂p (blows up at the edges) against ∂L/∂z = p − y (bounded by 1), both against p, point marked."""
     from lib import loss
 
@@ -166,42 +208,40 @@ def gradient_figure(y: float, p: float, *, height: int = 320) -> go.Figure:
     gp = loss.bce_grad_prob(y, x)
     gz = x - y  # ∂L/∂z as a function of p = σ(z), exactly p − y
     lim = 10.0
-    fig = go.Figure([
+    gp_now = float(loss.bce_grad_prob(y, p))
+    return figure([
         curve(x, np.clip(gp, -lim, lim), name="∂L/∂p = (p − y) / (p(1 − p))", color=PURPLE, width=3,
               hover="p = %{x:.4g}<br>∂L/∂p = %{y:.4g}<extra></extra>"),
         curve(x, gz, name="∂L/∂z = p − y", color=GREEN, dash="dash", width=3,
               hover="p = %{x:.4g}<br>∂L/∂z = %{y:.4g}<extra></extra>"),
-    ])
-    gp_now = float(loss.bce_grad_prob(y, p))
-    fig.add_trace(marker(p, float(np.clip(gp_now, -lim, lim)), name="∂L/∂p now", color=PURPLE, size=12))
-    fig.add_trace(marker(p, p - y, name="∂L/∂z now", color=GREEN, size=12, symbol="square"))
-    return layout(fig, x_title="predicted probability p", y_title="gradient (clipped to ±10)", height=height,
-                  x_range=[0, 1], y_range=[-lim, lim])
+        marker(p, float(np.clip(gp_now, -lim, lim)), name="∂L/∂p now", color=PURPLE, size=12),
+        marker(p, p - y, name="∂L/∂z now", color=GREEN, size=12, symbol="square"),
+    ], layout(x_title="predicted probability p", y_title="gradient (clipped to ±10)", height=height, x_range=[0, 1],
+              y_range=[-lim, lim]))
 
 
 def contributions_figure(row_ids, labels, losses, *, scale: float = 1.0, unit: str = "nats",
-                         height: int = 300) -> go.Figure:
+                         height: int = 300) -> FigureSpec:
     """Each row's loss as a bar, largest first, coloured (and patterned) by its label; ∞ drawn at the top."""
     losses = np.asarray(losses, dtype=np.float64) * scale
     order = np.argsort(-np.where(np.isfinite(losses), losses, np.inf), kind="stable")
     finite = losses[np.isfinite(losses)]
     top = float(max(finite.max() if finite.size else 1.0, 1e-9)) * 1.15
-    ids = [f"row {int(row_ids[i])}" for i in order]
     labels = np.asarray(labels)[order]
     vals = losses[order]
-    colors = [CLASS_COLOR[1] if lab >= 0.5 else CLASS_COLOR[0] for lab in labels]
-    patterns = ["/" if lab >= 0.5 else "" for lab in labels]
-    text = ["∞" if not np.isfinite(v) else f"{v:.3g}" for v in vals]
-    fig = go.Figure(go.Bar(x=ids, y=compact(_cap(vals, top)), marker=dict(color=colors, pattern_shape=patterns),
-                           text=text, textposition="outside", cliponaxis=False, showlegend=False,
-                           hovertemplate="%{x}<br>loss %{text} " + unit + "<extra></extra>"))
-    return layout(fig, x_title="sample (largest loss first; hatched = y ≥ 0.5)", y_title=f"loss ({unit})",
-                  height=height, y_range=[0, top * 1.1], legend=False)
+    bar = {"type": "bar", "x": [f"row {int(row_ids[i])}" for i in order], "y": typed(_cap(vals, top)),
+           "marker": {"color": [CLASS_COLOR[1] if lab >= 0.5 else CLASS_COLOR[0] for lab in labels],
+                      "pattern": {"shape": ["/" if lab >= 0.5 else "" for lab in labels]}},
+           "text": ["∞" if not np.isfinite(v) else f"{v:.3g}" for v in vals], "textposition": "outside",
+           "cliponaxis": False, "showlegend": False,
+           "hovertemplate": "%{x}<br>loss %{text} " + unit + "<extra></extra>"}
+    return figure([bar], layout(x_title="sample (largest loss first; hatched = y ≥ 0.5)", y_title=f"loss ({unit})",
+                                height=height, y_range=[0, top * 1.1], legend=False))
 
 
 def lines_figure(x, series, *, x_title: str, y_title: str, height: int = 340, log_x: bool = False,
                  log_y: bool = False, x_range=None, y_range=None, points=(), vlines=(), hover_x: str = "x",
-                 tickvals=None, ticktext=None) -> go.Figure:
+                 tickvals=None, ticktext=None) -> FigureSpec:
     """Several curves over one x axis in the house style.
 
     Args:
@@ -216,19 +256,41 @@ def lines_figure(x, series, *, x_title: str, y_title: str, height: int = 340, lo
         traces.append(curve(x, y, name=name, color=style["color"], dash=style["dash"],
                             width=style.get("width", 3), opacity=style.get("opacity", 1.0),
                             hover=f"{name}<br>{hover_x} = %{{x:.4g}}<br>%{{y:.4g}}<extra></extra>"))
-    fig = go.Figure(traces)
     for px, py, label, color in points:
-        fig.add_trace(marker(px, py, name=label, color=color, size=12, text=label,
+        traces.append(marker(px, py, name=label, color=color, size=12, text=label,
                              text_flip=(x_range[0] + x_range[1]) / 2 if x_range and not log_x else np.inf))
-    for vx, label in vlines:
-        fig.add_vline(x=vx, line=dict(color=GREY, dash="dot", width=2), annotation_text=label,
-                      annotation_position="bottom right")
-    layout(fig, x_title=x_title, y_title=y_title, height=height, log_y=log_y, x_range=x_range, y_range=y_range)
-    if log_x:
-        fig.update_xaxes(type="log")
+    lay = layout(x_title=x_title, y_title=y_title, height=height, log_y=log_y, log_x=log_x, x_range=x_range,
+                 y_range=y_range)
+    if vlines:
+        lay["shapes"] = [{"type": "line", "x0": float(vx), "x1": float(vx), "xref": "x", "y0": 0, "y1": 1,
+                          "yref": "paper", "line": {"color": GREY, "dash": "dot", "width": 2}} for vx, _ in vlines]
+        lay["annotations"] = [{"x": float(vx), "y": 0, "xref": "x", "yref": "paper", "text": label,
+                               "showarrow": False, "xanchor": "left", "yanchor": "bottom"} for vx, label in vlines]
     if tickvals is not None:
-        fig.update_xaxes(tickvals=list(tickvals), ticktext=list(ticktext))
-    return fig
+        lay["xaxis"].update(tickvals=[float(t) for t in tickvals], ticktext=list(ticktext))
+    return figure(traces, lay)
+
+
+def bars_figure(categories, series, *, x_title: str = "", y_title: str = "", height: int = 320,
+                barmode: str = "group", y_range=None, horizontal: bool = False, text_fmt: str = ".3g",
+                legend: bool = True) -> FigureSpec:
+    """Bars in the house style. ``series``: (name, values, colour, pattern) with pattern "" or a plotly
+    pattern shape ("/", "x", "."), so grouped bars stay apart in greyscale too."""
+    traces = []
+    for name, values, color, pattern in series:
+        values = np.asarray(values, dtype=np.float64)
+        text = [("∞" if np.isinf(v) else format(v, text_fmt)) for v in values]
+        trace = {"type": "bar", "name": name, "marker": {"color": color, "pattern": {"shape": pattern}},
+                 "text": text, "textposition": "auto", "cliponaxis": False,
+                 "hovertemplate": f"{name}<br>%{{{'y' if horizontal else 'x'}}}: %{{text}}<extra></extra>"}
+        if horizontal:
+            trace.update(x=typed(values, "f8"), y=list(categories), orientation="h")
+        else:
+            trace.update(x=list(categories), y=typed(values, "f8"))
+        traces.append(trace)
+    lay = layout(x_title=x_title, y_title=y_title, height=height, y_range=y_range, legend=legend)
+    lay["barmode"] = barmode
+    return figure(traces, lay)
 
 
 # ---------------------------------------------------------------------------------------------------- gradient descent
@@ -315,66 +377,6 @@ def _sizes(e, t: int) -> tuple[np.ndarray, np.ndarray]:
     return size[e.y_train < 0.5], size[e.y_train >= 0.5]
 
 
-def bars_figure(categories, series, *, x_title: str = "", y_title: str = "", height: int = 320,
-                barmode: str = "group", y_range=None, horizontal: bool = False, text_fmt: str = ".3g",
-                legend: bool = True) -> go.Figure:
-    """Bars in the house style. ``series``: (name, values, colour, pattern) with pattern "" or a plotly
-    pattern shape ("/", "x", "."), so grouped bars stay apart in greyscale too."""
-    traces = []
-    for name, values, color, pattern in series:
-        values = np.asarray(values, dtype=np.float64)
-        text = [("∞" if np.isinf(v) else format(v, text_fmt)) for v in values]
-        kw = dict(x=values, y=list(categories), orientation="h") if horizontal else dict(x=list(categories),
-                                                                                            y=values)
-        traces.append(go.Bar(name=name, marker=dict(color=color, pattern_shape=pattern), text=text,
-                             textposition="auto", cliponaxis=False,
-                             hovertemplate=f"{name}<br>%{{{'y' if horizontal else 'x'}}}: %{{text}}<extra></extra>",
-                             **kw))
-    fig = go.Figure(traces)
-    layout(fig, x_title=x_title, y_title=y_title, height=height, y_range=y_range, legend=legend)
-    fig.update_layout(barmode=barmode)
-    return fig
-
-
-class FigureSpec(go.Figure):
-    """A figure given as a finished, JSON-ready dict (typed arrays already base64-encoded).
-
-    ``st.plotly_chart`` accepts any plotly Figure and only calls its ``to_dict()``; building a large animated
-    figure from plotly objects costs 200–300 ms of server time in per-property validation alone, so the
-    gradient-descent figure is assembled as a dict and handed over through this thin wrapper (under 1 ms).
-    The spec must be valid plotly JSON; the tests read it back as the browser does.
-    """
-
-    def __init__(self, spec: dict):  # no super().__init__: nothing here is validated or converted
-        self._spec = spec
-
-    def to_dict(self) -> dict:
-        return self._spec
-
-    def to_plotly_json(self) -> dict:
-        return self._spec
-
-    def to_json(self, *args, **kwargs) -> str:
-        import plotly.io as pio
-
-        return pio.to_json(self._spec, validate=False)
-
-    def __repr__(self) -> str:
-        return f"FigureSpec({len(self._spec.get('data', []))} traces, {len(self._spec.get('frames', []))} frames)"
-
-
-def typed(a, dtype: str = "f4") -> dict:
-    """An array as plotly's base64 typed array (what plotly.py itself sends): f4 = float32, u1 = uint8.
-    Non-finite floats become NaN (a gap in a line)."""
-    import base64
-
-    arr = np.asarray(a, dtype=np.float64 if dtype[0] == "f" else None).ravel()
-    if dtype[0] == "f":
-        arr = np.where(np.isfinite(arr), arr, np.nan)
-    raw = arr.astype("<" + {"f4": "f4", "f8": "f8", "u1": "u1", "i4": "i4"}[dtype]).tobytes()
-    return {"dtype": dtype, "bdata": base64.b64encode(raw).decode("ascii")}
-
-
 def _axes(n: int) -> tuple[str, str]:
     return ("x", "y") if n == 1 else (f"x{n}", f"y{n}")
 
@@ -442,8 +444,8 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
         pts = np.vstack([pts, e.optimum.w[None, :2]])
     plo, phi = pts.min(axis=0), pts.max(axis=0)
     span = np.maximum(phi - plo, 1.0)
-    u = np.linspace(plo[0] - 0.3 * span[0], phi[0] + 0.3 * span[0], 40)
-    v = np.linspace(plo[1] - 0.3 * span[1], phi[1] + 0.3 * span[1], 40)
+    u = np.linspace(plo[0] - 0.3 * span[0], phi[0] + 0.3 * span[0], 32)
+    v = np.linspace(plo[1] - 0.3 * span[1], phi[1] + 0.3 * span[1], 32)
     J = logistic.landscape(e.F_train, e.y_train, traj.w[last], traj.b[last], span=(u, v), l2=s.l2,
                            pos_weight=s.pos_weight)
     data.append({"type": "contour", "x": typed(u), "y": typed(v),

@@ -162,16 +162,19 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     diverged = np.full(K, -1)
     live = np.ones(K, dtype=bool)
     rows = {kind: np.array([i for i, nm in enumerate(names) if nm == kind]) for kind in OPTIMIZERS}
-    rows = {k: r for k, r in rows.items() if len(r)}
-    full = np.array([i for i, nm in enumerate(names) if nm != "sgd"])
+    rows = {k: (slice(None) if len(r) == K else r) for k, r in rows.items() if len(r)}
+    full_rows = [i for i, nm in enumerate(names) if nm != "sgd"]
+    full = slice(None) if len(full_rows) == K else np.array(full_rows, dtype=int)
     sgd = rows.get("sgd")
     batch = min(max(int(batch_size or 16), 1), n)
     rng = np.random.default_rng(int(seed))
     order, cursor = rng.permutation(n), 0
     g = np.empty((K, d + 1))
+    step = np.empty((K, d + 1))
+    limit = DIVERGENCE_NORM**2
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(1, steps + 1):
-            if len(full):
+            if full_rows:
                 g[full] = _grad_rows(theta[full], A, neg_w, pos_w) + reg * theta[full]
             if sgd is not None:
                 if cursor + batch > n:
@@ -179,7 +182,6 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
                 idx = order[cursor:cursor + batch]
                 cursor += batch
                 g[sgd] = _grad_rows(theta[sgd], A[idx], neg_w[idx], pos_w[idx]) + reg * theta[sgd]
-            step = np.empty_like(g)
             for kind, r in rows.items():
                 if kind in ("gd", "sgd"):
                     step[r] = lr * g[r]
@@ -194,11 +196,15 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
                     s[r] = 0.999 * s[r] + 0.001 * g[r] * g[r]
                     step[r] = lr * (v[r] / (1 - 0.9**t)) / (np.sqrt(s[r] / (1 - 0.999**t)) + 1e-8)
             new = theta - step
-            bad = live & ~(np.isfinite(new).all(axis=1) & (np.einsum("ij,ij->i", new, new) <= DIVERGENCE_NORM**2))
-            if bad.any():
+            # one comparison catches both: NaN and inf fail "<= limit", and so does a norm past DIVERGENCE_NORM
+            ok = np.einsum("ij,ij->i", new, new) <= limit
+            if ok.all() and live.all():
+                theta = new
+            else:
+                bad = live & ~ok
                 diverged[bad] = t
-                live &= ~bad
-            theta = np.where(live[:, None], new, theta)  # a diverged run stays at its last good step
+                live &= ok
+                theta = np.where(live[:, None], new, theta)  # a diverged run stays at its last good step
             hist[t] = theta
     out = {}
     for i, name in enumerate(names):

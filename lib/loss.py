@@ -205,7 +205,16 @@ def bce_with_logits(y, z, *, reduction: str = "mean", pos_weight: float = 1.0):
 
 
 def logit_loss_kernel(y: np.ndarray, z: np.ndarray, pos_weight: float) -> np.ndarray:
-    """Per-sample BCE from logits for already validated float arrays (the training loop's hot path)."""
+    """Per-sample BCE from logits for already validated float arrays (the hot path of training and landscapes).
+
+    With hard labels only one term is live, softplus(−z) for y = 1 and softplus(z) for y = 0: one softplus per
+    element instead of two, exactly the same values.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if np.all((y == 0.0) | (y == 1.0)):
+        positive = y == 1.0
+        term = _softplus(np.where(positive, -z, z))
+        return np.where(positive, pos_weight * term, term) if pos_weight != 1.0 else term
     # w * (y * term), not (w * y) * term: w * y can underflow to 0 for a subnormal y and drop a live term
     return pos_weight * _weighted(y, _softplus(-z)) + _weighted(1.0 - y, _softplus(z))
 

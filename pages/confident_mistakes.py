@@ -179,3 +179,5 @@ else:
     (st.success if guess == right else st.error)(
         f"{'Right' if guess == right else 'Not quite'} — {a_label}: {ui.fmt(a_val)} nats; "
         f"{b_label}: {ui.fmt(b_val)} nats. {why}")
+
+page.done()

@@ -112,3 +112,5 @@ st.markdown(
     "and the cost of coding with the wrong distribution.\n"
     "- D. Jurafsky and J. H. Martin, *Speech and Language Processing*, 3rd ed., chapter 5 (Logistic Regression), "
     "section on the cross-entropy loss function.")
+
+page.done()

@@ -56,9 +56,12 @@ settings = experiment.Settings(dataset=name, n=int(n), noise=float(noise), balan
                                pos_weight=float(pos_weight), compare=tuple(c for c in compare if c != optimizer))
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=128, show_spinner=False)
 def _compute(settings_fields: dict, log_axis: bool, dark: bool, stacked: bool):
-    """The run and its animated figure, once per settings (shared by every session: a class on one link hits it)."""
+    """The run and its animated figure, once per settings, shared by every session (a class on one link hits it).
+
+    A resource cache hands out the one result instead of a pickled copy per hit; nothing here mutates it.
+    """
     e = experiment.run(experiment.Settings(**settings_fields))
     spec = charts.gradient_descent_figure(e, log_loss_axis=log_axis, dark=dark, stacked=stacked).to_dict()
     return e, spec, experiment.diagnosis(e)
@@ -92,9 +95,17 @@ st.latex(rf"(w, b) \leftarrow (w, b) - {lr:g}\,\nabla J \qquad \frac{{\partial J
 st.markdown("Each step moves the parameters a distance η against the gradient. BCE's gradient in the logit is "
             "p − y, so every point pushes in proportion to how wrong it is — confident mistakes push hardest.")
 
-table = pd.DataFrame({"step": np.arange(last + 1), "train_loss": e.traj.loss, "accuracy": e.train_accuracy,
-                      "w_norm": e.w_norm, "grad_norm": e.traj.grad_norm, "b": e.traj.b}
-                     | {f"w_{name}": e.traj.w[:, j] for j, name in enumerate(e.feature_names)}
-                     | ({"test_loss": e.test_loss} if len(e.test_loss) else {}))
-st.download_button("Download the run as CSV", table.to_csv(index=False), file_name="gradient_descent_run.csv",
-                   mime="text/csv", icon=":material/download:")
+
+def _run_csv() -> str:
+    """The whole run as CSV, built only when someone downloads it."""
+    table = pd.DataFrame({"step": np.arange(last + 1), "train_loss": e.traj.loss, "accuracy": e.train_accuracy,
+                          "w_norm": e.w_norm, "grad_norm": e.traj.grad_norm, "b": e.traj.b}
+                         | {f"w_{name}": e.traj.w[:, j] for j, name in enumerate(e.feature_names)}
+                         | ({"test_loss": e.test_loss} if len(e.test_loss) else {}))
+    return table.to_csv(index=False)
+
+
+st.download_button("Download the run as CSV", _run_csv, file_name="gradient_descent_run.csv", mime="text/csv",
+                   icon=":material/download:", on_click="ignore")
+
+page.done()

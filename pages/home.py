@@ -26,3 +26,5 @@ with right:
 
 st.subheader("Explore")
 ui.page_map()
+
+page.done()

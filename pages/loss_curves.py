@@ -110,8 +110,8 @@ if len(edited) > tables.MAX_ROWS:
     st.warning(f"Only the first {tables.MAX_ROWS} rows are used.")
 checked = tables.check_samples(raw_rows)
 with up_col:
-    st.download_button("Download the table as CSV", tables.write_csv(raw_rows), file_name="samples.csv",
-                       mime="text/csv", icon=":material/download:")
+    st.download_button("Download the table as CSV", lambda: tables.write_csv(raw_rows), file_name="samples.csv",
+                       mime="text/csv", icon=":material/download:", on_click="ignore")
 if checked.problems:
     listed = "; ".join(f"row {i}: {msg}" for i, msg in list(checked.problems.items())[:5])
     more = f" (and {len(checked.problems) - 5} more)" if len(checked.problems) > 5 else ""
@@ -119,6 +119,7 @@ if checked.problems:
 
 if checked.rows.size == 0:
     st.info("No valid rows yet: add a row with a label y and a prediction p, both between 0 and 1.")
+    page.done()
     st.stop()
 
 pos, neg = (t * scale for t in loss.bce_terms(checked.y, checked.p))
@@ -151,3 +152,5 @@ with table_col:
     st.dataframe(result, hide_index=True, column_config={
         "−y·log p": number, "−(1−y)·log(1−p)": number, "loss": number,
         "share": st.column_config.ProgressColumn("share of total", min_value=0.0, max_value=1.0, format="percent")})
+
+page.done()

@@ -88,3 +88,5 @@ st.latex(r"\bar L = -\frac{1}{5}\sum_i \log p_{i,\,y_i} = \frac{1}{5}\bigl("
          + " + ".join(f"{v:.3g}" for v in per) + rf"\bigr) = {ui.tex_num(mean)}\ \text{{nats}}")
 st.caption("Sample 4 is a confident mistake (it put its weight on class 2): as in the binary case, it alone "
            "dominates the mean.")
+
+page.done()

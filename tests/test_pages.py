@@ -110,7 +110,7 @@ def test_loss_explorer_curves_are_the_two_terms():
     pos, neg, point = fig["data"][0], fig["data"][1], fig["data"][-1]
     np.testing.assert_allclose(pos["y"], -np.log(pos["x"]), rtol=2e-6)
     np.testing.assert_allclose(neg["y"], -np.log1p(-neg["x"]), rtol=2e-6, atol=1e-7)
-    assert pos["opacity"] > neg["opacity"]  # y = 1: the positive term is the active one
+    assert pos.get("opacity", 1.0) > neg.get("opacity", 1.0)  # y = 1: the positive term is the active one
     assert point["x"][0] == pytest.approx(0.8) and point["y"][0] == pytest.approx(-math.log(0.8), rel=1e-6)
     zfig = chart(at, "terms_z")
     z, softplus_minus = zfig["data"][0]["x"], zfig["data"][0]["y"]
