@@ -221,10 +221,20 @@ class Page:
 
     def number(self, label: str, key: str, min_value: float, max_value: float, default: float, *, step=None,
                fmt_str: str = "%.6g", help: str | None = None, container=None):
+        """A number box; integer bounds give an integer back.
+
+        The widget is always a float ``number_input``: Streamlit 1.67's integer one crashes the page with
+        OverflowError on a link value like ``1e309`` (it calls int(inf) while seeding from the URL), while the
+        float one drops such a value and keeps the default.
+        """
+        integer = all(isinstance(v, int) for v in (min_value, max_value, default))
         raw = self._raw(key)
         where = container or st
-        value = where.number_input(label, min_value=min_value, max_value=max_value, value=default, step=step,
-                                   key=key, bind="query-params", format=fmt_str, help=help)
+        value = where.number_input(label, min_value=float(min_value), max_value=float(max_value), value=float(default),
+                                   step=float(step if step is not None else 1 if integer else 0.01), key=key,
+                                   bind="query-params", format="%d" if integer else fmt_str, help=help)
+        if integer:
+            value = int(round(value))
         self._check(key, label, raw, value, str(value))
         self._bound[key] = (value, default)
         return value

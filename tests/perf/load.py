@@ -1,0 +1,205 @@
+"""Classroom load test: simulated students on one Streamlit server, speaking Streamlit's own websocket protocol.
+
+    python -m tests.perf.load [--students 10 30 60 100] [--seconds 60] [--post-script-gc both|true|false]
+
+The server is started as the README hosts it (`streamlit run app.py`, the repository's .streamlit/config.toml) on a
+loopback port. Each student connects to /_stcore/stream (subprotocol "streamlit"), loads one of the heaviest pages,
+then every 2–5 s moves a slider: a BackMsg rerun_script whose ClientState carries the page's script hash, the
+widget's new value and the cached_message_hashes a browser reports. The latency is from sending it to the
+script_finished message. Reports p50/p95/max latency, errors, server CPU (from /proc) and memory per session.
+Loopback only; every loop is bounded in count and time and stops by itself.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+# (page URL path, slider key, values a student picks from): the three heaviest pages
+SCENARIOS = [
+    ("gradient_descent", "noise", [round(0.05 * i, 2) for i in range(21)]),
+    ("confident_mistakes", "gamma", [0.5 * i for i in range(11)]),
+    ("loss_curves", "prob", [round(0.001 * i, 3) for i in range(1, 1000)]),
+]
+
+
+def _proc_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _proc_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def start_server(port: int, post_script_gc: bool) -> subprocess.Popen:
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--runner.postScriptGC", str(post_script_gc).lower()],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+class Student:
+    def __init__(self, port: int, scenario, rng: random.Random):
+        self.port, (self.page, self.key, self.values), self.rng = port, scenario, rng
+        self.cached: set[str] = set()
+        self.page_hash = ""
+        self.widget_id: str | None = None
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.bytes = 0
+
+    async def _rerun(self, ws, value: float | None) -> float:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string = ""
+        if self.page_hash:
+            state.page_script_hash = self.page_hash
+        else:
+            state.page_name = self.page
+        state.context_info.url = f"http://127.0.0.1:{self.port}/{self.page}"
+        state.cached_message_hashes.extend(sorted(self.cached))
+        if value is not None and self.widget_id:
+            w = state.widget_states.widgets.add()
+            w.id = self.widget_id
+            w.double_array_value.data.append(value)
+        t0 = time.perf_counter()
+        await ws.send(msg.SerializeToString())
+        while True:
+            data = await asyncio.wait_for(ws.recv(), timeout=60)
+            self.bytes += len(data)
+            fm = ForwardMsg()
+            fm.ParseFromString(data)
+            if fm.metadata.cacheable and fm.hash:
+                self.cached.add(fm.hash)
+            kind = fm.WhichOneof("type")
+            if kind == "new_session" and fm.new_session.page_script_hash:
+                self.page_hash = fm.new_session.page_script_hash
+            elif kind == "navigation" and fm.navigation.page_script_hash:
+                self.page_hash = fm.navigation.page_script_hash
+            elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
+                el = fm.delta.new_element
+                etype = el.WhichOneof("type")
+                if etype == "exception":
+                    self.errors.append(el.exception.message[:200])
+                widget_id = getattr(getattr(el, etype, None), "id", "") if etype else ""
+                if widget_id.endswith(f"-{self.key}"):
+                    self.widget_id = widget_id
+            elif kind == "script_finished":
+                if fm.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                    return time.perf_counter() - t0
+                if fm.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                    self.errors.append("compile error")
+                    return time.perf_counter() - t0
+
+    async def run(self, until: float) -> None:
+        import websockets
+
+        try:
+            async with websockets.connect(f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"],
+                                          max_size=None, open_timeout=30) as ws:
+                await self._rerun(ws, None)
+                if self.widget_id is None:
+                    self.errors.append(f"no widget {self.key!r} on {self.page}")
+                    return
+                while time.perf_counter() < until:
+                    await asyncio.sleep(self.rng.uniform(2.0, 5.0))
+                    if time.perf_counter() >= until:
+                        break
+                    self.latencies.append(await self._rerun(ws, self.rng.choice(self.values)))
+        except Exception as e:  # a dropped connection or timeout is an error of the run, not of the harness
+            self.errors.append(f"{type(e).__name__}: {e}"[:200])
+
+
+async def _classroom(port: int, n: int, seconds: float, seed: int) -> list[Student]:
+    rng = random.Random(seed)
+    students = [Student(port, SCENARIOS[i % len(SCENARIOS)], random.Random(rng.random())) for i in range(n)]
+    until = time.perf_counter() + seconds
+    tasks = []
+    for s in students:  # students arrive over the first 3 s, as a class does after the link goes out
+        tasks.append(asyncio.create_task(s.run(until)))
+        await asyncio.sleep(3.0 / n)
+    await asyncio.gather(*tasks)
+    return students
+
+
+def run_level(n: int, seconds: float, post_script_gc: bool, seed: int = 0) -> dict:
+    from tests.browser.conftest import free_port
+
+    port = free_port()
+    server = start_server(port, post_script_gc)
+    try:
+        rss0 = _proc_rss_mb(server.pid)
+        cpu0, t0 = _proc_cpu_seconds(server.pid), time.perf_counter()
+        students = asyncio.run(_classroom(port, n, seconds, seed))
+        cpu1, t1 = _proc_cpu_seconds(server.pid), time.perf_counter()
+        rss1 = _proc_rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(20)
+    lat = sorted(x for s in students for x in s.latencies)
+    errors = [e for s in students for e in s.errors]
+    q = statistics.quantiles(lat, n=20) if len(lat) >= 20 else [float("nan")] * 19
+    return {"students": n, "post_script_gc": post_script_gc, "interactions": len(lat), "errors": len(errors),
+            "first_errors": errors[:3], "p50_ms": 1e3 * statistics.median(lat) if lat else float("nan"),
+            "p95_ms": 1e3 * q[18], "max_ms": 1e3 * max(lat) if lat else float("nan"),
+            "server_cpu_pct": 100 * (cpu1 - cpu0) / (t1 - t0), "rss_mb": rss1,
+            "rss_per_session_mb": (rss1 - rss0) / n}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--students", type=int, nargs="+", default=[10, 30, 60, 100])
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--post-script-gc", choices=["both", "true", "false"], default="both")
+    ap.add_argument("--json", default=str(ROOT / "tests" / "perf" / "results" / "load.json"))
+    args = ap.parse_args()
+    if max(args.students) > 200 or args.seconds > 900:
+        sys.exit("bounded: at most 200 students and 900 s")
+    gcs = {"both": [True, False], "true": [True], "false": [False]}[args.post_script_gc]
+    rows = []
+    print("| students | postScriptGC | interactions | errors | p50 (ms) | p95 (ms) | max (ms) | server CPU | "
+          "RSS (MB) | RSS per session (MB) |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for gc_on in gcs:
+        for n in args.students:
+            r = run_level(n, args.seconds, gc_on)
+            rows.append(r)
+            print(f"| {n} | {gc_on} | {r['interactions']} | {r['errors']} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | "
+                  f"{r['max_ms']:.0f} | {r['server_cpu_pct']:.0f}% | {r['rss_mb']:.0f} | "
+                  f"{r['rss_per_session_mb']:.2f} |", flush=True)
+            if r["first_errors"]:
+                print("    errors:", r["first_errors"])
+    path = Path(args.json)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
