@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,18 +60,27 @@ def start_app(port: int, *extra: str, cwd: Path = ROOT) -> subprocess.Popen:
     raise RuntimeError("the app did not start: " + (proc.stderr.read() or "")[-2000:])
 
 
+@contextmanager
+def running_app():
+    """A fresh app server on a free loopback port, stopped afterwards; yields its base URL."""
+    port = free_port()
+    proc = start_app(port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 @pytest.fixture(scope="module")
 def app_url():
     """One app server for the whole test module."""
     _need_browser()
-    port = free_port()
-    proc = start_app(port)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with running_app() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -3,24 +3,16 @@
 Streamlit's legacy multipage mode would otherwise run the page file alone and show "app, home, …" in the menu
 to every session until someone opened the root URL (see ui._leave_legacy_multipage_mode).
 """
-import subprocess
-
 import pytest
 
-from tests.browser.conftest import _need_browser, free_port, settle, start_app
+from tests.browser.conftest import _need_browser, running_app, settle
 
 
 @pytest.fixture(scope="module")
 def fresh_url():
     _need_browser()
-    port = free_port()
-    proc = start_app(port)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with running_app() as url:
+        yield url
 
 
 def test_first_visit_by_a_page_link_shows_the_real_menu_and_keeps_the_link_state(page, fresh_url):
