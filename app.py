@@ -1,9 +1,10 @@
 """Log Loss Lab: the router. Only navigation lives here, and nothing that can raise before st.navigation."""
+import logging
 from pathlib import Path
 
 import streamlit as st
 
-from ui import PAGES
+from ui import FRIENDLY_ERROR, PAGES
 
 HERE = Path(__file__).parent
 
@@ -16,4 +17,10 @@ for info in PAGES:
     sections.setdefault(info.section, []).append(
         st.Page(HERE / info.path, title=info.title, icon=info.icon, default=info.path == "pages/home.py"))
 
-st.navigation(sections).run()
+page = st.navigation(sections)
+try:
+    page.run()
+except Exception:  # st.stop and st.rerun are BaseExceptions and pass through
+    # A bug must not show a student a traceback: they get a calm message, the server log gets the details.
+    logging.getLogger("log_loss_lab").exception("page %r failed", page.title)
+    st.error(FRIENDLY_ERROR, icon=":material/sentiment_dissatisfied:")

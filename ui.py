@@ -48,6 +48,10 @@ PAGES = (
 )
 
 
+FRIENDLY_ERROR = ("Something went wrong on this page — sorry. Your settings are kept in the link: try another value, "
+                  "reload, or open another page. The details were written to the server's log.")
+
+
 def _short(text: str, limit: int = 40) -> str:
     """Untrusted text for display inside a code span: no backticks, no newlines, bounded length."""
     text = str(text).replace("`", "'").replace("\n", " ").replace("\r", " ")
@@ -232,7 +236,7 @@ class Page:
         where = container or st
         value = where.number_input(label, min_value=float(min_value), max_value=float(max_value), value=float(default),
                                    step=float(step if step is not None else 1 if integer else 0.01), key=key,
-                                   bind="query-params", format="%d" if integer else fmt_str, help=help)
+                                   bind="query-params", format="%.0f" if integer else fmt_str, help=help)
         if integer:
             value = int(round(value))
         self._check(key, label, raw, value, str(value))

@@ -63,8 +63,16 @@ def open_page(path: str, query: dict | None = None, timeout: float = 30):
     for k, v in (query or {}).items():
         at.query_params[k] = v
     at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    assert_ok(at)
     return at
+
+
+def assert_ok(at, context="") -> None:
+    """No exception element and no friendly error box (app.py turns a page's exception into one)."""
+    from ui import FRIENDLY_ERROR
+
+    assert not at.exception, (context, [e.value for e in at.exception])
+    assert not any(FRIENDLY_ERROR in e.value for e in at.error), (context, "a page raised; see the log")
 
 
 def metric(at, label_start: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT, metric, open_page
+from tests.conftest import ROOT, assert_ok, metric, open_page
 from tests.test_pages import widget_keys
 from ui import PAGES
 
@@ -70,7 +70,7 @@ def test_monkey_every_page_with_random_legal_values_and_extremes(info):
             if rng.random() < 0.2:
                 button.click()
         at.run()
-        assert not at.exception, (info.path, round_, [e.value for e in at.exception])
+        assert_ok(at, (info.path, round_))
         for m in at.metric:
             assert "nan" not in m.value.lower(), (info.path, m.label, m.value)
 
@@ -85,8 +85,8 @@ def test_garbage_in_every_link_parameter_falls_back_with_a_notice_never_an_excep
     rng = random.Random(info.path)
     for key in keys:
         for bad in rng.sample(BAD_VALUES, 4):
-            at = open_page(info.path, {key: bad}) if False else _open_quiet(info.path, {key: bad})
-            assert not at.exception, (info.path, key, bad)
+            at = _open_quiet(info.path, {key: bad})
+            assert_ok(at, (info.path, key, bad))
             for w in at.warning:
                 assert "<script>" not in w.value or "`" in w.value  # shown as a code span, never as markup
 
@@ -187,3 +187,25 @@ def test_csv_cells_with_nan_inf_and_text_are_flagged_row_by_row():
                                 2: "p = -inf is outside [0, 1]", 3: "y is not a number ('abc')",
                                 5: "p is empty"}
     assert np.isfinite(checked.p).all()
+
+
+def test_a_failing_page_shows_a_friendly_message_and_logs_the_details(tmp_path, caplog):
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    from ui import FRIENDLY_ERROR
+
+    for name in ("app.py", "ui.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "lib", tmp_path / "lib")
+    shutil.copytree(ROOT / ".streamlit", tmp_path / ".streamlit")
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "home.py").write_text("raise RuntimeError('boom: a bug in a page')\n")
+    at = AppTest.from_file(str(tmp_path / "app.py"), default_timeout=30)
+    with caplog.at_level("ERROR", logger="log_loss_lab"):
+        at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [FRIENDLY_ERROR]
+    assert "boom" not in " ".join(e.value for e in at.error)
+    assert any("boom: a bug in a page" in (r.exc_text or str(r.exc_info)) for r in caplog.records)

@@ -40,8 +40,9 @@ def _log(path: Path) -> None:
 
 def main() -> None:
     log = Path(sys.argv[1])
+    from streamlit.web import cli  # import Streamlit fully before the logger thread touches its runtime
+
     threading.Thread(target=_log, args=(log,), daemon=True).start()
-    from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", "app.py", *sys.argv[2:]]
     cli.main()
