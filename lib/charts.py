@@ -388,13 +388,14 @@ def _scatter(x, y, panel: int, **kw) -> dict:
 
 
 def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | None = None, dark: bool = False,
-                            stacked: bool = False) -> FigureSpec:
+                            stacked: bool = False, show: int | None = None) -> FigureSpec:
     """Data with boundary, loss landscape with the optimizer's path, and loss per step — animated together.
 
     The frames (at most ``experiment.MAX_FRAMES``) are played by plotly in the browser: Play, Pause, Reset,
     speeds, and a step slider. The figure opens on the last step. Traces 0–5 animate: the training points of
     class 0 and 1 (their sizes: each point's own loss), the boundary, the p = 0.1/0.9 contours, the landscape
-    marker and the loss marker. ``stacked`` puts the three panels one above another (for phones).
+    marker and the loss marker. ``stacked`` puts the three panels one above another (for phones). ``show`` is
+    the frame the figure opens on (an index into ``e.frames``; default the last) — the page's Step control.
     """
     from lib import logistic
 
@@ -409,6 +410,8 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
 
     s = e.settings
     traj = e.traj
+    shown = len(e.frames) - 1 if show is None else min(max(int(show), 0), len(e.frames) - 1)
+    now_step = int(e.frames[shown])  # the step the static traces show; frames animate from there
     last = e.final
     ink = INK[dark]
     allX = np.vstack([e.X_train, e.X_test]) if len(e.y_test) else e.X_train
@@ -421,21 +424,21 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
     neg, pos = e.y_train < 0.5, e.y_train >= 0.5
 
     data = []
-    s0, s1 = _sizes(e, last)
+    s0, s1 = _sizes(e, now_step)
     for cls, mask, size in ((0, neg, s0), (1, pos, s1)):                               # 0, 1
         data.append(_scatter(e.X_train[mask, 0], e.X_train[mask, 1], 1, mode="markers", name=CLASS_NAME[cls],
                              marker={"color": CLASS_COLOR[cls], "symbol": CLASS_SYMBOL[cls], "size": typed(size, "u1"),
                                      "line": {"width": 1, "color": "white"}},
                              hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<extra></extra>"))
-    (bx, by), (cx, cy) = _boundaries(e, last, box, grid)
+    (bx, by), (cx, cy) = _boundaries(e, now_step, box, grid)
     data.append(_scatter(bx, by, 1, mode="lines", name="boundary p = ½", hoverinfo="skip",    # 2
                          line={"color": ink, "width": 4}))
     data.append(_scatter(cx, cy, 1, mode="lines", name="p = 0.1 and 0.9", hoverinfo="skip",  # 3
                          line={"color": GREY, "width": 1.5, "dash": "dot"}))
     now = {"color": ORANGE, "size": 13, "line": {"width": 2, "color": "white"}}
-    data.append(_scatter([float(traj.w[last, 0])], [float(traj.w[last, 1])], 2, mode="markers", name="now",  # 4
+    data.append(_scatter([float(traj.w[now_step, 0])], [float(traj.w[now_step, 1])], 2, mode="markers", name="now",
                          marker=now, showlegend=False, hovertemplate="step now<extra></extra>"))
-    data.append(_scatter([last], [float(traj.loss[last])], 3, mode="markers", name="now", marker=now,       # 5
+    data.append(_scatter([now_step], [float(traj.loss[now_step])], 3, mode="markers", name="now", marker=now,
                          showlegend=False, hovertemplate="step %{x}<br>loss %{y:.4g}<extra></extra>"))
 
     paths = {s.optimizer: traj} | dict(e.others)
@@ -514,7 +517,7 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
         "frames": frames,
         "layout": {
             "height": height, "hovermode": "closest", "font": {"size": 14}, "showlegend": True,
-            "title": {"text": title(last), "x": 0, "xanchor": "left", "y": 0.995, "yref": "container",
+            "title": {"text": title(now_step), "x": 0, "xanchor": "left", "y": 0.995, "yref": "container",
                       "yanchor": "top", "font": {"size": 15}},
             "margin": {"l": 10, "r": 10, "t": 130, "b": 110},
             "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.035, "xanchor": "left", "x": 0,
@@ -541,7 +544,7 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
                                  {"label": "⏮" if stacked else "⏮ Reset", **animate(["0"], 0)},
                                  {"label": "slow", **animate(None, 450)},
                                  {"label": "fast", **animate(None, 60)}]}],
-            "sliders": [{"active": len(frames) - 1, "x": 0.33, "y": -0.06, "len": 0.67, "xanchor": "left",
+            "sliders": [{"active": shown, "x": 0.33, "y": -0.06, "len": 0.67, "xanchor": "left",
                          "yanchor": "top", "pad": {"t": 0}, "currentvalue": {"prefix": "step ", "font": {"size": 13}},
                          "steps": [{"label": f["name"], **animate([f["name"]], 0)} for f in frames]}],
         },

@@ -57,24 +57,32 @@ settings = experiment.Settings(dataset=name, n=int(n), noise=float(noise), balan
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
-def _compute(settings_fields: dict, log_axis: bool, dark: bool, stacked: bool):
-    """The run and its animated figure, once per settings, shared by every session (a class on one link hits it).
-
-    A resource cache hands out the one result instead of a pickled copy per hit; nothing here mutates it.
-    """
+def _run(settings_fields: dict):
+    """The run, once per settings, shared by every session (a class on one link hits it). A resource cache hands
+    out the one result instead of a pickled copy per hit; nothing here mutates it."""
     e = experiment.run(experiment.Settings(**settings_fields))
-    spec = charts.gradient_descent_figure(e, log_loss_axis=log_axis, dark=dark, stacked=stacked).to_dict()
-    return e, spec, experiment.diagnosis(e)
+    return e, experiment.diagnosis(e)
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _figure(settings_fields: dict, log_axis: bool, dark: bool, stacked: bool, show: int) -> dict:
+    """The animated figure of a run, opening on frame ``show`` (the Step control)."""
+    e, _ = _run(settings_fields)
+    return charts.gradient_descent_figure(e, log_loss_axis=log_axis, dark=dark, stacked=stacked, show=show).to_dict()
 
 
 fields = asdict(settings)
-e, spec, notes = _compute(fields, log_axis, ui.dark_theme(), ui.is_phone())
+e, notes = _run(fields)
 for kind, text in notes:
     (st.warning if kind == "warning" else st.info)(text)
 
-page.chart(charts.FigureSpec(spec), key="gd")
-st.caption("▶ Play animates the run in your browser (no waiting on the server); drag the step slider to go back to "
-           "any step. Point size is each point's own loss right now: the big ones pull the boundary hardest.")
+n_frames = len(e.frames)
+show = page.number(f"Show frame (0 … {n_frames - 1}; − / + step one frame)", "frame", 0, n_frames - 1,
+                   n_frames - 1, help="Step through the run one frame at a time; ▶ Play in the chart animates it.")
+page.chart(charts.FigureSpec(_figure(fields, log_axis, ui.dark_theme(), ui.is_phone(), int(show))), key="gd")
+st.caption(f"Frame {int(show)} is step {int(e.frames[int(show)])} of {e.final}. ▶ Play animates the run in your "
+           "browser (no waiting on the server); drag the step slider to go back to any step, or step frame by frame "
+           "with − / + above. Point size is each point's own loss right now: the big ones pull the boundary hardest.")
 
 last = e.final
 m = st.columns(6)

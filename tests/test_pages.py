@@ -500,3 +500,18 @@ def test_multiclass_batch_mean_by_hand():
     true = [0, 1, 2, 0, 0]
     per = [math.log(np.exp(r).sum()) - r[t] for r, t in zip(logits, true, strict=True)]
     assert any(f"{np.mean(per):.4g}" in latex.value for latex in at.latex)
+
+
+def test_gradient_descent_step_control_opens_the_figure_on_that_frame():
+    from lib import datasets, experiment, logistic
+
+    at = open_page(GD, {"frame": "5"})
+    fig = chart(at, "gd")
+    k = experiment.frame_steps(200)[5]  # the 6th frame's step, from the frame schedule
+    data = datasets.make("blobs", 200, noise=0.3, balance=0.5, seed=0)
+    traj = logistic.train(data.X, data.y, lr=0.3, steps=200)
+    assert fig["layout"]["sliders"][0]["active"] == 5
+    assert fig["layout"]["title"]["text"].startswith(f"step {k} ·")
+    assert fig["data"][5]["y"][0] == pytest.approx(traj.loss[k], rel=1e-9)  # the loss marker sits on step k
+    at.number_input(key="frame").increment().run()  # "+": one frame on
+    assert chart(at, "gd")["layout"]["sliders"][0]["active"] == 6
