@@ -141,7 +141,7 @@ class Page:
     >>> p = page.slider("Prediction p", "p", 0.0, 1.0, 0.8, step=0.01)                      # doctest: +SKIP
     """
 
-    def __init__(self, title: str, notice: str, *, icon: str | None = None):
+    def __init__(self, title: str, notice: str):
         _leave_legacy_multipage_mode()
         self._bound: dict[str, object] = {}
         self._share = st.sidebar.container()
@@ -207,10 +207,6 @@ class Page:
         box = st.container(border=True)
         box.markdown(f"**{title}**")
         return box
-
-    def bad_input(self, message: str) -> None:
-        """A notice at the top of the page (for problems that are not tied to one control)."""
-        self._notices.warning(message, icon=":material/warning:")
 
     # ---------------------------------------------------------------- controls
     def slider(self, label: str, key: str, min_value, max_value, default, *, step=None, fmt_str: str | None = None,
