@@ -258,14 +258,6 @@ def losses_along(traj: Trajectory, X, y, *, pos_weight: float = 1.0) -> np.ndarr
     return np.mean(loss.logit_loss_kernel(y[:, None], Z, float(pos_weight)), axis=0)
 
 
-def accuracy(X, y, w, b) -> float:
-    """Share of points on the right side of the boundary p = 1/2 (z = 0 counts as class 1)."""
-    X = np.asarray(X, dtype=np.float64)
-    if len(y) == 0:
-        return float("nan")
-    return float(np.mean((X @ np.asarray(w) + b >= 0) == (np.asarray(y) >= 0.5)))
-
-
 def predict_proba(X, w, b) -> np.ndarray:
     """p = σ(Xw + b)."""
     return special.expit(np.asarray(X, dtype=np.float64) @ np.asarray(w, dtype=np.float64) + float(b))

@@ -109,11 +109,17 @@ def _sum(values: np.ndarray) -> float:
 
 def _reduce(values: np.ndarray, reduction: str):
     if reduction == "none":
-        return values[()] if values.ndim == 0 else values
+        return _scalar_or_array(values)
     if values.size == 0:
         raise ValueError("cannot take the mean or sum of zero samples")
     total = _sum(values)
     return total if reduction == "sum" else total / values.size
+
+
+def _scalar_or_array(a):
+    """A 0-d result as a NumPy scalar, anything else as the array itself (scalars in, scalar out)."""
+    a = np.asarray(a)
+    return a[()] if a.ndim == 0 else a
 
 
 def _weighted(weight: np.ndarray, term: np.ndarray) -> np.ndarray:
@@ -153,17 +159,18 @@ def bce_terms(y, p) -> tuple[np.ndarray, np.ndarray]:
         # (Sterbenz), so 1 − p = q + d and log(1 − p) = log q + log1p(d/q) = log q + d/q, as |d/q| < 2**-53.
         q = 1.0 - p
         log_q = np.log(q) + ((1.0 - q) - p) / q
-        if p.size and p.max() == 1.0:
+        has_one = bool(p.size) and p.max() == 1.0
+        if has_one:
             log_q = np.where(p == 1.0, -np.inf, log_q)  # d/q was 0/0 there
         # 0.0 − log(·) rather than −log(·) keeps a certain hit at +0.0
         positive = y * (0.0 - log_p)
         negative = (1.0 - y) * (0.0 - log_q)
     if p.size and p.min() == 0.0:        # 0·log 0 = 0: a term whose weight is 0 is skipped, not 0·inf = NaN
         positive = _weighted(y, 0.0 - log_p)
-    if p.size and p.max() == 1.0:
+    if has_one:
         negative = _weighted(1.0 - y, 0.0 - log_q)
     positive, negative = np.broadcast_to(positive, shape), np.broadcast_to(negative, shape)
-    return positive[()] if positive.ndim == 0 else positive, negative[()] if negative.ndim == 0 else negative
+    return _scalar_or_array(positive), _scalar_or_array(negative)
 
 
 def bce(y, p, *, reduction: str = "mean"):
@@ -272,20 +279,14 @@ def bce_grad_prob(y, p) -> np.ndarray:
     q = 1.0 - p  # exact for p >= 0.5; for p < 0.5 one rounding of a number >= 0.5
     denom = p * q
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # beyond the double range: ±inf
-        out = np.asarray((p - y) / denom, dtype=np.float64)
-    if out.ndim == 0:
-        out = out.reshape(())
-    inner = denom != 0
-    if inner.all():
-        return out[()] if out.ndim == 0 else out
-    out = np.array(out)
-    edge = ~inner
+        out = np.array((p - y) / denom, dtype=np.float64)  # a writable copy, 0-d for scalars
+    edge = denom == 0  # p = 0 or 1: only the term with non-zero weight counts
     if edge.any():
         with np.errstate(divide="ignore"):
             pos = _weighted(y[edge], -1.0 / p[edge])
             neg = _weighted(1.0 - y[edge], 1.0 / q[edge])
         out[edge] = pos + neg
-    return out[()] if out.ndim == 0 else out
+    return _scalar_or_array(out)
 
 
 def bce_grad_logit(y, z, *, pos_weight: float = 1.0) -> np.ndarray:
@@ -303,7 +304,7 @@ def bce_grad_logit(y, z, *, pos_weight: float = 1.0) -> np.ndarray:
     w = _pos_weight(pos_weight)
     _same_shape(y=y, z=z)
     out = logit_grad_kernel(y, z, w)
-    return out[()] if out.ndim == 0 else out
+    return _scalar_or_array(out)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -558,7 +559,7 @@ def comparison_grad_logit(y, z, loss_name: str, *, gamma: float = 2.0, alpha: fl
     else:
         raise ValueError(f"loss_name must be one of bce, brier, hinge, zero_one, focal; got {loss_name!r}")
     out = np.asarray(out + 0.0)
-    return out[()] if out.ndim == 0 else out
+    return _scalar_or_array(out)
 
 
 def zero_one(y, p, *, reduction: str = "mean"):
@@ -577,7 +578,7 @@ def smooth_labels(y, epsilon: float):
     if not 0.0 <= epsilon <= 1.0:
         raise ValueError(f"epsilon must be in [0, 1], got {epsilon!r}")
     out = y * (1.0 - epsilon) + epsilon / 2.0
-    return out[()] if out.ndim == 0 else out
+    return _scalar_or_array(out)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -604,7 +605,7 @@ def bernoulli_kl(q, p):
     with np.errstate(divide="ignore"):
         out = special.kl_div(q, p) + special.kl_div(1.0 - q, 1.0 - p)
     out = np.asarray(out + 0.0)
-    return out[()] if out.ndim == 0 else out
+    return _scalar_or_array(out)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -613,7 +614,7 @@ def bernoulli_kl(q, p):
 def sigmoid(z):
     """σ(z) = 1 / (1 + e^−z) (``scipy.special.expit``); σ(±inf) = 1, 0."""
     out = special.expit(_as_array("z", z))
-    return out[()] if np.ndim(out) == 0 else out
+    return _scalar_or_array(out)
 
 
 def logit(p):
@@ -626,7 +627,7 @@ def logit(p):
     with np.errstate(divide="ignore", invalid="ignore"):
         middle = (p >= 0.25) & (p <= 0.75)
         out = np.where(middle, np.log1p((2.0 * p - 1.0) / (1.0 - p)), np.log(p) - np.log1p(-p))
-    return out[()] if out.ndim == 0 else out
+    return _scalar_or_array(out)
 
 
 def to_bits(nats):
