@@ -144,18 +144,14 @@ class Page:
     def __init__(self, title: str, notice: str):
         _leave_legacy_multipage_mode()
         self._bound: dict[str, object] = {}
-        self._share = st.sidebar.container()
-        raw = self._raw("present")
-        self.presenting = st.sidebar.toggle("Presentation mode", key="present", bind="query-params",
-                                            help="Larger type and charts for a projector; explanations folded away.")
-        self._bound["present"] = (self.presenting, False)
-        if self.presenting:
-            st.html(_PRESENTATION_CSS)
+        self._share_box = st.sidebar.empty()  # filled by done(), above the presentation toggle
         st.title(title, anchor=False)
         st.markdown(f"**{notice}**")
         self._notices = st.container()
-        self._check("present", "Presentation mode", raw, self.presenting, "on" if self.presenting else "off")
-        self._share_box = self._share.empty()
+        self.presenting = self.toggle("Presentation mode", "present", container=st.sidebar,
+                                      help="Larger type and charts for a projector; explanations folded away.")
+        if self.presenting:
+            st.html(_PRESENTATION_CSS)
 
     # ---------------------------------------------------------------- URL checks
     def _raw(self, key: str):
