@@ -279,7 +279,7 @@ def bce_grad_prob(y, p) -> np.ndarray:
     q = 1.0 - p  # exact for p >= 0.5; for p < 0.5 one rounding of a number >= 0.5
     denom = p * q
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # beyond the double range: ±inf
-        out = np.array((p - y) / denom, dtype=np.float64)  # a writable copy, 0-d for scalars
+        out = np.asarray((p - y) / denom, dtype=np.float64)  # a fresh, writable result (0-d for scalars)
     edge = denom == 0  # p = 0 or 1: only the term with non-zero weight counts
     if edge.any():
         with np.errstate(divide="ignore"):
