@@ -20,18 +20,6 @@ DATASETS = {
     "moons": "Moons",
 }
 
-WHAT_TO_NOTICE = {
-    "blobs": "The blobs overlap, so no line is perfect: the loss settles at a floor above 0 and the weights stop "
-             "growing.",
-    "separable": "A line separates the classes perfectly, so without L2 the loss creeps towards 0 forever while ‖w‖ "
-                 "keeps growing — turn on L2 and it stops.",
-    "xor": "No straight line can split XOR: the loss stays near log 2 ≈ 0.693 until you turn on the feature map "
-           "(x1·x2 is the feature that solves it).",
-    "circles": "One class surrounds the other: a line cannot do it, but with the squared features the boundary "
-               "becomes a circle.",
-    "moons": "The moons interlock: a line gets most points right, and the points that hurt most sit at the tips.",
-}
-
 FEATURE_NAMES = ("x₁", "x₂")
 MAPPED_FEATURE_NAMES = ("x₁", "x₂", "x₁²", "x₂²", "x₁·x₂")
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lib import datasets, logistic
+from lib import datasets, logistic, loss
 
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 STEP_COUNTS = (10, 25, 50, 100, 200, 500, 1000)
@@ -110,23 +110,82 @@ def run(s: Settings) -> Experiment:
 
 
 def diagnosis(e: Experiment) -> list[tuple[str, str]]:
-    """What the run shows that a student should be told: (kind, sentence) with kind "warning" or "info"."""
+    """What the run shows that a student should be told: (kind, sentence) with kind "warning" or "info".
+
+    Every sentence is computed from this run: a learning rate is called too large only when the run diverged or
+    is still swinging at its end (:attr:`logistic.Trajectory.still_swinging`), not because the loss rose on some
+    steps — momentum and Adam overshoot and come back while converging.
+    """
     out = []
     t = e.traj
+    s = e.settings
+    label = logistic.OPTIMIZERS[s.optimizer]
     if t.diverged_at is not None:
-        out.append(("warning", f"**Diverged at step {t.diverged_at}.** The learning rate {e.settings.lr:g} is too "
+        out.append(("warning", f"**Diverged at step {t.diverged_at}.** The learning rate {s.lr:g} is too "
                     "large: each step overshoots the minimum by more than it corrects, so the weights grow without "
                     "bound. The run stops there; lower the learning rate."))
-    elif t.unstable:
-        out.append(("warning", f"**The loss goes up in {t.loss_increases} of {e.final} steps.** The learning rate "
-                    f"{e.settings.lr:g} is too large: each step jumps across the valley of the loss instead of into "
-                    "it, so it oscillates. Lower the learning rate."))
-    if e.separable and e.settings.l2 == 0:
+    elif t.still_swinging:
+        tail = t.loss[-t.tail:]
+        rises = int(np.sum(np.diff(tail) > 0))
+        out.append(("warning", f"**The loss is still swinging at the end.** In the last {t.tail} steps it rose "
+                    f"{rises} times, up to {np.max(tail):.4g}; its best was {np.min(t.loss):.4g} and it started at "
+                    f"{t.loss[0]:.4g}. The learning rate "
+                    f"{s.lr:g} is too large for {label}: steps jump across the valley of the loss instead of into "
+                    "it. Lower the learning rate" + (" or use bigger mini-batches." if s.optimizer == "sgd" else ".")))
+    elif t.loss_increases:
+        gap = (f"; it ends {t.loss[-1] - e.optimum.loss:.2g} above the optimum" if e.optimum.converged else "")
+        out.append(("info", f"The loss rose in {t.loss_increases} of {e.final} steps, yet the run settled: in its "
+                    f"last {t.tail} steps it never rises more than {100 * t.swing:.2g}% of its whole descent above its "
+                    f"best{gap}. " + ("Mini-batches see different points, so some steps go up: that is noise, not a "
+                                  "too-large learning rate." if s.optimizer == "sgd" else
+                                  "RMSprop scales every step to about η, so near the minimum it steps across it "
+                                  "and back: small rises, no divergence." if s.optimizer == "rmsprop" else
+                                  f"{label} carries speed, overshoots and comes back — that is not divergence.")))
+    if e.separable and s.l2 == 0:
         out.append(("info", f"**The training data is linearly separable and L2 is 0**, so the loss has no minimum: "
                     f"it creeps towards 0 while ‖w‖ keeps growing (now {e.w_norm[-1]:.3g}, from "
                     f"{e.w_norm[min(10, e.final)]:.3g} at step {min(10, e.final)}). Turn on L2 and ‖w‖ settles."))
-    if e.settings.pos_weight != 1:
-        out.append(("info", f"pos_weight = {e.settings.pos_weight:g} makes a missed positive cost "
-                    f"{e.settings.pos_weight:g}× as much, so the boundary moves to "
-                    f"{'call more points positive' if e.settings.pos_weight > 1 else 'call fewer points positive'}."))
+    if s.pos_weight != 1:
+        z = e.F_train @ t.w[-1] + t.b[-1]
+        out.append(("info", f"pos_weight = {s.pos_weight:g} makes a missed positive cost {s.pos_weight:g}× as much, "
+                    f"which pulls the boundary towards {'more' if s.pos_weight > 1 else 'fewer'} positive "
+                    f"predictions: now {int(np.sum(z >= 0))} of {len(z)} training points are called positive, and "
+                    f"{int(np.sum(e.y_train >= 0.5))} are."))
     return out
+
+
+def what_to_notice(e: Experiment) -> str:
+    """The dataset's sentence, computed from the points actually drawn and this run (never a fixed blurb)."""
+    s = e.settings
+    y = e.y_train
+    share = float(np.mean(y))
+    acc = float(e.train_accuracy[-1])
+    line = "line" if not s.features else "boundary of the squared features"
+    if e.separable:
+        split = (f"a {line} separates the training points perfectly" if s.l2 == 0 else
+                 f"a {line} separates the training points; L2 = {s.l2:g} keeps ‖w‖ finite, so the loss has a "
+                 f"minimum of {e.optimum.loss:.4g} above 0")
+    else:
+        floor = (f" — the best possible is {e.optimum.loss:.4g} nats" if e.optimum.converged else "")
+        split = f"no {line} separates the training points, so the loss settles at a floor above 0{floor}"
+    if s.dataset == "blobs":
+        return f"{'The blobs overlap' if not e.separable else 'At this noise the blobs do not overlap'}: {split}."
+    if s.dataset == "separable":
+        return f"The classes lie on either side of a margin: {split}."
+    if s.dataset == "xor" and not s.features:
+        entropy = float(loss.bernoulli_entropy(share))
+        best = e.optimum.loss if e.optimum.converged else float(np.min(e.traj.loss))
+        close = (best >= 0.9 * entropy)
+        return (f"No straight line can split XOR: the best line's loss is {best:.4g} nats, "
+                f"{'barely below' if close else 'below'} the {entropy:.4g} nats of predicting the share of class 1 "
+                f"({share:.0%}) everywhere — the entropy of the labels (log 2 ≈ 0.693 only when the classes are "
+                "balanced). Turn on the feature map: x₁·x₂ is the feature that solves it.")
+    if s.dataset == "xor":
+        return f"With the feature x₁·x₂ a linear model can split XOR: {split}; accuracy now {acc:.1%}."
+    if s.dataset == "circles" and not s.features:
+        return (f"One class surrounds the other: {split}, and this run ends at {acc:.1%} accuracy. With the squared "
+                "features the boundary can become a circle.")
+    if s.dataset == "circles":
+        return f"With x₁² and x₂² the boundary can close into a circle: {split}; accuracy now {acc:.1%}."
+    return (f"The moons interlock: {split}. This run gets {acc:.1%} of the training points right; the biggest points "
+            "are the ones the boundary gets most wrong.")

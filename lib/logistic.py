@@ -24,6 +24,31 @@ OPTIMIZERS = {
     "adam": "Adam",
 }
 MAX_STEPS = 2000
+
+# What one step does, in words (the step is η times a direction; its length is η‖direction‖, not η).
+STEP_SENTENCE = {
+    "gd": "Each step moves the parameters against the gradient by η = {lr} times the gradient: a step of length "
+          "η‖∇J‖, long on steep slopes and short near the minimum.",
+    "sgd": "Each step follows the gradient of one mini-batch, a noisy estimate of the full one, scaled by η = {lr}.",
+    "momentum": "Each step adds the gradient to a velocity that keeps 90% of the previous one, then moves η = {lr} "
+                "times the velocity: it speeds up along a long valley and can overshoot.",
+    "rmsprop": "Each step divides the gradient by the root of its recent mean square, per parameter: every step is "
+               "about η = {lr} long, whatever the slope.",
+    "adam": "Each step combines momentum (a running mean of gradients) with RMSprop's per-parameter scaling, both "
+            "bias-corrected: steps of about η = {lr}.",
+}
+
+# Each optimizer's update as the page shows it (g = ∇J at θ = (w, b); the constants are those train() uses).
+UPDATE_RULES = {
+    "gd": r"\theta \leftarrow \theta - {lr}\,\nabla J(\theta)",
+    "sgd": r"\theta \leftarrow \theta - {lr}\,\nabla J_B(\theta)\quad\text{{(}}J_B\text{{: the mean over a "
+           r"mini-batch of {batch} points)}}",
+    "momentum": r"v \leftarrow 0.9\,v + \nabla J(\theta),\qquad \theta \leftarrow \theta - {lr}\,v",
+    "rmsprop": r"s \leftarrow 0.9\,s + 0.1\,g^2,\qquad \theta \leftarrow \theta - {lr}\,"
+               r"\frac{{g}}{{\sqrt{{s}} + 10^{{-8}}}}\quad (g = \nabla J(\theta))",
+    "adam": r"m \leftarrow 0.9\,m + 0.1\,g,\ \ s \leftarrow 0.999\,s + 0.001\,g^2,\ \ "
+            r"\theta \leftarrow \theta - {lr}\,\frac{{m/(1-0.9^t)}}{{\sqrt{{s/(1-0.999^t)}} + 10^{{-8}}}}",
+}
 # Parameters beyond this norm are called diverged: the run stops there (well before any overflow).
 DIVERGENCE_NORM = 1e6
 
@@ -47,15 +72,36 @@ class Trajectory:
 
     @property
     def loss_increases(self) -> int:
-        """How many steps made the objective go up: many means the learning rate is too large (oscillation)."""
+        """How many steps made the objective go up (momentum and Adam overshoot and come back: not by itself a
+        sign of trouble; see :attr:`still_swinging`)."""
         return int(np.sum(np.diff(self.loss) > 1e-12 * (1 + np.abs(self.loss[:-1]))))
 
     @property
+    def tail(self) -> int:
+        """The length of the run's last stretch judged by :attr:`swing`: a tenth of the steps, at least 2."""
+        return max((len(self.loss) - 1) // 10, 2)
+
+    @property
+    def swing(self) -> float:
+        """How far the loss still bounces at the end: the largest rise above its running best within the last
+        :attr:`tail` steps, as a share of the whole descent (start − best). 0 for a loss that only goes down."""
+        excess = self.loss - np.minimum.accumulate(self.loss)
+        descent = float(self.loss[0]) - float(np.min(self.loss))
+        rise = float(np.max(excess[-self.tail:]))
+        if descent <= 0:
+            return 0.0 if rise <= 0 else np.inf
+        return rise / descent
+
+    @property
+    def still_swinging(self) -> bool:
+        """The run did not settle: in its last tenth the loss rises above its running best by more than 1% of the
+        whole descent, or it ends above its start (judged from the run itself, not from counting rises)."""
+        return bool(self.loss[-1] > self.loss[0] + 1e-12 or self.swing > 0.01)
+
+    @property
     def unstable(self) -> bool:
-        """Diverged, or oscillating: the loss went up in more than a tenth of the steps, or ended above its start."""
-        steps = len(self.loss) - 1
-        return (self.diverged_at is not None or (steps > 0 and self.loss_increases > max(2, steps // 10))
-                or self.loss[-1] > self.loss[0] + 1e-12)
+        """Diverged, or still swinging at the end (the learning rate is too large for this optimizer)."""
+        return self.diverged_at is not None or self.still_swinging
 
 
 @dataclass(frozen=True)

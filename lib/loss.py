@@ -67,10 +67,10 @@ def _index(a: np.ndarray, flat: int) -> str:
 
 def _as_array(name: str, value, lo: float | None = None, hi: float | None = None) -> np.ndarray:
     """``value`` as a float64 array; ValueError naming ``name`` and the first bad index for NaN or out of range."""
-    try:
-        a = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be numbers, got {value!r:.60}") from None
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        a = value.astype(np.float64, copy=False)
+    else:
+        a = _from_python(name, value)
     if a.size and lo is not None and lo <= a.min() and a.max() <= hi:  # NaN fails both: one pass decides
         return a
     nan = np.isnan(a)
@@ -83,6 +83,33 @@ def _as_array(name: str, value, lo: float | None = None, hi: float | None = None
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(f"{name}{_index(a, i)} = {float(a.flat[i])!r} is outside [{lo:g}, {hi:g}]")
     return a
+
+
+def _from_python(name: str, value) -> np.ndarray:
+    """Python numbers or nested lists as float64; None, text and integers beyond the double range are refused by
+    name (``np.asarray(None, float)`` would be NaN and ``np.asarray(10**400, float)`` an OverflowError)."""
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError):  # ragged lists
+        raise ValueError(f"{name} must be numbers in a regular array, got {value!r:.60}") from None
+    if raw.dtype.kind in "biuf":
+        return raw.astype(np.float64, copy=False)
+    if raw.dtype.kind != "O":
+        raise ValueError(f"{name} must be numbers, got {value!r:.60}")
+    out = np.empty(raw.shape)
+    for i, v in enumerate(raw.flat):
+        if v is None or isinstance(v, (str, bytes)) or not isinstance(v, (int, float, np.number)):
+            raise ValueError(f"{name}{_index(raw, i)} must be a number, got {v!r:.60}")
+        try:
+            out.flat[i] = float(v)
+        except OverflowError:
+            raise ValueError(f"{name}{_index(raw, i)} = {_digits(v)} is beyond the double range (±1.8e308)") from None
+    return out
+
+
+def _digits(v) -> str:
+    text = str(v)
+    return text if len(text) <= 12 else f"{text[:4]}…({len(text)} digits)"
 
 
 def _same_shape(**arrays: np.ndarray) -> tuple[int, ...]:
@@ -180,8 +207,8 @@ def bce(y, p, *, reduction: str = "mean"):
         y: labels in [0, 1]; p: probabilities in [0, 1]; scalars or arrays of one shape.
         reduction: "none" (per sample), "mean" (default) or "sum".
 
-    The sum of the two non-negative terms of :func:`bce_terms`; the mean is correctly rounded up to 100 000
-    samples (``math.fsum``).
+    The sum of the two non-negative terms of :func:`bce_terms`; the mean is correctly rounded up to 10 000
+    samples (``math.fsum``; ``_EXACT_SUM_LIMIT``).
 
     >>> bce([1, 0], [0.8, 0.2])
     0.22314355131420974
@@ -236,12 +263,14 @@ def logit_loss_kernel(y: np.ndarray, z: np.ndarray, pos_weight: float) -> np.nda
     element instead of two, exactly the same values.
     """
     y = np.asarray(y, dtype=np.float64)
-    if np.all((y == 0.0) | (y == 1.0)):
-        positive = y == 1.0
-        term = _softplus(np.where(positive, -z, z))
-        return np.where(positive, pos_weight * term, term) if pos_weight != 1.0 else term
-    # w * (y * term), not (w * y) * term: w * y can underflow to 0 for a subnormal y and drop a live term
-    return pos_weight * _weighted(y, _softplus(-z)) + _weighted(1.0 - y, _softplus(z))
+    # beyond the double range (w·softplus(1e308) for w > 1) the loss is +inf, which is its rounded value: no warning
+    with np.errstate(over="ignore"):
+        if np.all((y == 0.0) | (y == 1.0)):
+            positive = y == 1.0
+            term = _softplus(np.where(positive, -z, z))
+            return np.where(positive, pos_weight * term, term) if pos_weight != 1.0 else term
+        # w * (y * term), not (w * y) * term: w * y can underflow to 0 for a subnormal y and drop a live term
+        return pos_weight * _weighted(y, _softplus(-z)) + _weighted(1.0 - y, _softplus(z))
 
 
 def logit_grad_kernel(y: np.ndarray, z: np.ndarray, pos_weight: float) -> np.ndarray:
@@ -399,10 +428,20 @@ def _log_softmax_neg(Z: np.ndarray) -> np.ndarray:
 
 
 def softmax(Z) -> np.ndarray:
-    """softmax(Z) per row, exact where scipy's would be (and rows with +inf logits handled as limits)."""
+    """softmax(Z) per row, within a few ulp (rows with +inf logits handled as limits).
+
+    pⱼ = e^(zⱼ − m) / Σₖ e^(zₖ − m) with m the row's largest logit, the shift carried exactly (TwoSum), so every
+    pⱼ is two roundings of exp and one division. ``exp(−(−log pⱼ))`` would turn the absolute error of a large
+    −log pⱼ into a relative error of pⱼ (tens of ulp for p ~ 1e−30).
+
+    >>> [round(float(v), 6) for v in softmax([0.0, 1.0, 2.0])[0]]
+    [0.090031, 0.244728, 0.665241]
+    """
     Z = _as_rows("Z", Z)
-    with np.errstate(over="ignore", under="ignore"):
-        return np.exp(-_log_softmax_neg(Z))
+    hi, lo, _ = _shifted_logits(Z)
+    with np.errstate(under="ignore"):
+        e = np.exp(hi) * (1.0 + lo)        # e^(hi + lo), hi + lo = zⱼ − m exactly; the argmax's is 1
+    return e / _row_sums(e)[:, None]
 
 
 def softmax_cross_entropy(Y, Z, *, reduction: str = "mean"):
@@ -433,19 +472,25 @@ def softmax_cross_entropy(Y, Z, *, reduction: str = "mean"):
 # what frameworks report
 # --------------------------------------------------------------------------------------------------------------
 def framework_bce(y, p, framework: str, *, reduction: str = "mean"):
-    """BCE as a framework reports it for the same (y, p): each has a clamp that hides the extremes.
+    """BCE as a framework's probability-based call reports it for the same (y, p), in that call's dtype.
 
-    * ``"pytorch"`` — ``torch.nn.functional.binary_cross_entropy``: each log is clamped at −100, so a certain
-      mistake costs 100 instead of inf. L = −[y·max(log p, −100) + (1−y)·max(log1p(−p), −100)].
-    * ``"keras"`` — ``keras.losses.binary_crossentropy`` (from probabilities): p is clipped to
-      [1e−7, 1 − 1e−7] first, so no loss is above −log 1e−7 ≈ 16.1 and no hit costs less than ≈ 1e−7.
-    * ``"sklearn"`` — ``sklearn.metrics.log_loss``: p is clipped to [ε, 1 − ε] with ε = 2.2e−16, the float64
-      machine epsilon: a certain mistake costs ≈ 36.04.
+    * ``"pytorch"`` — ``torch.nn.functional.binary_cross_entropy`` (``nn.BCELoss``) on float32 tensors, PyTorch's
+      default dtype: −[y·max(log p, −100) + (1−y)·max(log1p(−p), −100)] in float32. A certain mistake costs 100;
+      p within 3e−8 of 1 rounds to 1 in float32, so a true 0 there costs 100 too.
+    * ``"keras"`` — ``keras.losses.BinaryCrossentropy()`` / ``binary_crossentropy`` on float32 probabilities (what
+      ``model.compile`` uses by default), from_logits=False: p clipped to [1e−7, 1 − 1e−7] in float32, whose upper
+      end is 1 − 2⁻²³, so a true 1 at p = 0 costs −log 1e−7 ≈ 16.12 but a true 0 at p = 1 costs 23·log 2 ≈ 15.94.
+      (With the TensorFlow backend a model whose last layer is a sigmoid hands its logits to the loss, which is
+      then exact: the clip applies only to bare probabilities.)
+    * ``"sklearn"`` — ``sklearn.metrics.log_loss`` in float64: p clipped to [ε, 1 − ε], ε = 2.2e−16, so a certain
+      mistake costs ≈ 36.04. It accepts hard labels only: soft labels raise ValueError here as they do there.
 
     These are clamps, not the loss: compare with :func:`bce`.
 
-    >>> framework_bce(1, 0, "pytorch")
+    >>> float(framework_bce(1, 0, "pytorch"))
     100.0
+    >>> round(float(framework_bce(0, 1, "keras")), 4)
+    15.9424
     """
     _check_reduction(reduction)
     if framework not in FRAMEWORKS:
@@ -453,15 +498,25 @@ def framework_bce(y, p, framework: str, *, reduction: str = "mean"):
     y = _as_array("y", y, 0.0, 1.0)
     p = _as_array("p", p, 0.0, 1.0)
     _same_shape(y=y, p=p)
-    if framework == "pytorch":
-        with np.errstate(divide="ignore"):
-            log_p = np.maximum(np.log(p), -100.0)
-            log_q = np.maximum(np.log1p(-p), -100.0)
-        values = -(y * log_p + (1.0 - y) * log_q)
-    else:
-        eps = 1e-7 if framework == "keras" else float(np.finfo(np.float64).eps)
+    if framework == "sklearn":
+        if not np.all((y == 0.0) | (y == 1.0)):
+            i = int(np.flatnonzero((y != 0.0) & (y != 1.0))[0])
+            raise ValueError(f"y{_index(y, i)} = {float(y.flat[i])!r}: scikit-learn's log_loss accepts hard labels "
+                             "0 or 1 only")
+        eps = float(np.finfo(np.float64).eps)
         pc = np.clip(p, eps, 1.0 - eps)
         values = -(y * np.log(pc) + (1.0 - y) * np.log(1.0 - pc))
+    else:
+        y32, p32 = y.astype(np.float32), p.astype(np.float32)
+        one = np.float32(1.0)
+        with np.errstate(divide="ignore"):
+            if framework == "pytorch":
+                log_p = np.maximum(np.log(p32), np.float32(-100.0))
+                log_q = np.maximum(np.log1p(-p32), np.float32(-100.0))
+            else:  # keras: both clip ends are float32 numbers, the upper one 1 − 2⁻²³
+                pc = np.clip(p32, np.float32(1e-7), np.float32(1.0 - 1e-7))
+                log_p, log_q = np.log(pc), np.log(one - pc)
+        values = (-(y32 * log_p + (one - y32) * log_q)).astype(np.float64)
     return _reduce(np.asarray(values + 0.0), reduction)
 
 
@@ -503,18 +558,27 @@ def focal_loss(y, z, *, gamma: float = 2.0, alpha: float | None = None, reductio
     y = _as_array("y", y, 0.0, 1.0)
     z = _as_array("z", z)
     _same_shape(y=y, z=z)
-    gamma = float(gamma)
-    if not (gamma >= 0 and math.isfinite(gamma)):
-        raise ValueError(f"gamma must be finite and >= 0, got {gamma!r}")
+    gamma, alpha = _focal_parameters(gamma, alpha)
     ce = _weighted(y, _softplus(-z)) + _weighted(1.0 - y, _softplus(z))
     miss = _weighted(y, special.expit(-z)) + _weighted(1.0 - y, special.expit(z))
     values = _weighted(np.power(miss, gamma), ce) if gamma else ce
     if alpha is not None:
-        alpha = float(alpha)
-        if not 0.0 <= alpha <= 1.0:
-            raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
         values = _weighted(alpha * y + (1.0 - alpha) * (1.0 - y), values)
     return _reduce(np.asarray(values), reduction)
+
+
+def _focal_parameters(gamma, alpha) -> tuple[float, float | None]:
+    """γ finite and >= 0, α None or in [0, 1] (Lin et al.'s ranges); ValueError naming the parameter."""
+    try:
+        gamma = float(gamma)
+        alpha = None if alpha is None else float(alpha)
+    except (TypeError, ValueError):
+        raise ValueError(f"gamma and alpha must be numbers, got {gamma!r:.30}, {alpha!r:.30}") from None
+    if not (gamma >= 0 and math.isfinite(gamma)):
+        raise ValueError(f"gamma must be finite and >= 0, got {gamma!r}")
+    if alpha is not None and not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
+    return gamma, alpha
 
 
 def _hard_sign(y: np.ndarray) -> np.ndarray:
@@ -538,6 +602,7 @@ def comparison_grad_logit(y, z, loss_name: str, *, gamma: float = 2.0, alpha: fl
     z = _as_array("z", z)
     _same_shape(y=y, z=z)
     t = _hard_sign(y)
+    gamma, alpha = _focal_parameters(gamma, alpha)
     if loss_name == "bce":
         out = logit_grad_kernel(y, z, 1.0)
     elif loss_name == "brier":
@@ -548,14 +613,13 @@ def comparison_grad_logit(y, z, loss_name: str, *, gamma: float = 2.0, alpha: fl
     elif loss_name == "zero_one":
         out = np.zeros(np.broadcast(y, z).shape)
     elif loss_name == "focal":
-        gamma = float(gamma)
         q = special.expit(t * z)
         miss = special.expit(-t * z)  # 1 − q without cancellation
         with np.errstate(invalid="ignore"):
             out = t * (gamma * _weighted(q * np.power(miss, gamma), special.log_expit(t * z))
                        - np.power(miss, gamma + 1.0))
         if alpha is not None:
-            out = out * (float(alpha) * y + (1.0 - float(alpha)) * (1.0 - y))
+            out = out * (alpha * y + (1.0 - alpha) * (1.0 - y))
     else:
         raise ValueError(f"loss_name must be one of bce, brier, hinge, zero_one, focal; got {loss_name!r}")
     out = np.asarray(out + 0.0)
@@ -595,17 +659,93 @@ def bernoulli_entropy(q):
 def bernoulli_kl(q, p):
     """KL(q‖p) = q·log(q/p) + (1−q)·log((1−q)/(1−p)), in nats, ≥ 0, and 0 only at p = q.
 
-    Computed as ``kl_div(q, p) + kl_div(1−q, 1−p)`` (scipy's kl_div(x, y) = x·log(x/y) − x + y is
-    non-negative term by term; the −x + y parts cancel in the sum): no subtraction of two cross-entropies, so a
-    tiny divergence keeps its digits. Cross-entropy splits as BCE(q, p) = H(q) + KL(q‖p).
+    Written as D(q, p) + D(1−q, 1−p) with D(x, y) = x·log(x/y) − x + y ≥ 0 (the −x + y parts cancel in the sum),
+    so the two parts are added without cancelling each other. Each D is evaluated in the form that keeps its
+    digits (:func:`_divergence_term`). Cross-entropy splits as BCE(q, p) = H(q) + KL(q‖p).
+
+    >>> float(bernoulli_kl(0.3, 5e-324))   # finite: only p = 0 itself would make it infinite
+    222.72115727435943
     """
     q = _as_array("q", q, 0.0, 1.0)
     p = _as_array("p", p, 0.0, 1.0)
-    _same_shape(q=q, p=p)
-    with np.errstate(divide="ignore"):
-        out = special.kl_div(q, p) + special.kl_div(1.0 - q, 1.0 - p)
-    out = np.asarray(out + 0.0)
+    shape = _same_shape(q=q, p=p)
+    q, p = np.broadcast_to(q, shape), np.broadcast_to(p, shape)
+    # x − y exactly as hi + lo from the inputs; the second part's is (1 − q) − (1 − p) = p − q, not the rounded 1 − q
+    # 1 − q and 1 − p round; their exact values are carried as 1 − q = hi + lo (TwoSum)
+    (q1, q1_low), (p1, p1_low) = _two_sum(1.0, -q), _two_sum(1.0, -p)
+    out = _divergence_term(q, p, _two_sum(q, -p)) + _divergence_term(q1, p1, _two_sum(p, -q), q1_low + p1_low)
     return _scalar_or_array(out)
+
+
+# Coefficients of S(s) = Σ cₘ sᵐ with cₘ = 1/(2⌈m/2⌉ + 1): D(x, y) = (x + y)·s²·S(s), s = (x − y)/(x + y).
+# |s| <= 7/9 (x/y in [1/8, 8]) needs (7/9)^m below 2^-60 of the sum: 170 terms. S′ for the correction term.
+_KL_SERIES = 1.0 / (2.0 * np.ceil(np.arange(170) / 2.0) + 1.0)
+_KL_SERIES_DERIVATIVE = _KL_SERIES[1:] * np.arange(1, 170)
+
+
+def _two_sum(a, b):
+    """a + b = s + e exactly (Knuth's TwoSum)."""
+    s = a + b
+    bp = s - a
+    return s, (a - (s - bp)) + (b - bp)
+
+
+def _two_product(a, b):
+    """a·b = p + e exactly (Dekker's product with Veltkamp's split; no FMA in NumPy)."""
+    p = a * b
+    ca, cb = 134217729.0 * a, 134217729.0 * b
+    ah, bh = ca - (ca - a), cb - (cb - b)
+    al, bl = a - ah, b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _horner(coefficients: np.ndarray, s: np.ndarray) -> np.ndarray:
+    acc = np.zeros(s.shape)
+    for c in coefficients[::-1]:
+        acc = acc * s + c
+    return acc
+
+
+def _divergence_term(x: np.ndarray, y: np.ndarray, d: tuple, low=0.0) -> np.ndarray:
+    """D(x, y) = x·log(x/y) − x + y ≥ 0 for x, y in [0, 1], with d = x − y given exactly as (hi, lo) and
+    ``low`` the rounding error of x + y's inputs (x and y may be rounded 1 − q, 1 − p).
+
+    * x/y in [1/8, 8]: the direct form cancels (D ~ (x − y)²), so D = (x + y)·s²·S(s) with s = (x − y)/(x + y),
+      from log(x/y) = 2·atanh(s): (1 + s)·atanh(s) − s = s²·(1 + s/3 + s²/3 + s³/5 + s⁴/5 + …). s is carried as
+      an unevaluated sum of two doubles (TwoSum, Dekker's product), so its rounding does not reach D.
+    * elsewhere: x·log(x/y) + (y − x), which there cancels by at most a factor ~2.5; log(x/y) is taken as
+      log x − log y only where x/y would overflow or underflow (then |log(x/y)| > 690 and nothing cancels).
+    * x = 0: D = y. y = 0 < x: +inf (the one true infinity of KL).
+    """
+    x, y, d, d_low, low = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64),
+                                              d[0], d[1], low)
+    out = np.empty(x.shape)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        t = x / y
+        near = (t >= 0.125) & (t <= 8.0)
+        if near.any():
+            xn, yn = x[near], y[near]
+            dh, dl = d[near], 0.0
+            sh_, sl_ = _two_sum(xn, yn)                       # x + y = σh + σl
+            sl_ = sl_ + low[near]
+            s = dh / sh_
+            p, e = _two_product(s, sh_)
+            s_low = ((dh - p) - e + dl - s * sl_) / sh_       # s + s_low = (d)/(σh + σl) to ~2^-106
+            sq, sq_low = _two_product(s, s)
+            sq_low = sq_low + 2.0 * s * s_low
+            series = _horner(_KL_SERIES, s)
+            correction = _horner(_KL_SERIES_DERIVATIVE, s) * s_low / series + sq_low / sq + sl_ / sh_
+            base = sh_ * sq * series
+            out[near] = np.where(sq > 0, base + base * correction, 0.0)
+        far = ~near
+        if far.any():
+            xf, yf, tf = x[far], y[far], t[far]
+            ok = np.isfinite(tf) & (tf > 1e-300)
+            log_t = np.where(ok, np.log(np.where(ok, tf, 1.0)), np.log(xf) - np.log(yf))
+            far_value = _weighted(xf, log_t) + (yf - xf)
+            far_value = np.where(yf == 0.0, np.where(xf > 0.0, np.inf, 0.0), far_value)
+            out[far] = np.where(xf == 0.0, yf, far_value)
+    return out
 
 
 # --------------------------------------------------------------------------------------------------------------

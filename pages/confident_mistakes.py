@@ -9,8 +9,19 @@ import ui
 from lib import charts, loss
 from lib.charts import BLUE, GREEN, ORANGE, VERMILLION
 
-page = ui.Page("Confident mistakes", "Notice that a confident mistake costs hundreds of times more than a confident "
-               "hit saves — and that this steep price is what keeps BCE's gradient strong where it is needed.")
+page = ui.Page("Confident mistakes", "Notice how unevenly BCE prices confidence: a confident hit can save at most "
+               "log 2 ≈ 0.69 nats over a coin-flip guess, while a confident mistake costs without bound — and that "
+               "steep price is what keeps BCE's gradient strong where it is needed.")
+
+
+
+def ladder_sentence(c: float, hit: float, miss: float, saved: float) -> str:
+    """What the three numbers of the ladder say, for this c."""
+    if saved <= 0:
+        return "At c = ½ the hit and the mistake are the same coin-flip guess: both cost log 2 ≈ 0.6931 nats."
+    return (f"At c = {c:g} the mistake costs {ui.fmt(miss)} nats: {ui.fmt(miss / hit, 3)}× the hit's loss of "
+            f"{ui.fmt(hit)}, and {ui.fmt(miss / saved, 3)}× the {ui.fmt(saved)} nats the hit saves over guessing ½.")
+
 
 LADDER = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999]
 
@@ -21,10 +32,14 @@ with left:
     c = page.choice_slider("Confidence c of the prediction", "c", LADDER, 0.99,
                            help="A hit predicts p = c for a true 1; a mistake predicts p = 1 − c for a true 1.")
     log_ladder = page.toggle("Log-scale loss axis", "ladder_log")
-    hit, miss = loss.bce(1.0, c), loss.bce(1.0, 1.0 - c)
+    hit, miss = float(loss.bce(1.0, c)), float(loss.bce(1.0, 1.0 - c))
+    saved = math.log(2.0) - hit  # what the hit saves against predicting ½
     st.metric("Confident hit: −log c", f"{ui.fmt(hit)} nats")
     st.metric("Confident mistake: −log(1 − c)", f"{ui.fmt(miss)} nats")
-    st.metric("The mistake costs", f"{ui.fmt(miss / hit, 3)} ×" if hit > 0 else "∞ ×")
+    st.metric("Mistake's loss ÷ hit's loss", f"{ui.fmt(miss / hit, 3)} ×" if hit > 0 else "∞ ×")
+    st.metric("Mistake's loss ÷ what the hit saves over p = ½",
+              f"{ui.fmt(miss / saved, 3)} ×" if saved > 0 else "—",
+              help="A hit saves log 2 − (−log c) nats against the coin-flip guess p = ½; at c = ½ nothing.")
 with right:
     cs = 1.0 - np.geomspace(0.5, 1e-5, 300)
     nines = -np.log10(1.0 - cs)
@@ -37,6 +52,7 @@ with right:
         points=[(-math.log10(1 - c), miss, f"{ui.fmt(miss)}", VERMILLION), (-math.log10(1 - c), hit, "", BLUE)],
         tickvals=[-math.log10(0.5), 1, 2, 3, 4, 5], ticktext=["0.5", "0.9", "0.99", "0.999", "0.9999", "0.99999"])
     page.chart(fig, key="ladder")
+st.caption(ladder_sentence(c, hit, miss, saved))
 st.caption("Each extra 9 of confidence adds log 10 ≈ 2.3 nats to the price of a mistake, without end, while the "
            "hit's cost was already almost 0. The model is rewarded a little for being sure and punished a lot for "
            "being sure and wrong.")
@@ -139,7 +155,8 @@ st.markdown("A true 1 predicted with p = 10⁻ᵏ. The exact loss is k·ln 10 an
             "stops it somewhere. Their numbers are **clamps, not the loss**.")
 ks = np.arange(1, 301)
 ps = 10.0 ** -ks.astype(float)
-FW = {"pytorch": "PyTorch (log ≥ −100)", "keras": "Keras (p ≥ 1e−7)", "sklearn": "scikit-learn (p ≥ 2.2e−16)"}
+FW = {"pytorch": "PyTorch BCELoss, float32 (log ≥ −100)", "keras": "Keras BinaryCrossentropy, float32 (p ≥ 1e−7)",
+      "sklearn": "scikit-learn log_loss, float64 (p ≥ 2.2e−16)"}
 exact = loss.bce(np.ones_like(ps), ps, reduction="none")
 reported = {k: loss.framework_bce(np.ones_like(ps), ps, k, reduction="none") for k in FW}
 page.chart(charts.lines_figure(
@@ -151,23 +168,28 @@ show = [3, 7, 10, 16, 20, 50, 100, 300]
 table = pd.DataFrame({"p": [f"1e−{k}" for k in show], "exact": [ui.fmt(exact[k - 1]) for k in show]}
                      | {FW[k]: [ui.fmt(reported[k][j - 1]) for j in show] for k in FW})
 st.dataframe(table, hide_index=True)
+st.caption("Each column is that call on probabilities in its default dtype: PyTorch's and Keras's float32, "
+           "scikit-learn's float64. Keras with the TensorFlow backend passes a sigmoid layer's logits to the loss, "
+           "which is then exact — its clip applies only to bare probabilities.")
 
 # ------------------------------------------------------------------------------------------ predict, then reveal
 st.header("Predict, then reveal", anchor=False)
 QUESTIONS = {
     "Q1": ("A true 1 predicted at p = 0.6 (a hesitant hit) or at p = 0.4 (a hesitant miss)?",
-           ("A: p = 0.6", loss.bce(1.0, 0.6)), ("B: p = 0.4", loss.bce(1.0, 0.4)),
-           "Near p = ½ the two are close: hesitant predictions are priced gently either way."),
-    "Q2": ("One true 1 predicted at p = 0.001, or ten true 1s each predicted at p = 0.5 (total loss)?",
-           ("A: one at 0.001", loss.bce(1.0, 0.001)), ("B: ten at 0.5", loss.bce(np.ones(10), np.full(10, 0.5),
-                                                                                reduction="sum")),
-           "One confident mistake costs about as much as ten coin-flip guesses together."),
+           ("A: p = 0.6", float(loss.bce(1.0, 0.6))), ("B: p = 0.4", float(loss.bce(1.0, 0.4)))),
+    "Q2": ("One true 1 predicted at p = 0.0001, or ten true 1s each predicted at p = 0.5 (total loss)?",
+           ("A: one at 0.0001", float(loss.bce(1.0, 0.0001))),
+           ("B: ten at 0.5", float(loss.bce(np.ones(10), np.full(10, 0.5), reduction="sum")))),
     "Q3": ("A true 0 predicted at p = 0.9, or a true 1 predicted at p = 0.1?",
-           ("A: y = 0, p = 0.9", loss.bce(0.0, 0.9)), ("B: y = 1, p = 0.1", loss.bce(1.0, 0.1)),
-           "BCE is symmetric: L(0, 0.9) = L(1, 0.1). Neither class is punished more."),
+           ("A: y = 0, p = 0.9", float(loss.bce(0.0, 0.9))), ("B: y = 1, p = 0.1", float(loss.bce(1.0, 0.1)))),
+}
+WHY = {
+    "Q1": "Near p = ½ both are priced gently: the hesitant miss costs {ratio}× the hesitant hit, not hundreds.",
+    "Q2": "One confident mistake costs {ratio}× as much as ten coin-flip guesses together.",
+    "Q3": "BCE is symmetric: L(0, 0.9) = L(1, 0.1). Neither class is punished more.",
 }
 q = page.select("Question", "quiz", {k: k for k in QUESTIONS}, "Q1", kind="segmented")
-text, (a_label, a_val), (b_label, b_val), why = QUESTIONS[q]
+text, (a_label, a_val), (b_label, b_val) = QUESTIONS[q]
 st.markdown(f"**Which costs more?** {text}")
 same = math.isclose(a_val, b_val, rel_tol=1e-9)
 options = [a_label, b_label, "They cost the same"]
@@ -176,6 +198,7 @@ if guess is None:
     st.caption("Pick an answer to reveal the numbers.")
 else:
     right = options[2] if same else (a_label if a_val > b_val else b_label)
+    why = WHY[q].format(ratio=ui.fmt(max(a_val, b_val) / min(a_val, b_val), 3))
     (st.success if guess == right else st.error)(
         f"{'Right' if guess == right else 'Not quite'} — {a_label}: {ui.fmt(a_val)} nats; "
         f"{b_label}: {ui.fmt(b_val)} nats. {why}")

@@ -17,6 +17,16 @@ p_demo = page.slider("Bias p of the coin (probability of heads, y = 1)", "coin",
 st.markdown("**1. One toss.** A single formula gives the probability of either outcome:")
 st.latex(rf"P(y) = p^{{y}}(1-p)^{{1-y}}:\quad P(1) = {p_demo:g}^1\cdot {1 - p_demo:.2g}^0 = {p_demo:g},\quad "
          rf"P(0) = {p_demo:g}^0\cdot {1 - p_demo:.2g}^1 = {1 - p_demo:.2g}")
+with st.container(border=True):
+    st.markdown("**A common slip: ŷ^y·(1 − y)^(1 − ŷ).** Swapping ŷ and y in the second factor (seen in forums and "
+                "slides) gives a formula that is no probability of the outcome at all:")
+    slip_one, slip_zero = p_demo ** 1 * 0.0 ** (1 - p_demo), p_demo ** 0 * 1.0 ** (1 - p_demo)
+    st.latex(rf"\text{{right: }} P(1) = {p_demo:g},\ P(0) = {1 - p_demo:.2g} \qquad \text{{slip: }} "
+             rf"\hat y^{{y}}(1-y)^{{1-\hat y}}:\ y = 1 \to {p_demo:g}\cdot 0^{{{1 - p_demo:.2g}}} = {slip_one:g},"
+             rf"\ \ y = 0 \to {p_demo:g}^0\cdot 1^{{{1 - p_demo:.2g}}} = {slip_zero:g}")
+    st.markdown(f"Whatever the prediction ŷ = {p_demo:g}, the slip says heads is impossible and tails certain; its "
+                "log, y·log ŷ + (1 − ŷ)·log(1 − y), is −∞ for every head. The exponents belong to the outcome y; "
+                "the bases are the model's two probabilities ŷ and 1 − ŷ.")
 st.markdown("**2. n independent tosses.** The probability of the whole sequence — the *likelihood* of p — is the "
             "product:")
 st.latex(r"\mathcal{L}(p) = \prod_{i=1}^{n} p^{y_i}(1-p)^{1-y_i}")

@@ -48,8 +48,6 @@ with page.controls("Model and optimizer"):
     compare = page.multi("Compare paths with", "compare", {k: v for k, v in OPT.items() if k != optimizer}, [],
                          container=c3, help="Other optimizers from the same start, same η, drawn on the landscape.")
 
-st.info(f"**{datasets.DATASETS[name]}.** {datasets.WHAT_TO_NOTICE[name]}", icon=":material/visibility:")
-
 settings = experiment.Settings(dataset=name, n=int(n), noise=float(noise), balance=float(balance), seed=int(seed),
                                test_fraction=float(test_fraction), features=bool(features), optimizer=optimizer,
                                batch_size=int(batch), lr=float(lr), steps=int(steps), l2=float(l2),
@@ -73,6 +71,7 @@ def _figure(settings_fields: dict, log_axis: bool, dark: bool, stacked: bool, sh
 
 fields = asdict(settings)
 e, notes = _run(fields)
+st.info(f"**{datasets.DATASETS[name]}.** {experiment.what_to_notice(e)}", icon=":material/visibility:")
 for kind, text in notes:
     (st.warning if kind == "warning" else st.info)(text)
 
@@ -80,18 +79,20 @@ n_frames = len(e.frames)
 show = page.number(f"Show frame (0 … {n_frames - 1}; − / + step one frame)", "frame", 0, n_frames - 1,
                    n_frames - 1, help="Step through the run one frame at a time; ▶ Play in the chart animates it.")
 page.chart(charts.FigureSpec(_figure(fields, log_axis, ui.dark_theme(), ui.is_phone(), int(show))), key="gd")
-st.caption(f"Frame {int(show)} is step {int(e.frames[int(show)])} of {e.final}. ▶ Play animates the run in your "
+st.caption(f"Frame {int(show)} is step {int(e.frames[int(show)])} of {e.final}; the numbers below are for it (while "
+           "▶ Play runs, the chart's title carries them). ▶ Play animates the run in your "
            "browser (no waiting on the server); drag the step slider to go back to any step, or step frame by frame "
            "with − / + above. Point size is each point's own loss right now: the big ones pull the boundary hardest.")
 
 last = e.final
+t = int(e.frames[int(show)])  # the step the chart shows: the metrics follow it
 m = st.columns(6)
-m[0].metric("Train loss", ui.fmt(e.traj.loss[last]))
-m[1].metric("Test loss", ui.fmt(e.test_loss[last]) if len(e.test_loss) else "—")
-m[2].metric("Accuracy", f"{100 * e.train_accuracy[last]:.1f}%")
-m[3].metric("‖w‖", ui.fmt(e.w_norm[last], 3))
-m[4].metric("Gradient norm", ui.fmt(e.traj.grad_norm[last], 3))
-gap = e.traj.loss[last] - e.optimum.loss
+m[0].metric(f"Train loss (step {t})", ui.fmt(e.traj.loss[t]))
+m[1].metric("Test loss", ui.fmt(e.test_loss[t]) if len(e.test_loss) else "—")
+m[2].metric("Accuracy", f"{100 * e.train_accuracy[t]:.1f}%")
+m[3].metric("‖w‖", ui.fmt(e.w_norm[t], 3))
+m[4].metric("Gradient norm ‖∇J‖", ui.fmt(e.traj.grad_norm[t], 3))
+gap = e.traj.loss[t] - e.optimum.loss
 m[5].metric("Gap to optimum", ui.fmt(gap, 3) if e.optimum.converged else "no optimum",
             help="Train loss minus the minimum found by scipy (Newton's method)."
             if e.optimum.converged else e.optimum.message)
@@ -99,9 +100,17 @@ m[5].metric("Gap to optimum", ui.fmt(gap, 3) if e.optimum.converged else "no opt
 st.latex(rf"J(w, b) = \frac{{1}}{{{len(e.y_train)}}}\sum_i \Bigl[{pos_weight:g}\,y_i\log\frac{{1}}{{p_i}}"
          rf" + (1-y_i)\log\frac{{1}}{{1-p_i}}\Bigr] + \frac{{{l2:g}}}{{2}}\lVert w\rVert^2,\quad "
          rf"p_i = \sigma(w\cdot x_i + b)")
-st.latex(rf"(w, b) \leftarrow (w, b) - {lr:g}\,\nabla J \qquad \frac{{\partial J}}{{\partial z_i}} \propto p_i - y_i")
-st.markdown("Each step moves the parameters a distance η against the gradient. BCE's gradient in the logit is "
-            "p − y, so every point pushes in proportion to how wrong it is — confident mistakes push hardest.")
+st.latex(logistic.UPDATE_RULES[optimizer].format(lr=f"{lr:g}", batch=int(batch)))
+if pos_weight == 1:
+    st.latex(r"\frac{\partial J}{\partial z_i} = \frac{1}{n}\,(p_i - y_i)")
+else:
+    st.latex(rf"\frac{{\partial J}}{{\partial z_i}} = \frac{{1}}{{n}}\bigl[(1-y_i)\,p_i - {pos_weight:g}\,y_i\,"
+             rf"(1-p_i)\bigr]")
+st.markdown(logistic.STEP_SENTENCE[optimizer].format(lr=f"{lr:g}") + " " + (
+    "BCE's gradient in the logit is p − y, so every point pushes in proportion to how wrong it is — confident "
+    "mistakes push hardest." if pos_weight == 1 else
+    f"With pos_weight = {pos_weight:g} a positive point pushes {pos_weight:g}·(1 − p) and a negative one p: each in "
+    "proportion to how wrong it is, the positives weighted more."))
 
 
 def _run_csv() -> str:

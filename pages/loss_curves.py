@@ -60,16 +60,22 @@ with chart:
 st.latex(rf"L = -{y:g}\cdot{log}({ui.tex_num(p, 6)}) - {1 - y:g}\cdot{log}({ui.tex_num(1 - p, 6)})"
          rf" = {ui.tex_num(value)}\ \text{{{unit}}}")
 if math.isinf(value):
-    st.error(f"**The loss is ∞.** The label is {y:g} but the prediction gave that outcome probability 0: "
-             "−log 0 = ∞. A model that is certain and wrong has no finite price — which is why frameworks clamp.")
+    st.error(f"**The loss is ∞.** {tables.infinite_loss_reason(y, p)} A prediction that is certain and wrong has "
+             "no finite price — which is why frameworks clamp.")
 with st.expander("What frameworks report for this sample — clamped values, not the loss", expanded=math.isinf(value)):
-    rows = [("Exact (this app)", "no clamp", ui.fmt(value))]
-    for fw, name, how in (("pytorch", "PyTorch BCELoss", "each log clamped at −100"),
-                          ("keras", "Keras binary_crossentropy", "p clipped to [1e−7, 1 − 1e−7]"),
-                          ("sklearn", "scikit-learn log_loss", "p clipped to [ε, 1 − ε], ε = 2.2e−16")):
+    rows = [("Exact (this app), float64", "no clamp", ui.fmt(value))]
+    for fw, name, how in (
+            ("pytorch", "PyTorch F.binary_cross_entropy, float32 tensors", "each log clamped at −100, in float32"),
+            ("keras", "Keras BinaryCrossentropy on float32 probabilities", "p clipped to [1e−7, 1 − 2⁻²³] (float32)"),
+            ("sklearn", "scikit-learn log_loss, float64", "p clipped to [ε, 1 − ε], ε = 2.2e−16")):
+        if fw == "sklearn" and y not in (0.0, 1.0):
+            rows.append((name, "accepts hard labels only", "refuses soft labels (ValueError)"))
+            continue
         rows.append((name, how, ui.fmt(loss.framework_bce(y, p, fw) * scale)))
     st.dataframe(pd.DataFrame(rows, columns=["Who", "What it does", f"Reports ({unit})"]), hide_index=True)
-    st.caption("A clamp keeps training from crashing on ∞, but the number it reports is the clamp, not the loss.")
+    st.caption("A clamp keeps training from crashing on ∞, but the number it reports is the clamp, not the loss. "
+               "Float32 (PyTorch's and Keras's default dtype) also rounds p within 3e−8 of 1 to exactly 1. Keras "
+               "with the TensorFlow backend hands a sigmoid output layer's logits to the loss, which is then exact.")
 
 # ------------------------------------------------------------------------------------------ a batch
 st.header("A batch of samples", anchor=False)
@@ -142,9 +148,11 @@ chart_col, table_col = st.columns([3, 2], gap="large")
 with chart_col:
     page.chart(charts.contributions_figure(checked.rows, checked.y, per / scale, scale=scale, unit=unit),
                     key="contributions")
-    top = float(np.max(share)) if share.size else 0.0
-    if top > 0.5:
-        st.caption(f"One sample carries {top:.0%} of the total loss: the mean is mostly that one confident mistake.")
+    top = int(np.argmax(share)) if share.size else -1
+    if top >= 0 and share[top] > 0.5:
+        st.caption(f"Row {int(checked.rows[top])} (y = {checked.y[top]:g}, p = {checked.p[top]:g}) carries "
+                   f"{share[top]:.0%} of the total loss: the mean is mostly that one sample, "
+                   f"{tables.sample_kind(checked.y[top], checked.p[top])}.")
 with table_col:
     result = pd.DataFrame({"row": checked.rows, "y": checked.y, "p": checked.p, "−y·log p": pos,
                            "−(1−y)·log(1−p)": neg, "loss": per, "share": share})

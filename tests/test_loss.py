@@ -227,8 +227,26 @@ def test_reductions():
 # ---------------------------------------------------------------------------- what frameworks report
 def test_framework_clamps_at_a_certain_mistake():
     assert loss.framework_bce(1, 0, "pytorch") == 100.0
-    assert loss.framework_bce(1, 0, "keras") == pytest.approx(-math.log(1e-7), rel=1e-12)
+    assert loss.framework_bce(1, 0, "keras") == pytest.approx(-math.log(1e-7), rel=1e-6)  # float32
     assert loss.framework_bce(1, 0, "sklearn") == pytest.approx(-math.log(2**-52), rel=1e-12)
+
+
+def test_framework_values_are_those_of_their_float32_calls():
+    # Keras clips to [1e−7, 1 − 1e−7] in float32, whose upper end is 1 − 2⁻²³: a true 0 at p = 1 costs 23·ln 2
+    assert loss.framework_bce(0, 1, "keras") == pytest.approx(23 * math.log(2), rel=1e-6)
+    assert loss.framework_bce(1, 1, "keras") == pytest.approx(2.0**-23, rel=1e-6)
+    # PyTorch's default tensors are float32: p = 1 − 1e−10 rounds to 1 there, log1p(−1) = −inf is clamped at −100
+    assert loss.framework_bce(0, 1 - 1e-10, "pytorch") == 100.0
+    assert loss.framework_bce(1, 0.8, "pytorch") == pytest.approx(-math.log(0.8), rel=1e-6)
+
+
+def test_sklearn_column_refuses_soft_labels_as_sklearn_does():
+    from sklearn.metrics import log_loss
+
+    with pytest.raises(ValueError):
+        log_loss([0.3], [0.5], labels=[0, 1])
+    with pytest.raises(ValueError, match="hard labels"):
+        loss.framework_bce(0.3, 0.5, "sklearn")
 
 
 def test_framework_sklearn_matches_sklearn_log_loss_at_the_extremes():
@@ -381,3 +399,71 @@ def test_tiny_kl_keeps_its_digits():
     q, p = 0.5, 0.5 + 1e-9
     exact = mp.mpf(q) * mp.log(mp.mpf(q) / mp.mpf(p)) + (1 - mp.mpf(q)) * mp.log((1 - mp.mpf(q)) / (1 - mp.mpf(p)))
     assert float(loss.bernoulli_kl(q, p)) == pytest.approx(float(exact), rel=1e-6)  # naive CE − H: all digits lost
+
+
+# ---------------------------------------------------------------------------- the audit's edges (issue 13)
+def ref_kl(q: float, p: float):
+    """KL(q‖p) at 300 bits; 1 − q and 1 − p through log1p of the exact doubles."""
+    q, p = mp.mpf(q), mp.mpf(p)
+    first = mp.mpf(0) if q == 0 else (mp.inf if p == 0 else q * (mp.log(q) - mp.log(p)))
+    second = mp.mpf(0) if q == 1 else (mp.inf if p == 1 else (1 - q) * (mp.log1p(-q) - mp.log1p(-p)))
+    return first + second
+
+
+def test_kl_against_a_tiny_prediction_is_finite_and_exact():
+    assert math.isfinite(float(loss.bernoulli_kl(0.3, TINY)))
+    assert ulps(float(loss.bernoulli_kl(0.3, TINY)), ref_kl(0.3, TINY)) <= 4  # 222.72, not ∞
+
+
+def test_kl_between_neighbouring_doubles_keeps_its_digits():
+    for q, p in ((0.5, 0.5 - 2**-54), (0.5, 0.5 + 2**-53), (0.3, np.nextafter(0.3, 1)), (1e-300, 1.1e-300),
+                 (1 - 1e-10, 1 - 1.1e-10), (0.75, 0.7500000001)):
+        got = float(loss.bernoulli_kl(q, p))
+        assert got > 0 and ulps(got, ref_kl(q, p)) <= 4, (q, p, got)
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.floats(0, 1), st.floats(1e-300, 1e-3)), st.floats(0, 1),
+       st.floats(0.05, 20.0))
+def test_kl_is_within_4_ulp_of_mpmath(q, p_free, ratio):
+    for p in (p_free, min(q * ratio, 1.0)):  # any pair, and pairs near each other where the direct form cancels
+        assert ulps(float(loss.bernoulli_kl(q, p)), ref_kl(q, p)) <= 4, (q, p)
+
+
+@pytest.mark.parametrize("zrow", [[0.0, -700.0], [0.0, -60.0, -70.0], [745.0, 0.0, -3.0], [1.0, 2.0, 3.0],
+                                  [-1000.0, -1000.0, -1300.0], [30.0, 0.0]])
+def test_softmax_is_within_4_ulp_even_for_tiny_probabilities(zrow):
+    zs = [mp.mpf(z) for z in zrow]
+    total = mp.fsum(mp.exp(z) for z in zs)
+    got = loss.softmax(zrow)[0]
+    for j, z in enumerate(zs):
+        assert ulps(float(got[j]), mp.exp(z) / total) <= 4, (zrow, j)
+
+
+def test_weighted_logit_loss_beyond_the_double_range_is_infinite_without_a_warning():
+    # w·softplus(1e308) is 2e308: its double is +inf, and the fixture turns any NumPy warning into an error
+    assert float(loss.bce_with_logits(1.0, -1e308, pos_weight=2.0)) == INF
+    assert float(loss.bce_with_logits(0.95, -1e308, pos_weight=2.0)) == INF  # 1.9e308
+    assert float(loss.bce_with_logits(0.7, -1e308, pos_weight=2.0)) == pytest.approx(1.4e308)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: loss.bce(1, 10**400), r"p = 1000…\(401 digits\) is beyond the double range"),
+    (lambda: loss.bce(1, None), r"p must be a number, got None"),
+    (lambda: loss.bce([1, 0], [0.5, None]), r"p\[1\] must be a number, got None"),
+    (lambda: loss.bce(1, "0.5"), r"p must be numbers"),
+    (lambda: loss.bce([1, 0], [[0.5], 0.5]), r"p must be numbers in a regular array"),
+    (lambda: loss.comparison_grad_logit(1.0, 0.0, "focal", gamma=-1.0), r"gamma must be finite and >= 0"),
+    (lambda: loss.comparison_grad_logit(1.0, 0.0, "focal", alpha=1.5), r"alpha must be in \[0, 1\]"),
+    (lambda: loss.focal_loss(1.0, 0.0, alpha=-0.1), r"alpha must be in \[0, 1\]"),
+])
+def test_odd_input_raises_the_documented_value_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_the_exact_sum_limit_is_what_the_docstring_says():
+    import re
+
+    promised = re.search(r"correctly rounded up to ([\d ]+)\s+samples", loss.bce.__doc__).group(1)
+    assert int(promised.replace(" ", "")) == loss._EXACT_SUM_LIMIT

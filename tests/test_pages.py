@@ -143,10 +143,47 @@ def test_loss_explorer_certain_mistake_is_infinite_and_frameworks_show_their_cla
     assert any("−log 0 = ∞" in e.value for e in at.error)
     table = at.dataframe[0].value
     reported = dict(zip(table["Who"], table.iloc[:, 2], strict=True))
-    assert reported["Exact (this app)"] == "∞"
-    assert num(reported["PyTorch BCELoss"]) == 100.0
-    assert num(reported["Keras binary_crossentropy"]) == pytest.approx(-math.log(1e-7), rel=1e-3)
-    assert num(reported["scikit-learn log_loss"]) == pytest.approx(52 * LN2, rel=1e-3)
+    assert reported["Exact (this app), float64"] == "∞"
+    assert num(reported["PyTorch F.binary_cross_entropy, float32 tensors"]) == 100.0
+    assert num(reported["Keras BinaryCrossentropy on float32 probabilities"]) == pytest.approx(-math.log(1e-7),
+                                                                                              rel=1e-3)
+    assert num(reported["scikit-learn log_loss, float64"]) == pytest.approx(52 * LN2, rel=1e-3)
+
+
+def test_loss_explorer_framework_table_for_a_true_0_at_p_1_and_for_a_soft_label():
+    from sklearn.metrics import log_loss
+
+    at = open_page(LOSS, {"label": "y = 0", "prob": "1.0"})
+    reported = dict(zip(at.dataframe[0].value["Who"], at.dataframe[0].value.iloc[:, 2], strict=True))
+    # float32: Keras's upper clip 1 − 1e−7 is 1 − 2⁻²³, so it reports 23·ln 2 = 15.94, not −log 1e−7 = 16.12
+    assert num(reported["Keras BinaryCrossentropy on float32 probabilities"]) == pytest.approx(23 * LN2, rel=1e-3)
+    assert num(reported["scikit-learn log_loss, float64"]) == pytest.approx(log_loss([0], [1.0], labels=[0, 1]),
+                                                                          rel=1e-3)
+    at = open_page(LOSS, {"label": "soft y", "ys": "0.7", "prob": "0.0"})
+    reported = dict(zip(at.dataframe[0].value["Who"], at.dataframe[0].value.iloc[:, 2], strict=True))
+    assert "refuses soft labels" in reported["scikit-learn log_loss, float64"]
+    with pytest.raises(ValueError):  # and so it does
+        log_loss([0.7], [0.5], labels=[0, 1])
+    error = " ".join(e.value for e in at.error)
+    # the soft label's own reason: weight 0.7 on class 1, which p = 0 calls impossible
+    assert "soft label y = 0.7 puts weight 0.7 on class 1" in error and "The label is" not in error
+
+
+def test_loss_explorer_share_caption_names_the_row_and_what_it_is():
+    at = open_page(LOSS, {"preset": "One confident mistake"})
+    caption = next(c.value for c in at.caption if "carries" in c.value)
+    losses = [-math.log(p) if y else -math.log(1 - p) for y, p in
+              [(1, 0.9), (1, 0.8), (1, 0.95), (0, 0.1), (0, 0.2), (0, 0.05), (1, 0.7), (1, 0.001)]]
+    assert caption.startswith("Row 7 (y = 1, p = 0.001)")
+    assert f"{losses[7] / sum(losses):.0%}" in caption and "a confident mistake" in caption
+    # a soft row at p = y carries all the loss of a table of certain hits, and is no mistake
+    at = open_page(LOSS)
+    version = at.session_state["table_version"]
+    at.session_state[f"editor_{version}"] = {"edited_rows": {}, "deleted_rows": list(range(8)),
+                                             "added_rows": [{"y": "0.5", "p": "0.5"}, {"y": "1", "p": "1"}]}
+    at.run()
+    caption = next(c.value for c in at.caption if "carries" in c.value)
+    assert "mistake" not in caption and "soft label" in caption
 
 
 def test_loss_explorer_presets_give_the_textbook_means():
@@ -218,12 +255,37 @@ def test_confident_mistakes_ladder_at_099_is_458_times():
     at = open_page(CM)
     assert num(metric(at, "Confident hit")) == pytest.approx(-math.log(0.99), rel=1e-3)   # 0.01005
     assert num(metric(at, "Confident mistake")) == pytest.approx(math.log(100), rel=1e-3)  # 4.605
-    assert num(metric(at, "The mistake costs")) == pytest.approx(math.log(100) / -math.log(0.99), rel=1e-2)  # ≈ 458
+    assert num(metric(at, "Mistake's loss ÷ hit's loss")) == pytest.approx(math.log(100) / -math.log(0.99),
+                                                                         rel=1e-2)  # ≈ 458
+    # what the hit saves against guessing ½ is log 2 − (−log 0.99) = 0.683: the mistake costs ≈ 6.7× that
+    saved = math.log(2) + math.log(0.99)
+    assert num(metric(at, "Mistake's loss ÷ what the hit saves")) == pytest.approx(math.log(100) / saved, rel=1e-2)
     fig = chart(at, "ladder")
     mistake, hit = fig["data"][0], fig["data"][1]
     c = 1 - 10.0 ** -mistake["x"]  # the x axis counts nines: −log10(1 − c)
     np.testing.assert_allclose(mistake["y"], -np.log1p(-c), rtol=1e-5)
     np.testing.assert_allclose(hit["y"], -np.log(c), rtol=1e-4, atol=1e-9)
+
+
+@pytest.mark.parametrize("c", [0.5, 0.6, 0.9, 0.99, 0.999, 0.9999])
+def test_confident_mistakes_ladder_sentence_says_what_its_numbers_are(c):
+    at = open_page(CM, {"c": str(c)})
+    sentence = next(x.value for x in at.caption if x.value.startswith("At c ="))
+    hit, miss = -math.log(c), -math.log1p(-c)
+    if c == 0.5:
+        assert "same coin-flip guess" in sentence
+        return
+    ratios = [num(part.split("×")[0].split()[-1]) for part in sentence.split("×")[:-1]]
+    assert ratios[0] == pytest.approx(miss / hit, rel=6e-3)                    # 21.9 at 0.9, 6,904 at 0.999
+    assert ratios[1] == pytest.approx(miss / (math.log(2) - hit), rel=6e-3)   # 6.7 at 0.99
+
+
+def test_confident_mistakes_headline_claims_only_what_holds_for_every_c():
+    at = open_page(CM)
+    headline = at.markdown[0].value
+    assert "hundreds" not in headline
+    # "a confident hit can save at most log 2 over a coin flip": −log c >= 0 for every c, so log 2 − (−log c) <= log 2
+    assert "at most log 2" in headline
 
 
 def test_confident_mistakes_ladder_follows_the_slider_and_the_link():
@@ -278,9 +340,11 @@ def test_confident_mistakes_framework_table_shows_the_clamps():
     at = open_page(CM)
     table = at.dataframe[2].value.set_index("p")
     assert num(table.loc["1e−300", "exact"]) == pytest.approx(300 * math.log(10), rel=1e-3)
-    assert num(table.loc["1e−300", "PyTorch (log ≥ −100)"]) == 100
-    assert num(table.loc["1e−300", "Keras (p ≥ 1e−7)"]) == pytest.approx(7 * math.log(10), rel=1e-3)
-    assert num(table.loc["1e−300", "scikit-learn (p ≥ 2.2e−16)"]) == pytest.approx(52 * LN2, rel=1e-3)
+    assert num(table.loc["1e−300", "PyTorch BCELoss, float32 (log ≥ −100)"]) == 100
+    assert num(table.loc["1e−300", "Keras BinaryCrossentropy, float32 (p ≥ 1e−7)"]) == pytest.approx(
+        7 * math.log(10), rel=1e-3)
+    assert num(table.loc["1e−300", "scikit-learn log_loss, float64 (p ≥ 2.2e−16)"]) == pytest.approx(52 * LN2,
+                                                                                                    rel=1e-3)
 
 
 def test_confident_mistakes_quiz_reveals_only_after_an_answer():
@@ -288,9 +352,25 @@ def test_confident_mistakes_quiz_reveals_only_after_an_answer():
     assert not at.success and not at.error
     at.radio(key="answer_Q3").set_value("They cost the same").run()
     assert at.success and "L(0, 0.9) = L(1, 0.1)" in at.success[0].value
-    at = open_page(CM, {"quiz": "Q2", "answer_Q2": "A: one at 0.001"})
-    # 10·log 2 = 6.93 > −log 0.001 = 6.91: the ten coin flips cost (slightly) more
-    assert at.error and "Not quite" in at.error[0].value
+    at = open_page(CM, {"quiz": "Q2", "answer_Q2": "A: one at 0.0001"})
+    # −log 0.0001 = 9.21 > 10·log 2 = 6.93: one clear answer, 1.33× apart
+    assert at.success and "Right" in at.success[0].value
+    assert f"{4 * math.log(10) / (10 * LN2):.3g}×" in at.success[0].value
+    at = open_page(CM, {"quiz": "Q1", "answer_Q1": "A: p = 0.6"})
+    assert at.error and f"{math.log(1 / 0.4) / math.log(1 / 0.6):.3g}×" in at.error[0].value
+
+
+def test_confident_mistakes_every_quiz_question_has_one_clear_answer():
+    # the two costs, by hand; "the same" only where they are equal, else at least 10% apart
+    costs = {"Q1": (-math.log(0.6), -math.log(0.4)), "Q2": (-math.log(1e-4), 10 * LN2),
+             "Q3": (-math.log(0.1), -math.log(0.1))}
+    for q, (a, b) in costs.items():
+        at = open_page(CM, {"quiz": q})
+        labels = at.radio(key=f"answer_{q}").options
+        assert a == b or max(a, b) / min(a, b) > 1.1, q
+        right = labels[2] if a == b else labels[0] if a > b else labels[1]
+        at.radio(key=f"answer_{q}").set_value(right).run()
+        assert at.success and "Right" in at.success[0].value, q
 
 
 # ------------------------------------------------------------------------------------------- gradient descent
@@ -515,3 +595,117 @@ def test_gradient_descent_step_control_opens_the_figure_on_that_frame():
     assert fig["data"][5]["y"][0] == pytest.approx(traj.loss[k], rel=1e-9)  # the loss marker sits on step k
     at.number_input(key="frame").increment().run()  # "+": one frame on
     assert chart(at, "gd")["layout"]["sliders"][0]["active"] == 6
+
+
+# ------------------------------------------------------------------------------------------- every sentence true
+def _points(at):
+    """The training points the gradient-descent chart draws: (X, y) from its two class traces."""
+    fig = chart(at, "gd")
+    X0 = np.column_stack([fig["data"][0]["x"], fig["data"][0]["y"]])
+    X1 = np.column_stack([fig["data"][1]["x"], fig["data"][1]["y"]])
+    return np.vstack([X0, X1]), np.concatenate([np.zeros(len(X0)), np.ones(len(X1))])
+
+
+def _best_line_loss(X, y) -> tuple[float, float]:
+    """scikit-learn's unpenalized logistic regression on the drawn points: (its mean BCE, its training accuracy)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import log_loss
+
+    model = LogisticRegression(C=1e12, tol=1e-12, max_iter=100_000).fit(X, y)
+    return log_loss(y, model.predict_proba(X)[:, 1]), model.score(X, y)
+
+
+def _notice(at) -> str:
+    return next(i.value for i in at.info if i.value.startswith("**"))
+
+
+def test_gradient_descent_converging_momentum_and_rmsprop_are_not_called_unstable():
+    for query in ({"opt": "Momentum"}, {"opt": "RMSprop", "lr": "0.01"}, {"opt": "Adam", "lr": "1.0"}):
+        at = open_page(GD, query)
+        assert not any("too large" in w.value for w in at.warning), query
+    # momentum at the default η ends at the optimum that scikit-learn finds on the same points
+    at = open_page(GD, {"opt": "Momentum"})
+    best, _ = _best_line_loss(*_points(at))
+    assert num(metric(at, "Train loss")) == pytest.approx(best, abs=2e-4)
+    assert any("rose in" in i.value and "settled" in i.value for i in at.info)
+
+
+def test_gradient_descent_a_run_still_swinging_is_warned_with_its_own_numbers():
+    at = open_page(GD, {"lr": "100.0"})
+    warning = next(w.value for w in at.warning if "too large" in w.value)
+    import re
+
+    start = float(re.search(r"started at (\d+\.\d+)", warning).group(1))
+    assert start == pytest.approx(math.log(2), abs=1e-4)  # w = 0, b = 0: p = ½ for every point
+
+
+def test_gradient_descent_metrics_follow_the_frame_shown():
+    at = open_page(GD, {"frame": "0"})
+    # at step 0, w = 0 and b = 0: every p is ½ (loss log 2) and every point is called class 1 (z = 0 >= 0)
+    assert num(metric(at, "Train loss (step 0)")) == pytest.approx(math.log(2), rel=1e-4)
+    _, y = _points(at)
+    assert num(metric(at, "Accuracy")) == pytest.approx(100 * y.mean(), abs=0.06)
+    title = chart(at, "gd")["layout"]["title"]["text"]
+    assert title.startswith("step 0 · train loss 0.6931")
+
+
+def test_gradient_descent_shows_the_update_rule_of_the_chosen_optimizer():
+    rules = {"Gradient descent (full batch)": r"\nabla J(\theta)", "Momentum": r"v \leftarrow 0.9",
+             "RMSprop": r"\sqrt{s}", "Adam": r"1-0.999^t", "Mini-batch SGD": "mini-batch of 16"}
+    for opt, piece in rules.items():
+        at = open_page(GD, {"opt": opt})
+        assert any(piece in x.value for x in at.latex), opt
+        assert not any("distance η" in m.value for m in at.markdown)
+    at = open_page(GD)
+    assert any("length η‖∇J‖" in m.value for m in at.markdown)
+
+
+def test_gradient_descent_logit_gradient_formula_with_pos_weight_is_the_derivative():
+    at = open_page(GD, {"pw": "4.0"})
+    shown = [x.value for x in at.latex if r"\partial J" in x.value]
+    assert shown and r"(1-y_i)\,p_i - 4\,y_i\,(1-p_i)" in shown[0] and r"(p_i - y_i)" not in shown[0]
+    # the formula against a finite difference of the weighted loss of one sample, by hand
+    for y, z in ((1.0, 0.3), (0.0, -1.2), (1.0, -4.0)):
+        def L(zz, y=y):
+            p = 1 / (1 + math.exp(-zz))
+            return -(4.0 * y * math.log(p) + (1 - y) * math.log(1 - p))
+        p = 1 / (1 + math.exp(-z))
+        h = 1e-6
+        assert (L(z + h) - L(z - h)) / (2 * h) == pytest.approx((1 - y) * p - 4.0 * y * (1 - p), rel=1e-6)
+
+
+@pytest.mark.parametrize("query, separable", [({}, False), ({"noise": "0.05", "seed": "1"}, True),
+                                              ({"dataset": "Moons"}, False)])
+def test_gradient_descent_dataset_sentence_agrees_with_the_points_drawn(query, separable):
+    at = open_page(GD, query)
+    X, y = _points(at)
+    best, accuracy = _best_line_loss(X, y)
+    assert (accuracy == 1.0) == separable  # an unpenalized fit separates exactly the separable sets
+    notice = _notice(at)
+    if separable:
+        assert "overlap" not in notice.replace("do not overlap", "") and "separates the training points" in notice
+    else:
+        assert "no line separates" in notice
+        floor = float(notice.split("the best possible is ")[1].split()[0])
+        assert floor == pytest.approx(best, rel=1e-3)
+
+
+def test_gradient_descent_xor_floor_is_the_label_entropy_not_always_log_2():
+    at = open_page(GD, {"dataset": "XOR", "balance": "0.2"})
+    X, y = _points(at)
+    share = y.mean()
+    entropy = -(share * math.log(share) + (1 - share) * math.log(1 - share))
+    best, _ = _best_line_loss(X, y)
+    notice = _notice(at)
+    assert f"{entropy:.4g} nats" in notice and f"({share:.0%})" in notice
+    assert float(notice.split("best line's loss is ")[1].split()[0]) == pytest.approx(best, rel=1e-3)
+    assert entropy < 0.6  # far from log 2: the old blurb's "near log 2" was false here
+
+
+def test_derivation_names_the_common_slip_and_shows_why_it_is_wrong():
+    at = open_page("pages/derivation.py", {"coin": "0.3"})
+    slip = next(x.value for x in at.latex if r"\text{slip: }" in x.value)
+    # by hand, at ŷ = 0.3: right P(1) = 0.3, P(0) = 0.7; slip ŷ^y·(1−y)^(1−ŷ): y = 1 → 0.3·0^0.7 = 0, y = 0 → 1
+    assert r"P(1) = 0.3,\ P(0) = 0.7" in slip
+    assert r"0^{0.7} = 0," in slip and r"1^{0.7} = 1" in slip
+    assert any("A common slip" in m.value for m in at.markdown)
