@@ -90,12 +90,28 @@ def tex_num(x: float, digits: int = 4) -> str:
     return rf"{mant} \times 10^{{{int(exp)}}}"
 
 
-# Presentation mode: static CSS (no user text), readable from the back of a room at 1280×720.
+# Every page: static CSS (no user text). Metric values and labels wrap instead of being cut to "0.1…"; formulas are
+# set smaller on a phone (long ones are split into lines there, Page.latex); a chart's text alternative is for
+# screen readers only (visually hidden, still in the accessibility tree).
+_BASE_CSS = """<style>
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] p {
+  white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
+.katex-display { overflow: visible !important; }
+@media (max-width: 640px) { .katex-display { font-size: 0.78em; } }
+[class*="st-key-chart-alt-"] { position: absolute !important; width: 1px !important; height: 1px !important;
+  overflow: hidden !important; clip-path: inset(50%) !important; white-space: nowrap !important; margin: -1px; }
+</style>"""
+
+# Presentation mode: static CSS (no user text), readable from the back of a room at 1280×720. The top padding
+# clears Streamlit's header bar (60 px), which would otherwise cover half of the title.
 _PRESENTATION_CSS = """<style>
 html { font-size: 20px; }
-[data-testid="stMainBlockContainer"] { padding: 1rem 1.5rem 3rem; max-width: 100%; }
+[data-testid="stMainBlockContainer"] { padding: 88px 1.5rem 3rem; max-width: 100%; }
+[data-testid="stMain"] h1 { padding-top: 0; font-size: 2.4rem; }
+[data-testid="stMain"] h2 { font-size: 1.5rem; padding: 0.6rem 0 0.2rem; }
+[data-testid="stMain"] h3 { font-size: 1.25rem; }
 [data-testid="stCaptionContainer"] { display: none; }
-[data-testid="stMetricValue"] { font-size: 2.6rem; }
+[data-testid="stMetricValue"] { font-size: 1.7rem; }
 [data-testid="stWidgetLabel"] p { font-size: 1.05rem; }
 </style>"""
 
@@ -145,6 +161,10 @@ class Page:
         _leave_legacy_multipage_mode()
         self._bound: dict[str, object] = {}
         self._share_box = st.sidebar.empty()  # filled by done(), above the presentation toggle
+        self._extra: dict[str, str] = {}
+        self.phone = is_phone()
+        self.dark = dark_theme()
+        st.html(_BASE_CSS)
         st.title(title, anchor=False)
         st.markdown(f"**{notice}**")
         self._notices = st.container()
@@ -152,6 +172,11 @@ class Page:
                                       help="Larger type and charts for a projector; explanations folded away.")
         if self.presenting:
             st.html(_PRESENTATION_CSS)
+
+    @property
+    def chart_first(self) -> bool:
+        """On a phone or a projector the main chart comes before the controls (it must be on the first screen)."""
+        return self.phone or self.presenting
 
     # ---------------------------------------------------------------- URL checks
     def _raw(self, key: str):
@@ -185,16 +210,39 @@ class Page:
                 icon=":material/link_off:",
             )
 
-    def chart(self, fig, key: str, **kwargs) -> None:
-        """Show a plotly figure; in presentation mode with larger type and a taller plot (the one place charts
-        are put on the page, so every chart follows the mode)."""
+    def chart(self, fig, key: str, alt: str, **kwargs) -> None:
+        """Show a plotly figure — the one place charts are put on the page, so every chart follows the room:
+
+        * its palette colours are those legible on the theme really painted (``charts.for_theme``);
+        * in presentation mode its type is larger and it is taller (``charts.for_projector``);
+        * the plotly toolbar is left out: it covered the legend (zoom by dragging still works);
+        * ``alt``, one sentence of what the chart shows with its key numbers, is its text alternative for screen
+          readers (visually hidden, next to the chart).
+        """
+        spec = charts.for_theme(fig.to_dict(), self.dark)
         if self.presenting:
-            spec = fig.to_dict()
-            lay = dict(spec["layout"], font=dict(spec["layout"].get("font", {}), size=19))
-            lay["height"] = int(lay.get("height", 450) * 1.2)
-            fig = charts.FigureSpec(dict(spec, layout=lay))
-        st.plotly_chart(fig, key=key, config={"displaylogo": False,
-                                              "toImageButtonOptions": {"format": "png", "scale": 2}}, **kwargs)
+            spec = charts.for_projector(spec)
+        # no plotly toolbar: it sat on the legends (always on touch screens, on hover elsewhere)
+        config = {"displaylogo": False, "displayModeBar": False}
+        with st.container(key=f"chart-alt-{key}"):
+            st.markdown(f"Chart: {alt}")
+        st.plotly_chart(charts.FigureSpec(spec), key=key, config=config, **kwargs)
+
+    def latex(self, *lines: str) -> None:
+        """A formula in several pieces: one line on a wide screen, one piece a line on a phone (a long formula
+        would otherwise run past the right edge)."""
+        if self.phone and len(lines) > 1:
+            st.latex(r"\begin{gathered}" + r" \\ ".join(lines) + r"\end{gathered}")
+        else:
+            st.latex(r" \qquad ".join(lines))
+
+    def control_groups(self, titles: list[str], key: str) -> list:
+        """Several groups of controls in little height: tabs in one bordered box (the chosen tab is in the URL),
+        or in presentation mode folded expanders (the chart comes first there)."""
+        if self.presenting:
+            return [st.expander(t, expanded=False, icon=":material/tune:") for t in titles]
+        with st.container(border=True):
+            return self.tabs(titles, key)
 
     def controls(self, title: str):
         """A group of controls: a bordered box, or in presentation mode a folded expander (the chart comes first)."""
@@ -246,9 +294,10 @@ class Page:
         if kind == "radio":
             shown = where.radio(label, labels, index=index, key=key, bind="query-params", horizontal=True, help=help)
         elif kind == "segmented":
+            # required: a second tap on the chosen option keeps it (phones tap twice all the time)
             shown = where.segmented_control(label, labels, default=labels[index], key=key, bind="query-params",
-                                            help=help, selection_mode="single")
-            if shown is None:  # a segmented control can be cleared; treat that as the default
+                                            help=help, selection_mode="single", required=True)
+            if shown is None:  # never with required=True; kept so a future change cannot crash the page
                 shown = labels[index]
         else:
             shown = where.selectbox(label, labels, index=index, key=key, bind="query-params", help=help)
@@ -314,8 +363,15 @@ class Page:
         return tabs
 
     # ---------------------------------------------------------------- sharing
+    def link_extra(self, key: str, value: str | None) -> None:
+        """A value that is not a widget but belongs in the share link (e.g. an edited table); None leaves it out."""
+        if value is None:
+            self._extra.pop(key, None)
+        else:
+            self._extra[key] = value
+
     def share_query(self) -> str:
-        """The query string of this view: every bound control that differs from its default."""
+        """The query string of this view: every bound control that differs from its default, then the extras."""
         pairs = []
         for key, (value, default) in self._bound.items():
             if value == default or value is None:
@@ -324,6 +380,7 @@ class Page:
                 pairs.extend((key, str(v)) for v in value)
             else:
                 pairs.append((key, str(value).lower() if isinstance(value, bool) else str(value)))
+        pairs.extend(self._extra.items())
         return urlencode(pairs)
 
 

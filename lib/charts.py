@@ -35,6 +35,74 @@ SERIES = (VERMILLION, BLUE, GREEN, ORANGE, PURPLE, SKY, GREY)
 FAINT = 0.25
 INK = {False: "#000000", True: "#F2F2F2"}  # lines that must stand out: black on light, near-white on dark
 
+# The backgrounds Streamlit paints in its light and dark themes (config.toml sets no background of its own).
+BACKGROUND = {False: "#FFFFFF", True: "#0E1117"}
+# WCAG 1.4.11 asks 3:1 for graphical objects against what they are drawn on; a little margin above it.
+MIN_CONTRAST = 3.2
+
+
+def relative_luminance(color: str) -> float:
+    """WCAG 2 relative luminance of a #RRGGBB colour, 0 (black) … 1 (white)."""
+    h = color.lstrip("#")
+    channels = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two #RRGGBB colours, 1 … 21.
+
+    >>> round(contrast("#000000", "#FFFFFF"), 1)
+    21.0
+    """
+    la, lb = relative_luminance(a), relative_luminance(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+def _legible(color: str, background: str) -> str:
+    """The colour itself if it stands out from the background by MIN_CONTRAST, else the same hue made darker (on a
+    light background) or lighter (on a dark one) in small steps of HLS lightness until it does."""
+    import colorsys
+
+    if contrast(color, background) >= MIN_CONTRAST:
+        return color
+    h = color.lstrip("#")
+    hue, light, sat = colorsys.rgb_to_hls(*(int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)))
+    step = -0.01 if relative_luminance(background) > 0.5 else 0.01
+    out = color
+    while contrast(out, background) < MIN_CONTRAST and 0.0 <= light <= 1.0:
+        light += step
+        r, g, b = colorsys.hls_to_rgb(hue, min(max(light, 0.0), 1.0), sat)
+        out = "#{:02X}{:02X}{:02X}".format(*(round(255 * c) for c in (r, g, b)))
+    return out
+
+
+# Every palette colour as drawn in each theme: Okabe–Ito's orange, sky blue and yellow are too pale on white and are
+# darkened there (same hue); on Streamlit's dark background every one of them already stands out.
+THEMED = {dark: {c: _legible(c, BACKGROUND[dark]) for c in (BLUE, VERMILLION, GREEN, ORANGE, SKY, PURPLE, YELLOW,
+                                                            GREY)}
+          for dark in (False, True)}
+
+
+def for_theme(spec: dict, dark: bool) -> dict:
+    """A figure spec with every palette colour replaced by its legible variant for the theme really painted.
+
+    Only exact palette colours are replaced (strings equal to one of them), wherever they occur: trace lines,
+    markers, bar fills, frames. Returns a new dict; the input is not changed.
+    """
+    table = THEMED[bool(dark)]
+
+    def walk(v):
+        if isinstance(v, str):
+            return table.get(v, v)
+        if isinstance(v, dict):
+            return v if "bdata" in v else {k: walk(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        return v
+
+    return walk(spec)
+
 
 class FigureSpec(go.Figure):
     """A figure given as a finished, JSON-ready dict (typed arrays already base64-encoded).
@@ -59,6 +127,31 @@ class FigureSpec(go.Figure):
 
     def __repr__(self) -> str:
         return f"FigureSpec({len(self._spec.get('data', []))} traces, {len(self._spec.get('frames', []))} frames)"
+
+
+PROJECTOR_SCALE = 19 / 14  # type in presentation mode: 14 px → 19 px, and every other size in proportion
+
+
+def for_projector(spec: dict) -> dict:
+    """A figure for the back of a room: every font size in the layout (base, legend, titles, panel headings,
+    slider and buttons) scaled by ``PROJECTOR_SCALE`` and the figure 1.2× as tall. Returns a new dict."""
+    def scale(v):
+        if isinstance(v, dict):
+            out = {k: scale(x) for k, x in v.items()}
+            if isinstance(v.get("font"), dict):
+                out["font"] = dict(out["font"], size=round(v["font"].get("size", 14) * PROJECTOR_SCALE))
+            return out
+        if isinstance(v, list):
+            return [scale(x) for x in v]
+        return v
+
+    lay = scale(spec.get("layout", {}))
+    lay["font"] = dict(lay.get("font", {}), size=round(spec.get("layout", {}).get("font", {}).get("size", 14)
+                                                      * PROJECTOR_SCALE))
+    lay["height"] = int(spec.get("layout", {}).get("height", 450) * 1.2)
+    if "margin" in lay:  # room for the larger legend and titles above and below the plot
+        lay["margin"] = {k: round(v * PROJECTOR_SCALE) if k in ("t", "b") else v for k, v in lay["margin"].items()}
+    return dict(spec, layout=lay)
 
 
 def typed(a, dtype: str = "f4") -> dict:
@@ -182,10 +275,11 @@ def terms_figure(y: float, p: float, *, scale: float = 1.0, unit: str = "nats", 
     now = float(loss.bce(y, p)) * scale
     top = 1e3 if log_y else 8.0 * max(scale, 1.0)
     traces = [
+        # the term that does not count for this label is drawn thin, not faded: every line keeps its contrast
         curve(x, pos_raw * scale, name=names[0], color=TERM_COLOR["positive"], dash=TERM_DASH["positive"],
-              width=2, opacity=1.0 if y == 1 else FAINT + 0.15 if y == 0 else 0.55),
+              width=3.5 if y == 1 else 1.5 if y == 0 else 2),
         curve(x, neg_raw * scale, name=names[1], color=TERM_COLOR["negative"], dash=TERM_DASH["negative"],
-              width=2, opacity=1.0 if y == 0 else FAINT + 0.15 if y == 1 else 0.55),
+              width=3.5 if y == 0 else 1.5 if y == 1 else 2),
     ]
     if y not in (0.0, 1.0):
         traces.append(curve(x, total * scale, name=f"L for y = {y:g}: y·(−log p) + (1−y)·(−log(1−p))",
@@ -402,11 +496,11 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
     if stacked:  # panel domains: (x, y) for data, landscape, loss; title positions
         dom = {"d": ([0, 1], [0.70, 1]), "l": ([0, 1], [0.37, 0.64]), "c": ([0, 1], [0, 0.25])}
         heads = [(0.5, 1.0), (0.5, 0.645), (0.5, 0.255)]
-        height = height or 1350
+        height = height or 1500
     else:
         dom = {"d": ([0, 0.44], [0.45, 1]), "l": ([0.56, 1], [0.45, 1]), "c": ([0, 1], [0, 0.3])}
         heads = [(0.22, 1.0), (0.78, 1.0), (0.5, 0.31)]
-        height = height or 860
+        height = height or 900
 
     s = e.settings
     traj = e.traj
@@ -509,7 +603,18 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
 
     def heading(text, x, y):
         return {"text": text, "x": x, "y": y, "xref": "paper", "yref": "paper", "showarrow": False,
-                "xanchor": "center", "yanchor": "bottom", "font": {"size": 13}}
+                "xanchor": "center", "yanchor": "bottom", "font": {"size": 14}}
+
+    # Below the loss panel, each on its own row: the "step" axis title, the animation buttons, the step slider.
+    # Positions are in pixels turned into fractions of the plot area, so they hold at any height. On a phone the
+    # legend (one entry a line) gets its own band above the data panel, under the two-line title.
+    n_legend = sum(1 for tr in data if tr.get("showlegend", True))
+    top = 82 + 21 * n_legend if stacked else 150
+    bottom = 175
+    plot_h = height - top - bottom
+
+    def below(px: float) -> float:
+        return -px / plot_h
 
     axis = {"showgrid": True, "zeroline": False}
     spec = {
@@ -517,11 +622,12 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
         "frames": frames,
         "layout": {
             "height": height, "hovermode": "closest", "font": {"size": 14}, "showlegend": True,
-            "title": {"text": title(now_step), "x": 0, "xanchor": "left", "y": 0.995, "yref": "container",
+            "title": {"text": title(now_step), "x": 0, "xanchor": "left", "y": 1 - (26 if stacked else 8) / height,
+                      "yref": "container",
                       "yanchor": "top", "font": {"size": 15}},
-            "margin": {"l": 10, "r": 10, "t": 130, "b": 110},
-            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.035, "xanchor": "left", "x": 0,
-                       "font": {"size": 12}},
+            "margin": {"l": 10, "r": 10, "t": top, "b": bottom},
+            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1 + 28 / plot_h, "xanchor": "left", "x": 0,
+                       "font": {"size": 13}},
             "xaxis": {**axis, "domain": dom["d"][0], "anchor": "y", "title": {"text": "x₁"},
                       "range": [box[0], box[1]]},
             "yaxis": {**axis, "domain": dom["d"][1], "anchor": "x", "title": {"text": "x₂"},
@@ -535,17 +641,20 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
                        "title": {"text": "loss (nats)" + (", log scale" if log_loss_axis else "")}},
             "annotations": [
                 heading("Data, decision boundary (p = ½) and p = 0.1 / 0.9", *heads[0]),
-                heading("Loss landscape (other weights and b at the last step)", *heads[1]),
+                heading("Loss landscape over two weights", *heads[1]),
                 heading("Loss per step", *heads[2])],
-            "updatemenus": [{"type": "buttons", "direction": "left", "x": 0, "y": -0.09, "xanchor": "left",
-                             "yanchor": "top", "showactive": False, "pad": {"t": 0, "r": 6}, "buttons": [
+            "updatemenus": [{"type": "buttons", "direction": "left", "x": 0, "y": below(52), "xanchor": "left",
+                             "yanchor": "top", "showactive": False, "pad": {"t": 0, "r": 6}, "font": {"size": 14},
+                             "buttons": [
                                  {"label": "▶" if stacked else "▶ Play", **animate(None, 180)},
                                  {"label": "❚❚" if stacked else "❚❚ Pause", **animate([None], 0, False)},
-                                 {"label": "⏮" if stacked else "⏮ Reset", **animate(["0"], 0)},
+                                 {"label": "Reset", **animate(["0"], 0)},
                                  {"label": "slow", **animate(None, 450)},
                                  {"label": "fast", **animate(None, 60)}]}],
-            "sliders": [{"active": shown, "x": 0.33, "y": -0.06, "len": 0.67, "xanchor": "left",
-                         "yanchor": "top", "pad": {"t": 0}, "currentvalue": {"prefix": "step ", "font": {"size": 13}},
+            "sliders": [{"active": shown, "x": 0, "y": below(92), "len": 1, "xanchor": "left",
+                         "yanchor": "top", "pad": {"t": 0, "l": 0, "r": 10},
+                         "currentvalue": {"prefix": "step ", "font": {"size": 13}},
+                         "font": {"size": 11 if stacked else 12},
                          "steps": [{"label": f["name"], **animate([f["name"]], 0)} for f in frames]}],
         },
     }

@@ -189,3 +189,16 @@ def what_to_notice(e: Experiment) -> str:
         return f"With x₁² and x₂² the boundary can close into a circle: {split}; accuracy now {acc:.1%}."
     return (f"The moons interlock: {split}. This run gets {acc:.1%} of the training points right; the biggest points "
             "are the ones the boundary gets most wrong.")
+
+
+def describe(e: Experiment, t: int) -> str:
+    """The chart in one sentence, for screen readers: what is drawn at step t, with its numbers."""
+    w = e.traj.w[t]
+    parts = [f"Training points of two classes ({int(np.sum(e.y_train < 0.5))} of class 0, "
+             f"{int(np.sum(e.y_train >= 0.5))} of class 1) with the decision boundary at step {t} of {e.final}",
+             f"train loss {e.traj.loss[t]:.4g} nats, accuracy {100 * e.train_accuracy[t]:.1f}%",
+             f"weights ({', '.join(f'{v:.3g}' for v in w)}), bias {e.traj.b[t]:.3g}",
+             f"the loss fell from {e.traj.loss[0]:.4g} at step 0 to {e.traj.loss[-1]:.4g} at step {e.final}"]
+    if e.optimum.converged:
+        parts.append(f"the optimum loss is {e.optimum.loss:.4g}")
+    return "; ".join(parts) + "."

@@ -38,16 +38,17 @@ STEP_SENTENCE = {
             "bias-corrected: steps of about η = {lr}.",
 }
 
-# Each optimizer's update as the page shows it (g = ∇J at θ = (w, b); the constants are those train() uses).
+# Each optimizer's update as the page shows it, in pieces (one line each on a phone); θ = (w, b), the
+# constants are those train() uses.
 UPDATE_RULES = {
-    "gd": r"\theta \leftarrow \theta - {lr}\,\nabla J(\theta)",
-    "sgd": r"\theta \leftarrow \theta - {lr}\,\nabla J_B(\theta)\quad\text{{(}}J_B\text{{: the mean over a "
-           r"mini-batch of {batch} points)}}",
-    "momentum": r"v \leftarrow 0.9\,v + \nabla J(\theta),\qquad \theta \leftarrow \theta - {lr}\,v",
-    "rmsprop": r"s \leftarrow 0.9\,s + 0.1\,g^2,\qquad \theta \leftarrow \theta - {lr}\,"
-               r"\frac{{g}}{{\sqrt{{s}} + 10^{{-8}}}}\quad (g = \nabla J(\theta))",
-    "adam": r"m \leftarrow 0.9\,m + 0.1\,g,\ \ s \leftarrow 0.999\,s + 0.001\,g^2,\ \ "
-            r"\theta \leftarrow \theta - {lr}\,\frac{{m/(1-0.9^t)}}{{\sqrt{{s/(1-0.999^t)}} + 10^{{-8}}}}",
+    "gd": (r"\theta \leftarrow \theta - {lr}\,\nabla J(\theta)",),
+    "sgd": (r"\theta \leftarrow \theta - {lr}\,\nabla J_B(\theta)",
+            r"\text{{(}}J_B\text{{: the mean over a mini-batch of {batch} points)}}"),
+    "momentum": (r"v \leftarrow 0.9\,v + \nabla J(\theta)", r"\theta \leftarrow \theta - {lr}\,v"),
+    "rmsprop": (r"g = \nabla J(\theta),\ \ s \leftarrow 0.9\,s + 0.1\,g^2",
+                r"\theta \leftarrow \theta - {lr}\,\frac{{g}}{{\sqrt{{s}} + 10^{{-8}}}}"),
+    "adam": (r"g = \nabla J(\theta),\ \ m \leftarrow 0.9\,m + 0.1\,g,\ \ s \leftarrow 0.999\,s + 0.001\,g^2",
+             r"\theta \leftarrow \theta - {lr}\,\frac{{m/(1-0.9^t)}}{{\sqrt{{s/(1-0.999^t)}} + 10^{{-8}}}}"),
 }
 # Parameters beyond this norm are called diverged: the run stops there (well before any overflow).
 DIVERGENCE_NORM = 1e6

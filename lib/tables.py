@@ -16,6 +16,8 @@ import numpy as np
 
 MAX_ROWS = 500
 MAX_CSV_BYTES = 100_000
+MAX_LINK_ROWS = 100          # a table in a share link: y:p pairs, comma-separated (a link stays under ~2.5 KB)
+MAX_LINK_CHARS = 25 * MAX_LINK_ROWS
 COLUMNS = ("y", "p")
 
 PRESETS: dict[str, list[tuple[float, float]]] = {
@@ -194,3 +196,44 @@ def infinite_loss_reason(y: float, p: float) -> str:
     term = "−y·log p" if impossible == 1 else "−(1 − y)·log(1 − p)"
     return (f"The soft label y = {y:g} puts weight {weight:g} on class {impossible}, but p = {p:g} calls class "
             f"{impossible} impossible: the term {term} = {weight:g}·∞ = ∞.")
+
+
+def _short(v: float) -> str:
+    text = repr(float(v))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def to_link(y, p) -> str | None:
+    """Valid samples as a link value "y:p,y:p,…" (shortest exact decimals); None when there are more than
+    ``MAX_LINK_ROWS`` (the link would be too long to share).
+
+    >>> to_link([1, 0], [0.9, 0.25])
+    '1:0.9,0:0.25'
+    """
+    if len(y) > MAX_LINK_ROWS:
+        return None
+    return ",".join(f"{_short(a)}:{_short(b)}" for a, b in zip(y, p, strict=True))
+
+
+def from_link(text: str) -> list[tuple[str, str]]:
+    """A link's table value back into rows of raw strings, bounded like an upload; cells are checked afterwards
+    by :func:`check_samples` (so a bad cell is flagged on its row, not refused with the whole table).
+
+    >>> from_link("1:0.9,0:0.25")
+    [('1', '0.9'), ('0', '0.25')]
+    """
+    text = str(text)
+    if len(text) > MAX_LINK_CHARS:
+        raise TableError(f"The link's table is {len(text)} characters long; the limit is {MAX_LINK_CHARS}.")
+    items = [item for item in text.split(",") if item.strip()]
+    if not items:
+        raise TableError("The link's table is empty.")
+    if len(items) > MAX_LINK_ROWS:
+        raise TableError(f"The link's table has {len(items)} rows; a link holds at most {MAX_LINK_ROWS}.")
+    rows = []
+    for i, item in enumerate(items):
+        parts = item.split(":")
+        if len(parts) != 2:
+            raise TableError(f"Item {i + 1} of the link's table ({item[:20]!r}) is not of the form y:p.")
+        rows.append((parts[0].strip(), parts[1].strip()))
+    return rows

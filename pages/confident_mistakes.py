@@ -27,7 +27,7 @@ LADDER = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999]
 
 # ------------------------------------------------------------------------------------------ the ladder
 st.header("The penalty ladder", anchor=False)
-left, right = st.columns([1, 2], gap="large")
+right, left = st.columns([2, 1], gap="large") if page.chart_first else st.columns([1, 2], gap="large")
 with left:
     c = page.choice_slider("Confidence c of the prediction", "c", LADDER, 0.99,
                            help="A hit predicts p = c for a true 1; a mistake predicts p = 1 − c for a true 1.")
@@ -51,7 +51,9 @@ with right:
         y_range=[-6, math.log10(top)] if log_ladder else [0, top], hover_x="−log10(1 − c)",
         points=[(-math.log10(1 - c), miss, f"{ui.fmt(miss)}", VERMILLION), (-math.log10(1 - c), hit, "", BLUE)],
         tickvals=[-math.log10(0.5), 1, 2, 3, 4, 5], ticktext=["0.5", "0.9", "0.99", "0.999", "0.9999", "0.99999"])
-    page.chart(fig, key="ladder")
+    page.chart(fig, key="ladder", alt=f"the loss of a confident mistake −log(1 − c) rising without bound and of a "
+               f"confident hit −log c falling to 0 as the confidence c goes from 0.5 to 0.99999; at c = {c:g} they are "
+               f"{ui.fmt(miss)} and {ui.fmt(hit)} nats.")
 st.caption(ladder_sentence(c, hit, miss, saved))
 st.caption("Each extra 9 of confidence adds log 10 ≈ 2.3 nats to the price of a mistake, without end, while the "
            "hit's cost was already almost 0. The model is rewarded a little for being sure and punished a lot for "
@@ -85,11 +87,15 @@ v_col, g_col = st.columns(2)
 with v_col:
     page.chart(charts.lines_figure(z, [(NAMES[k], values[k], i) for i, k in enumerate(NAMES)],
                                         x_title="logit z (y = 1)", y_title="loss", y_range=[0, 6], hover_x="z"),
-                    key="compare_values")
+               key="compare_values", alt=f"five losses of a true 1 against the logit z from −6 to 6; at z = −6 BCE "
+               f"is {ui.fmt(values['bce'][0])}, squared error {ui.fmt(values['brier'][0])}, hinge "
+               f"{ui.fmt(values['hinge'][0])}, 0-1 loss {ui.fmt(values['zero_one'][0])}.")
 with g_col:
     page.chart(charts.lines_figure(z, [(NAMES[k], grads[k], i) for i, k in enumerate(NAMES)],
                                         x_title="logit z (y = 1)", y_title="gradient ∂L/∂z", y_range=[-1.35, 0.1],
-                                        hover_x="z"), key="compare_grads")
+                                        hover_x="z"), key="compare_grads",
+               alt=f"the gradients ∂L/∂z of the five losses against z; at z = −6 BCE's is {ui.fmt(grads['bce'][0])} "
+               f"while squared error's is {ui.fmt(grads['brier'][0])}.")
 st.caption("Squared error through a sigmoid has a gradient 2(p − 1)·p(1 − p) that **vanishes exactly on confident "
            "mistakes** (far left): the model hardly learns from its worst errors. BCE's gradient p − 1 stays near −1 "
            "there — the real reason BCE trains better. The 0-1 loss has no gradient at all.")
@@ -127,7 +133,9 @@ with chart_col:
         grid, [(f"L(y = 1, p) = −{w:g}·log p", w * loss.bce(1.0, grid, reduction="none"), {"color": VERMILLION}),
                ("L(y = 0, p) = −log(1 − p)", loss.bce(0.0, grid, reduction="none"), {"color": BLUE, "dash": "dash"})],
         x_title="predicted probability p", y_title="loss (nats)", y_range=[0, 6], x_range=[0, 1],
-        vlines=[(0.5, "mirror")]), key="mirror")
+        vlines=[(0.5, "mirror")]), key="mirror",
+        alt=f"L(y = 1, p) = −{w:g}·log p and L(y = 0, p) = −log(1 − p) against p; with pos_weight {w:g} they are "
+            f"{'mirror images about p = ½' if w == 1 else 'no longer mirror images'}.")
 
 # ------------------------------------------------------------------------------------------ label smoothing
 st.header("Label smoothing", anchor=False)
@@ -144,7 +152,9 @@ with chart_col:
         near_one, [("hard target y = 1", loss.bce(1.0, near_one, reduction="none"), {"color": VERMILLION}),
                    (f"smoothed target {target:g}", loss.bce(target, near_one, reduction="none"), {"color": GREEN})],
         x_title="predicted probability p", y_title="loss (nats)", y_range=[0, 1.2], x_range=[0.5, 1.0],
-        points=[(target, float(loss.bce(target, target)), f"minimum at p = {target:g}", ORANGE)]), key="smoothing")
+        points=[(target, float(loss.bce(target, target)), f"minimum at p = {target:g}", ORANGE)]), key="smoothing",
+        alt=f"the loss for the hard target 1 and for the smoothed target {target:g} against p from 0.5 to 1; the "
+            f"smoothed one is lowest, {ui.fmt(loss.bce(target, target))} nats, at p = {target:g}.")
 st.caption("With a smoothed target the loss no longer reaches 0: it is lowest at p = 1 − ε/2 and rises again "
            "towards p = 1 (a certain hit now costs ∞ through the ε/2 weight on −log(1 − p)). The gradient at a "
            "confident hit, p − (1 − ε/2), pushes back against over-confidence.")
@@ -163,7 +173,9 @@ page.chart(charts.lines_figure(
     ps, [("exact −log p", exact, {"color": charts.INK[ui.dark_theme()], "width": 4})]
     + [(FW[k], reported[k], i + 1) for i, k in enumerate(FW)],
     x_title="predicted probability p of the true class (log scale)", y_title="reported loss (nats)", log_x=True,
-    hover_x="p"), key="frameworks")
+    hover_x="p"), key="frameworks",
+    alt="the exact loss −log p of a true 1 growing without bound as p falls from 0.1 to 1e−300, and the values "
+        "PyTorch, Keras and scikit-learn report, flat at their clamps of 100, 16.1 and 36.0 nats.")
 show = [3, 7, 10, 16, 20, 50, 100, 300]
 table = pd.DataFrame({"p": [f"1e−{k}" for k in show], "exact": [ui.fmt(exact[k - 1]) for k in show]}
                      | {FW[k]: [ui.fmt(reported[k][j - 1]) for j in show] for k in FW})

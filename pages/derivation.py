@@ -11,34 +11,6 @@ from lib.charts import BLUE, GREEN, GREY, ORANGE, VERMILLION
 page = ui.Page("Where the loss comes from", "Notice that BCE is not an arbitrary choice: it is the negative log of "
                "the probability the model gives to the data — and its best constant guess is the sample mean.")
 
-# ------------------------------------------------------------------------------------------ the derivation
-st.header("From a coin toss to BCE, step by step", anchor=False)
-p_demo = page.slider("Bias p of the coin (probability of heads, y = 1)", "coin", 0.01, 0.99, 0.7, step=0.01)
-st.markdown("**1. One toss.** A single formula gives the probability of either outcome:")
-st.latex(rf"P(y) = p^{{y}}(1-p)^{{1-y}}:\quad P(1) = {p_demo:g}^1\cdot {1 - p_demo:.2g}^0 = {p_demo:g},\quad "
-         rf"P(0) = {p_demo:g}^0\cdot {1 - p_demo:.2g}^1 = {1 - p_demo:.2g}")
-with st.container(border=True):
-    st.markdown("**A common slip: ŷ^y·(1 − y)^(1 − ŷ).** Swapping ŷ and y in the second factor (seen in forums and "
-                "slides) gives a formula that is no probability of the outcome at all:")
-    slip_one, slip_zero = p_demo ** 1 * 0.0 ** (1 - p_demo), p_demo ** 0 * 1.0 ** (1 - p_demo)
-    st.latex(rf"\text{{right: }} P(1) = {p_demo:g},\ P(0) = {1 - p_demo:.2g} \qquad \text{{slip: }} "
-             rf"\hat y^{{y}}(1-y)^{{1-\hat y}}:\ y = 1 \to {p_demo:g}\cdot 0^{{{1 - p_demo:.2g}}} = {slip_one:g},"
-             rf"\ \ y = 0 \to {p_demo:g}^0\cdot 1^{{{1 - p_demo:.2g}}} = {slip_zero:g}")
-    st.markdown(f"Whatever the prediction ŷ = {p_demo:g}, the slip says heads is impossible and tails certain; its "
-                "log, y·log ŷ + (1 − ŷ)·log(1 − y), is −∞ for every head. The exponents belong to the outcome y; "
-                "the bases are the model's two probabilities ŷ and 1 − ŷ.")
-st.markdown("**2. n independent tosses.** The probability of the whole sequence — the *likelihood* of p — is the "
-            "product:")
-st.latex(r"\mathcal{L}(p) = \prod_{i=1}^{n} p^{y_i}(1-p)^{1-y_i}")
-st.markdown("**3. Take the log.** The product becomes a sum; maximizing it is minimizing its negative mean — "
-            "which is exactly binary cross-entropy:")
-st.latex(r"-\frac{1}{n}\log\mathcal{L}(p) = -\frac{1}{n}\sum_{i=1}^{n}\bigl[y_i\log p + (1-y_i)\log(1-p)\bigr]"
-         r" = \mathrm{BCE}")
-st.markdown("**4. Let p depend on the input.** Replace the one coin by a model that gives every sample its own "
-            "probability, pᵢ = σ(w·xᵢ + b): the same loss is logistic regression's.")
-st.latex(r"\mathrm{BCE}(w, b) = -\frac{1}{n}\sum_i\bigl[y_i\log\sigma(w\cdot x_i+b) + (1-y_i)\log(1-\sigma(w\cdot "
-         r"x_i+b))\bigr]")
-
 # ------------------------------------------------------------------------------------------ the interactive
 st.header("Toss coins and find the best p", anchor=False)
 
@@ -47,35 +19,43 @@ def _toss_again():
     st.session_state["toss"] = int(st.session_state.get("toss", 0)) % 9999 + 1
 
 
-c1, c2, c3 = st.columns(3)
-bias = page.slider("Hidden bias of the coin", "bias", 0.05, 0.95, 0.7, step=0.05, container=c1)
-n = page.choice_slider("Number of tosses n", "tosses", [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], 50, container=c2)
-toss = page.number("Toss number (seed)", "toss", 0, 9999, 0, step=1, fmt_str="%d", container=c3)
-c3.button("Toss again", on_click=_toss_again, icon=":material/casino:")
+chart_area = st.container() if page.chart_first else None  # the charts before the controls on a phone/projector
+with page.controls("The coin and its tosses"):
+    c1, c2, c3 = st.columns(3)
+    bias = page.slider("Hidden bias of the coin", "bias", 0.05, 0.95, 0.7, step=0.05, container=c1)
+    n = page.choice_slider("Number of tosses n", "tosses", [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], 50,
+                           container=c2)
+    toss = page.number("Toss number (seed)", "toss", 0, 9999, 0, step=1, fmt_str="%d", container=c3)
+    c3.button("Toss again", on_click=_toss_again, icon=":material/casino:")
 
 y = datasets.coin_tosses(bias, n, seed=toss)
 k = int(y.sum())
 mle = k / n
 shown = "".join("H" if v else "T" for v in y[:60]) + ("…" if n > 60 else "")
-st.markdown(f"Tosses: {ui.code_span(shown, 80)} — **{k} heads in {n}**.")
+area = chart_area or st.container()
+area.markdown(f"Tosses: {ui.code_span(shown, 80)} — **{k} heads in {n}**.")
 
 grid = np.linspace(0.001, 0.999, 999)
 mean_nll = loss.bce(np.full_like(grid, mle), grid, reduction="none")  # −(1/n) log L(p) = BCE(k/n, p)
 log_lik = -n * mean_nll
 relative = np.exp(log_lik - log_lik.max())                            # L(p) / max L: no underflow for n = 1000
 best = float(grid[np.argmax(log_lik)])
-left, right = st.columns(2)
+left, right = area.columns(2)
 with left:
     page.chart(charts.lines_figure(
         grid, [("likelihood L(p) / its maximum", relative, {"color": VERMILLION})], x_title="p",
         y_title="relative likelihood", y_range=[0, 1.3], x_range=[0, 1],
-        vlines=[(bias, "hidden bias")], points=[(mle, 1.0, f"max at k/n = {mle:.3g}", ORANGE)]), key="likelihood")
+        vlines=[(bias, "hidden bias")], points=[(mle, 1.0, f"max at k/n = {mle:.3g}", ORANGE)]), key="likelihood",
+        alt=f"the likelihood of p for {k} heads in {n} tosses, highest at k/n = {mle:.3g}; the hidden bias is "
+            f"{bias:g}.")
 with right:
     page.chart(charts.lines_figure(
         grid, [("mean log-likelihood = −BCE(k/n, p)", -mean_nll, {"color": BLUE})], x_title="p",
         y_title="(1/n) log L(p)  (nats)", y_range=[-3, 0.4], x_range=[0, 1],
         vlines=[(bias, "hidden bias")],
-        points=[(mle, float(-loss.bce(mle, mle)), f"max at {mle:.3g}", ORANGE)]), key="loglik")
+        points=[(mle, float(-loss.bce(mle, mle)), f"max at {mle:.3g}", ORANGE)]), key="loglik",
+        alt=f"the mean log-likelihood −BCE(k/n, p) against p, highest at p = {mle:.3g} where it is "
+            f"{ui.fmt(-loss.bce(mle, mle))} nats.")
 m1, m2, m3 = st.columns(3)
 m1.metric("Sample mean k/n", f"{mle:.4g}")
 m2.metric("Numerical maximum of the likelihood", f"{best:.4g}",
@@ -85,6 +65,35 @@ st.latex(rf"\hat p = \arg\max_p \mathcal{{L}}(p) = \frac{{k}}{{n}} = \frac{{{k}}
 st.caption("Set the derivative of the log-likelihood, k/p − (n−k)/(1−p), to zero and you get p = k/n: the best "
            "constant prediction under BCE is the sample mean. With more tosses the likelihood narrows around the "
            "hidden bias — the data pins p down.")
+
+# ------------------------------------------------------------------------------------------ the derivation
+st.header("From a coin toss to BCE, step by step", anchor=False)
+p_demo = page.slider("Bias p of the coin (probability of heads, y = 1)", "coin", 0.01, 0.99, 0.7, step=0.01)
+st.markdown("**1. One toss.** A single formula gives the probability of either outcome:")
+page.latex(r"P(y) = p^{y}(1-p)^{1-y}", rf"P(1) = {p_demo:g}^1\cdot {1 - p_demo:.2g}^0 = {p_demo:g}",
+           rf"P(0) = {p_demo:g}^0\cdot {1 - p_demo:.2g}^1 = {1 - p_demo:.2g}")
+with st.container(border=True):
+    st.markdown("**A common slip: ŷ^y·(1 − y)^(1 − ŷ).** Swapping ŷ and y in the second factor (seen in forums and "
+                "slides) gives a formula that is no probability of the outcome at all:")
+    slip_one, slip_zero = p_demo ** 1 * 0.0 ** (1 - p_demo), p_demo ** 0 * 1.0 ** (1 - p_demo)
+    page.latex(r"\text{right: } \hat y^{y}(1-\hat y)^{1-y}", rf"P(1) = {p_demo:g},\ P(0) = {1 - p_demo:.2g}")
+    page.latex(r"\text{slip: } \hat y^{y}(1-y)^{1-\hat y}",
+               rf"y = 1 \to {p_demo:g}\cdot 0^{{{1 - p_demo:.2g}}} = {slip_one:g}",
+               rf"y = 0 \to {p_demo:g}^0\cdot 1^{{{1 - p_demo:.2g}}} = {slip_zero:g}")
+    st.markdown(f"Whatever the prediction ŷ = {p_demo:g}, the slip says heads is impossible and tails certain; its "
+                "log, y·log ŷ + (1 − ŷ)·log(1 − y), is −∞ for every head. The exponents belong to the outcome y; "
+                "the bases are the model's two probabilities ŷ and 1 − ŷ.")
+st.markdown("**2. n independent tosses.** The probability of the whole sequence — the *likelihood* of p — is the "
+            "product:")
+st.latex(r"\mathcal{L}(p) = \prod_{i=1}^{n} p^{y_i}(1-p)^{1-y_i}")
+st.markdown("**3. Take the log.** The product becomes a sum; maximizing it is minimizing its negative mean — "
+            "which is exactly binary cross-entropy:")
+page.latex(r"-\frac{1}{n}\log\mathcal{L}(p)",
+           r"= -\frac{1}{n}\sum_{i=1}^{n}\bigl[y_i\log p + (1-y_i)\log(1-p)\bigr] = \mathrm{BCE}")
+st.markdown("**4. Let p depend on the input.** Replace the one coin by a model that gives every sample its own "
+            "probability, pᵢ = σ(w·xᵢ + b): the same loss is logistic regression's.")
+page.latex(r"\mathrm{BCE}(w, b) = -\frac{1}{n}\sum_i\bigl[y_i\log\sigma(w\cdot x_i+b)",
+           r"+ (1-y_i)\log(1-\sigma(w\cdot x_i+b))\bigr]")
 
 # ------------------------------------------------------------------------------------------ information theory
 st.header("Cross-entropy = entropy + KL divergence", anchor=False)
@@ -103,14 +112,17 @@ with right:
     page.chart(charts.bars_figure(
         ["H(q, p)"], [("entropy H(q): the unavoidable part", [H], GREY, ""),
                       ("KL(q‖p): the price of predicting p instead of q", [KL], VERMILLION, "/")],
-        barmode="stack", horizontal=True, x_title=f"{unit}", height=220), key="ce_split")
+        barmode="stack", horizontal=True, x_title=f"{unit}", height=220), key="ce_split",
+        alt=f"one bar of cross-entropy {ui.fmt(CE)} {unit}: entropy {ui.fmt(H)} plus KL divergence {ui.fmt(KL)}.")
     page.chart(charts.lines_figure(
         grid, [(f"H(q, p) for q = {q:g}", loss.bce(np.full_like(grid, q), grid, reduction="none") * scale,
                 {"color": GREEN})], x_title="prediction p", y_title=f"cross-entropy ({unit})",
         y_range=[0, 3 * scale], x_range=[0, 1], height=260,
-        points=[(q, H, "minimum H(q) at p = q", ORANGE)] if 0 < q < 1 else []), key="ce_curve")
-st.latex(rf"H(q, p) = H(q) + \mathrm{{KL}}(q\,\|\,p):\quad {ui.tex_num(CE)} = {ui.tex_num(H)} + {ui.tex_num(KL)}"
-         rf"\ \text{{{unit}}}")
+        points=[(q, H, "minimum H(q) at p = q", ORANGE)] if 0 < q < 1 else []), key="ce_curve",
+        alt=f"the cross-entropy H(q, p) for q = {q:g} against p, lowest at p = q where it equals the entropy "
+            f"{ui.fmt(H)} {unit}.")
+page.latex(r"H(q, p) = H(q) + \mathrm{KL}(q\,\|\,p)",
+           rf"{ui.tex_num(CE)} = {ui.tex_num(H)} + {ui.tex_num(KL)}\ \text{{{unit}}}")
 st.markdown(
     "For a **hard label** (q = 0 or 1) the entropy is 0, so BCE *is* the KL divergence. For a **noisy label** — a "
     "target that is itself uncertain, like q = 0.8 — even the perfect prediction p = q pays H(q): no model can "

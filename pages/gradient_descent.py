@@ -18,7 +18,12 @@ def _new_sample():
     st.session_state["seed"] = int(st.session_state.get("seed", 0)) % 9999 + 1
 
 
-with page.controls("Data"):
+# On a phone or a projector the animated chart comes first (Play must show the boundary moving on the first
+# screen); the controls follow it. Elsewhere the controls (two tabs, little height) come first, then the chart.
+chart_area = st.container() if page.chart_first else None
+data_group, model_group = page.control_groups(["Data", "Model and optimizer"], "controls")
+
+with data_group:
     c1, c2, c3, c4 = st.columns(4)
     name = page.select("Dataset", "dataset", datasets.DATASETS, "blobs", container=c1)
     n = page.slider("Points", "n", 20, experiment.MAX_POINTS, 200, step=10, container=c2)
@@ -34,7 +39,7 @@ with page.controls("Data"):
                            help="Lets the linear model draw curved boundaries: circles and XOR become learnable.")
     log_axis = page.toggle("Log-scale loss axis", "logloss", container=c4)
 
-with page.controls("Model and optimizer"):
+with model_group:
     c1, c2, c3, c4 = st.columns(4)
     optimizer = page.select("Optimizer", "opt", OPT, "gd", container=c1)
     lr = page.choice_slider("Learning rate η", "lr", list(experiment.LEARNING_RATES), 0.3, container=c2,
@@ -76,17 +81,24 @@ for kind, text in notes:
     (st.warning if kind == "warning" else st.info)(text)
 
 n_frames = len(e.frames)
-show = page.number(f"Show frame (0 … {n_frames - 1}; − / + step one frame)", "frame", 0, n_frames - 1,
-                   n_frames - 1, help="Step through the run one frame at a time; ▶ Play in the chart animates it.")
-page.chart(charts.FigureSpec(_figure(fields, log_axis, ui.dark_theme(), ui.is_phone(), int(show))), key="gd")
-st.caption(f"Frame {int(show)} is step {int(e.frames[int(show)])} of {e.final}; the numbers below are for it (while "
-           "▶ Play runs, the chart's title carries them). ▶ Play animates the run in your "
-           "browser (no waiting on the server); drag the step slider to go back to any step, or step frame by frame "
-           "with − / + above. Point size is each point's own loss right now: the big ones pull the boundary hardest.")
+with chart_area or st.container():
+    chart_slot = st.container()
+    show = page.number(f"Show frame (0 … {n_frames - 1}; − / + step one frame)", "frame", 0, n_frames - 1,
+                       n_frames - 1, help="Step through the run one frame at a time; ▶ Play in the chart animates it.")
+    caption_slot = st.container()
+t = int(e.frames[int(show)])
+with chart_slot:
+    page.chart(charts.FigureSpec(_figure(fields, log_axis, page.dark, page.phone, int(show))), key="gd",
+               alt=experiment.describe(e, t))
+caption_slot.caption(
+    f"Frame {int(show)} is step {int(e.frames[int(show)])} of {e.final}; the numbers below are for it (while ▶ Play "
+    "runs, the chart's title carries them). ▶ Play animates the run in your browser (no waiting on the server); drag "
+    "the step slider to go back to any step, or step frame by frame with − / + in the frame box. Point size is each "
+    "point's own loss right now: the big ones pull the boundary hardest. The landscape shows the loss over the "
+    "first two weights, the other weights and b held at the last step.")
 
 last = e.final
-t = int(e.frames[int(show)])  # the step the chart shows: the metrics follow it
-m = st.columns(6)
+m = st.columns(6)  # the metrics follow the step the chart shows
 m[0].metric(f"Train loss (step {t})", ui.fmt(e.traj.loss[t]))
 m[1].metric("Test loss", ui.fmt(e.test_loss[t]) if len(e.test_loss) else "—")
 m[2].metric("Accuracy", f"{100 * e.train_accuracy[t]:.1f}%")
@@ -97,10 +109,10 @@ m[5].metric("Gap to optimum", ui.fmt(gap, 3) if e.optimum.converged else "no opt
             help="Train loss minus the minimum found by scipy (Newton's method)."
             if e.optimum.converged else e.optimum.message)
 
-st.latex(rf"J(w, b) = \frac{{1}}{{{len(e.y_train)}}}\sum_i \Bigl[{pos_weight:g}\,y_i\log\frac{{1}}{{p_i}}"
-         rf" + (1-y_i)\log\frac{{1}}{{1-p_i}}\Bigr] + \frac{{{l2:g}}}{{2}}\lVert w\rVert^2,\quad "
-         rf"p_i = \sigma(w\cdot x_i + b)")
-st.latex(logistic.UPDATE_RULES[optimizer].format(lr=f"{lr:g}", batch=int(batch)))
+page.latex(rf"J(w, b) = \frac{{1}}{{{len(e.y_train)}}}\sum_i \Bigl[{pos_weight:g}\,y_i\log\frac{{1}}{{p_i}}",
+           rf"+ (1-y_i)\log\frac{{1}}{{1-p_i}}\Bigr] + \frac{{{l2:g}}}{{2}}\lVert w\rVert^2",
+           r"p_i = \sigma(w\cdot x_i + b)")
+page.latex(*(piece.format(lr=f"{lr:g}", batch=int(batch)) for piece in logistic.UPDATE_RULES[optimizer]))
 if pos_weight == 1:
     st.latex(r"\frac{\partial J}{\partial z_i} = \frac{1}{n}\,(p_i - y_i)")
 else:

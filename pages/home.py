@@ -22,9 +22,11 @@ with left:
     if value == float("inf"):
         st.info("p = 0 says the true outcome was impossible: −log 0 = ∞. A certain mistake has no finite price.")
 with right:
-    page.chart(charts.single_loss_figure(p, value), key="home_curve")
+    page.chart(charts.single_loss_figure(p, value), key="home_curve",
+               alt=f"the curve −log p of a true 1 against p, falling from ∞ at p = 0 to 0 at p = 1; your prediction "
+                   f"p = {p:g} is marked at loss {ui.fmt(value)} nats.")
 
-st.subheader("Explore")
+st.header("Explore", anchor=False)
 ui.page_map()
 
 page.done()

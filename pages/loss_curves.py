@@ -13,7 +13,11 @@ page = ui.Page("Loss explorer", "Notice that only one term counts for a hard lab
 
 # ------------------------------------------------------------------------------------------ one sample
 st.header("One sample", anchor=False)
-controls, chart = st.columns([1, 2], gap="large")
+# the chart's column first on a phone or a projector (it must be on the first screen), else the controls'
+if page.chart_first:
+    chart, controls = st.columns([2, 1], gap="large")
+else:
+    controls, chart = st.columns([1, 2], gap="large")
 with controls:
     label = page.select("True label", "label", {"0": "y = 0", "1": "y = 1", "soft": "soft y"}, "1",
                         kind="segmented", help="A soft label is a target between 0 and 1, e.g. from label smoothing.")
@@ -36,15 +40,21 @@ value = positive + negative
 log = r"\log" if unit == "nats" else r"\log_2"
 
 with chart:
-    a, b, c = st.columns(3)
+    above = st.container()
+    t_p, t_z, t_g = page.tabs(["Against p", "Against the logit z", "Gradients"], "view")
+    # the three numbers above the chart, or below it where the chart must be on the first screen
+    a, b, c = (st.container() if page.chart_first else above).columns(3)
     a.metric(f"Loss ({unit})", ui.fmt(value))
     b.metric("Positive term −y·log p", ui.fmt(positive))
     c.metric("Negative term −(1−y)·log(1−p)", ui.fmt(negative))
-    t_p, t_z, t_g = page.tabs(["Against p", "Against the logit z", "Gradients"], "view")
     with t_p:
-        page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y), key="terms_p")
+        page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y), key="terms_p",
+                   alt=f"the terms −log p and −log(1 − p) against p, the loss for y = {y:g} marked at p = {p:g}: "
+                       f"{ui.fmt(value)} {unit}.")
     with t_z:
-        page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y, axis="z"), key="terms_z")
+        page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y, axis="z"), key="terms_z",
+                   alt=f"the terms softplus(−z) and softplus(z) against the logit z from −10 to 10, the loss for "
+                       f"y = {y:g} marked at z = {ui.fmt(loss.logit(p))}: {ui.fmt(value)} {unit}.")
         st.caption("On the logit axis the terms are softplus curves: straight lines far out, so the loss of a "
                    "confident mistake grows linearly in z.")
     with t_g:
@@ -52,13 +62,15 @@ with chart:
         g1, g2 = st.columns(2)
         g1.metric("∂L/∂p", ui.fmt(gp))
         g2.metric("∂L/∂z = p − y", ui.fmt(gz))
-        page.chart(charts.gradient_figure(y, p), key="grads")
+        page.chart(charts.gradient_figure(y, p), key="grads",
+                   alt=f"∂L/∂p, which blows up at p = 0 and 1, and ∂L/∂z = p − y, a straight line; at p = {p:g} they "
+                       f"are {ui.fmt(gp)} and {ui.fmt(gz)}.")
         st.caption("∂L/∂p = (p − y)/(p(1 − p)) blows up at the edges, but the model moves z, not p: the chain rule "
                    "multiplies by dp/dz = p(1 − p), which cancels the blow-up and leaves ∂L/∂z = p − y, never "
                    "more than 1 in size — large exactly when the prediction is far from the label.")
 
-st.latex(rf"L = -{y:g}\cdot{log}({ui.tex_num(p, 6)}) - {1 - y:g}\cdot{log}({ui.tex_num(1 - p, 6)})"
-         rf" = {ui.tex_num(value)}\ \text{{{unit}}}")
+page.latex(rf"L = -{y:g}\cdot{log}({ui.tex_num(p, 6)}) - {1 - y:g}\cdot{log}({ui.tex_num(1 - p, 6)})",
+           rf"= {ui.tex_num(value)}\ \text{{{unit}}}")
 if math.isinf(value):
     st.error(f"**The loss is ∞.** {tables.infinite_loss_reason(y, p)} A prediction that is certain and wrong has "
              "no finite price — which is why frameworks clamp.")
@@ -85,6 +97,14 @@ state = st.session_state
 if state.get("table_preset") != preset:
     state.table_preset, state.table_rows = preset, [(str(a), str(b)) for a, b in tables.PRESETS[preset]]
     state.table_version = state.get("table_version", 0) + 1
+linked = st.query_params.get("rows")
+if linked is not None and state.get("table_from_link") != linked:  # a shared link's table, read once
+    state.table_from_link = linked
+    try:
+        state.table_rows = tables.from_link(linked)
+        state.table_version += 1
+    except tables.TableError as e:
+        st.warning(f"{e} The table below is the preset {ui.code_span(preset)} instead.", icon=":material/link_off:")
 
 
 def _upload():
@@ -101,8 +121,11 @@ def _upload():
 
 edit_col, up_col = st.columns([2, 1], gap="large")
 with up_col:
-    st.file_uploader("Upload a CSV with columns y and p", type=["csv"], key="upload", on_change=_upload,
-                     max_upload_size=1)
+    st.file_uploader(f"Upload a CSV with columns y and p (up to {tables.MAX_CSV_BYTES // 1000} KB, "
+                     f"{tables.MAX_ROWS} rows)", type=["csv"], key="upload", on_change=_upload, max_upload_size=1,
+                     help=f"The upload box says 1 MB, the server's limit for any file (Streamlit counts in whole "
+                          f"megabytes). This table reads at most {tables.MAX_CSV_BYTES // 1000} KB and "
+                          f"{tables.MAX_ROWS} rows; a larger file is refused with a message and the table is kept.")
     if state.get("upload_error"):
         st.error(f"That file was not loaded — the table is unchanged. {state.upload_error}")
 with edit_col:
@@ -123,6 +146,19 @@ if checked.problems:
     more = f" (and {len(checked.problems) - 5} more)" if len(checked.problems) > 5 else ""
     st.warning(f"{len(checked.problems)} row(s) left out of the mean until fixed — {ui.code_span(listed, 300)}{more}")
 
+preset_rows = [(str(a), str(b)) for a, b in tables.PRESETS[preset]]
+in_link = tables.to_link(checked.y, checked.p)
+page.link_extra("rows", None if raw_rows == preset_rows else in_link)
+if raw_rows != preset_rows:
+    with up_col:
+        if in_link is None:
+            st.caption(f"The share link leaves this table out: it has {checked.rows.size} valid rows and a link "
+                       f"holds at most {tables.MAX_LINK_ROWS}. Download it as CSV to share it.")
+        else:
+            st.caption("The share link carries this table's valid rows"
+                       + (f" ({len(checked.problems)} row(s) with problems are left out)." if checked.problems
+                          else "."))
+
 if checked.rows.size == 0:
     st.info("No valid rows yet: add a row with a label y and a prediction p, both between 0 and 1.")
     page.done()
@@ -141,13 +177,15 @@ m3.metric("Samples in the mean", f"{checked.rows.size} of {checked.n_rows}")
 terms = [rf"\bigl({a:g}\,{log} {ui.tex_num(b, 3)} + {1 - a:g}\,{log}({ui.tex_num(1 - b, 3)})\bigr)"
          for a, b in zip(checked.y[:2], checked.p[:2], strict=True)]
 dots = r" + \dots" if checked.rows.size > 2 else ""
-st.latex(rf"\bar L = -\frac{{1}}{{{checked.rows.size}}}\Bigl[{' + '.join(terms)}{dots}\Bigr]"
-         rf" = {ui.tex_num(mean)}\ \text{{{unit}}}")
+page.latex(rf"\bar L = -\frac{{1}}{{{checked.rows.size}}}\Bigl[{terms[0]}",
+           rf"{' + '.join([''] + terms[1:])}{dots}\Bigr] = {ui.tex_num(mean)}\ \text{{{unit}}}")
 
 chart_col, table_col = st.columns([3, 2], gap="large")
 with chart_col:
     page.chart(charts.contributions_figure(checked.rows, checked.y, per / scale, scale=scale, unit=unit),
-                    key="contributions")
+               key="contributions", alt=f"each of the {checked.rows.size} samples' loss as a bar, largest first: "
+               f"row {int(checked.rows[int(np.argmax(per))])} is the largest at {ui.fmt(float(np.max(per)))} {unit}; "
+               f"the mean is {ui.fmt(mean)} {unit}.")
     top = int(np.argmax(share)) if share.size else -1
     if top >= 0 and share[top] > 0.5:
         st.caption(f"Row {int(checked.rows[top])} (y = {checked.y[top]:g}, p = {checked.p[top]:g}) carries "

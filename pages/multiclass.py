@@ -14,7 +14,10 @@ page = ui.Page("Many classes", "Notice that only the true class's probability en
 
 DEFAULT_Z = (2.0, 1.0, 0.1, -1.0, 0.5, -0.5)
 st.header("Softmax and the cross-entropy of one sample", anchor=False)
-controls, charts_col = st.columns([1, 2], gap="large")
+if page.chart_first:  # the charts' column first on a phone or a projector
+    charts_col, controls = st.columns([2, 1], gap="large")
+else:
+    controls, charts_col = st.columns([1, 2], gap="large")
 with controls:
     K = page.slider("Number of classes K", "k", 2, 6, 3)
     scale = page.choice_slider("Scale the logits by", "scale", [1, 10, 100], 1,
@@ -37,16 +40,19 @@ with charts_col:
     m2.metric(f"p of the true class {true}", ui.fmt(p[true], 6))
     page.chart(charts.bars_figure(
         classes, [("softmax probability p", p, BLUE, ""), ("target y", y, VERMILLION, "/")],
-        y_title="probability", y_range=[0, 1.1], height=300), key="class_probs")
+        y_title="probability", y_range=[0, 1.1], height=300), key="class_probs",
+        alt=f"bars of the softmax probabilities ({', '.join(f'{v:.3g}' for v in p)}) beside the target "
+            f"({', '.join(f'{v:.3g}' for v in y)}) for {K} classes.")
     page.chart(charts.bars_figure(
         classes, [("gradient ∂L/∂z = p − y", grad, GREEN, "")], y_title="∂L/∂zⱼ", y_range=[-1.05, 1.05],
-        height=260, legend=True), key="class_grads")
+        height=260, legend=True), key="class_grads",
+        alt=f"bars of the gradient p − y per class: ({', '.join(f'{v:.3g}' for v in grad)}); they sum to zero.")
 
 terms = " + ".join([rf"{y[j]:.3g}\log {ui.tex_num(p[j], 3)}" for j in range(K) if y[j] > 0][:4])
 more = r" + \dots" if (y > 0).sum() > 4 else ""
-st.latex(rf"L = -\sum_j y_j \log p_j = -\bigl({terms}{more}\bigr) = {ui.tex_num(ce)}\ \text{{nats}}")
-st.latex(r"p_j = \mathrm{softmax}(z)_j = \frac{e^{z_j}}{\sum_k e^{z_k}},\qquad \frac{\partial L}{\partial z_j} = "
-         r"p_j - y_j")
+page.latex(r"L = -\sum_j y_j \log p_j", rf"= -\bigl({terms}{more}\bigr) = {ui.tex_num(ce)}\ \text{{nats}}")
+page.latex(r"p_j = \mathrm{softmax}(z)_j = \frac{e^{z_j}}{\sum_k e^{z_k}}",
+           r"\frac{\partial L}{\partial z_j} = p_j - y_j")
 st.caption("The gradient pushes the true class's logit up by 1 − p and every other logit down by its own "
            "probability; the pushes sum to zero. With a one-hot target only −log p of the true class is left.")
 
@@ -65,8 +71,8 @@ if K == 2:
     c1, c2 = st.columns(2)
     c1.metric("Softmax cross-entropy of (z₀, z₁)", ui.fmt(ce, 10))
     c2.metric("BCE with logit z₁ − z₀", ui.fmt(b, 10))
-    st.latex(rf"\mathrm{{softmax}}(z_0, z_1)_1 = \frac{{e^{{z_1}}}}{{e^{{z_0}} + e^{{z_1}}}} = \sigma(z_1 - z_0)"
-             rf" = \sigma({ui.tex_num(d)})")
+    page.latex(r"\mathrm{softmax}(z_0, z_1)_1 = \frac{e^{z_1}}{e^{z_0} + e^{z_1}}",
+               rf"= \sigma(z_1 - z_0) = \sigma({ui.tex_num(d)})")
     st.caption("Only the difference of the two logits matters, so a binary classifier needs one logit, and its "
                "cross-entropy is BCE with that logit.")
 else:
@@ -84,8 +90,9 @@ frame = pd.DataFrame({"logits (z₀, z₁, z₂)": [", ".join(f"{v:g}" for v in 
 st.dataframe(frame, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.4g")
                                                     for c in ("p of the true class", "loss −log p")})
 mean = float(loss.softmax_cross_entropy(Y, rng_logits))
-st.latex(r"\bar L = -\frac{1}{5}\sum_i \log p_{i,\,y_i} = \frac{1}{5}\bigl("
-         + " + ".join(f"{v:.3g}" for v in per) + rf"\bigr) = {ui.tex_num(mean)}\ \text{{nats}}")
+page.latex(r"\bar L = -\frac{1}{5}\sum_i \log p_{i,\,y_i}",
+           r"= \frac{1}{5}\bigl(" + " + ".join(f"{v:.3g}" for v in per[:3]),
+           "+ " + " + ".join(f"{v:.3g}" for v in per[3:]) + rf"\bigr) = {ui.tex_num(mean)}\ \text{{nats}}")
 st.caption("Sample 4 is a confident mistake (it put its weight on class 2): as in the binary case, it alone "
            "dominates the mean.")
 

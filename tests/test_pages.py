@@ -110,7 +110,7 @@ def test_loss_explorer_curves_are_the_two_terms():
     pos, neg, point = fig["data"][0], fig["data"][1], fig["data"][-1]
     np.testing.assert_allclose(pos["y"], -np.log(pos["x"]), rtol=2e-6)
     np.testing.assert_allclose(neg["y"], -np.log1p(-neg["x"]), rtol=2e-6, atol=1e-7)
-    assert pos.get("opacity", 1.0) > neg.get("opacity", 1.0)  # y = 1: the positive term is the active one
+    assert pos["line"]["width"] > neg["line"]["width"]  # y = 1: the positive term is the active one
     assert point["x"][0] == pytest.approx(0.8) and point["y"][0] == pytest.approx(-math.log(0.8), rel=1e-6)
     zfig = chart(at, "terms_z")
     z, softplus_minus = zfig["data"][0]["x"], zfig["data"][0]["y"]
@@ -171,7 +171,7 @@ def test_loss_explorer_framework_table_for_a_true_0_at_p_1_and_for_a_soft_label(
 
 def test_loss_explorer_share_caption_names_the_row_and_what_it_is():
     at = open_page(LOSS, {"preset": "One confident mistake"})
-    caption = next(c.value for c in at.caption if "carries" in c.value)
+    caption = next(c.value for c in at.caption if "of the total loss" in c.value)
     losses = [-math.log(p) if y else -math.log(1 - p) for y, p in
               [(1, 0.9), (1, 0.8), (1, 0.95), (0, 0.1), (0, 0.2), (0, 0.05), (1, 0.7), (1, 0.001)]]
     assert caption.startswith("Row 7 (y = 1, p = 0.001)")
@@ -182,7 +182,7 @@ def test_loss_explorer_share_caption_names_the_row_and_what_it_is():
     at.session_state[f"editor_{version}"] = {"edited_rows": {}, "deleted_rows": list(range(8)),
                                              "added_rows": [{"y": "0.5", "p": "0.5"}, {"y": "1", "p": "1"}]}
     at.run()
-    caption = next(c.value for c in at.caption if "carries" in c.value)
+    caption = next(c.value for c in at.caption if "of the total loss" in c.value)
     assert "mistake" not in caption and "soft label" in caption
 
 
@@ -704,8 +704,58 @@ def test_gradient_descent_xor_floor_is_the_label_entropy_not_always_log_2():
 
 def test_derivation_names_the_common_slip_and_shows_why_it_is_wrong():
     at = open_page("pages/derivation.py", {"coin": "0.3"})
+    right = next(x.value for x in at.latex if r"\text{right: }" in x.value)
     slip = next(x.value for x in at.latex if r"\text{slip: }" in x.value)
     # by hand, at ŷ = 0.3: right P(1) = 0.3, P(0) = 0.7; slip ŷ^y·(1−y)^(1−ŷ): y = 1 → 0.3·0^0.7 = 0, y = 0 → 1
-    assert r"P(1) = 0.3,\ P(0) = 0.7" in slip
-    assert r"0^{0.7} = 0," in slip and r"1^{0.7} = 1" in slip
+    assert r"P(1) = 0.3,\ P(0) = 0.7" in right
+    assert r"0^{0.7} = 0 " in slip and r"1^{0.7} = 1" in slip
     assert any("A common slip" in m.value for m in at.markdown)
+
+
+# ------------------------------------------------------------------------------------------- share links (issue 12)
+def _share_link(at) -> str:
+    return next(c.value for c in at.sidebar.code)
+
+
+def test_loss_explorer_edited_table_travels_in_the_share_link_and_reproduces_the_mean():
+    from urllib.parse import parse_qs, urlsplit
+
+    at = open_page(LOSS)
+    version = at.session_state["table_version"]
+    at.session_state[f"editor_{version}"] = {"edited_rows": {0: {"p": "0.3"}}, "added_rows": [{"y": "1", "p": "0.01"}],
+                                             "deleted_rows": []}
+    at.run()
+    mean = metric(at, "Mean loss")
+    query = {k: v[0] for k, v in parse_qs(urlsplit(_share_link(at)).query).items()}
+    assert query["rows"].startswith("1:0.3,1:0.8,") and query["rows"].endswith(",1:0.01")
+    # a student opening that link sees the same mean; by hand from the nine rows
+    fresh = open_page(LOSS, query)
+    assert metric(fresh, "Mean loss") == mean
+    rows = [(1, 0.3), (1, 0.8), (1, 0.95), (0, 0.1), (0, 0.2), (0, 0.05), (1, 0.7), (0, 0.3), (1, 0.01)]
+    by_hand = np.mean([-math.log(p) if y else -math.log(1 - p) for y, p in rows])
+    assert num(mean) == pytest.approx(by_hand, rel=1e-3)
+
+
+def test_loss_explorer_bad_table_in_a_link_is_flagged_and_the_page_works():
+    at = open_page(LOSS, {"rows": "1:0.9,nonsense"})
+    assert any("not of the form y:p" in w.value for w in at.warning)
+    assert metric(at, "Samples in the mean") == "8 of 8"  # the preset
+    at = open_page(LOSS, {"rows": "1:0.9,0:1.5"})  # a bad cell is flagged on its row, like a typed one
+    assert any("p = 1.5 is outside [0, 1]" in w.value for w in at.warning)
+    assert num(metric(at, "Mean loss")) == pytest.approx(-math.log(0.9), rel=1e-3)
+    at = open_page(LOSS, {"rows": ",".join(["1:0.5"] * 101)})
+    assert any("at most 100" in w.value for w in at.warning)
+
+
+def test_upload_box_states_the_real_limit():
+    at = open_page(LOSS)
+    assert "100 KB" in at.get("file_uploader")[0].proto.label
+
+
+@pytest.mark.parametrize("path, key, option", [(LOSS, "label", "y = 0"), (LOSS, "input", "logit z"),
+                                               (LOSS, "unit", "bits"), (CM, "quiz", "Q2"),
+                                               ("pages/multiclass.py", "target", "smoothed")])
+def test_segmented_controls_cannot_be_emptied_by_a_second_tap(path, key, option):
+    at = open_page(path, {key: option})
+    proto = next(w for w in at.get("button_group") if w.proto.id.endswith(key) or key in w.proto.id).proto
+    assert proto.required  # the browser keeps the choice on a second tap (checked for real in tests/browser)
