@@ -233,8 +233,11 @@ class Page:
         would otherwise run past the right edge)."""
         if self.phone and len(lines) > 1:
             st.latex(r"\begin{gathered}" + r" \\ ".join(lines) + r"\end{gathered}")
-        else:
-            st.latex(r" \qquad ".join(lines))
+        else:  # a piece that continues the one before (=, +, −) follows it directly; a new formula after a gap
+            out = lines[0]
+            for piece in lines[1:]:
+                out += (" " if piece.lstrip()[:1] in "=+-" else r" \qquad ") + piece
+            st.latex(out)
 
     def control_groups(self, titles: list[str], key: str) -> list:
         """Several groups of controls in little height: tabs in one bordered box (the chosen tab is in the URL),
