@@ -45,6 +45,8 @@ PAGES = (
              "From a coin toss to BCE by maximum likelihood; entropy and KL divergence."),
     PageInfo("pages/multiclass.py", "Many classes", ":material/stacked_bar_chart:", "Go deeper",
              "Softmax and categorical cross-entropy; with two classes it is exactly BCE."),
+    PageInfo("pages/calibration.py", "Honest probabilities", ":material/balance:", "Go deeper",
+             "Why log loss rewards reporting what you believe, and what a calibrated probability is."),
 )
 
 
@@ -397,6 +399,15 @@ def _matches(raw: str, value, shown: str) -> bool:
         except ValueError:
             return False
     return raw == shown
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def run_experiment(settings_fields: dict):
+    """``lib.experiment.run`` once per settings, shared by every session and page (a class on one link hits it). A
+    resource cache hands out the one result instead of a pickled copy per hit; nothing mutates it."""
+    from lib import experiment
+
+    return experiment.run(experiment.Settings(**settings_fields))
 
 
 def page_map() -> None:

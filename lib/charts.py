@@ -659,3 +659,23 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
         },
     }
     return FigureSpec(spec)
+
+
+def reliability_figure(curves, *, height: int = 360) -> FigureSpec:
+    """A reliability diagram: for each (name, Reliability, colour, symbol) the observed frequency of y = 1 against
+    the mean predicted probability per bin, marker area by the bin's count (empty bins left out, their count shown
+    in the hover of the others), over the diagonal of perfect calibration."""
+    traces = [curve([0, 1], [0, 1], name="perfectly calibrated", color=GREY, dash="dot", width=2)]
+    for name, rel, color, symbol in curves:
+        seen = rel.counts > 0
+        sizes = 8 + 22 * np.sqrt(rel.counts[seen] / max(rel.counts.max(), 1))
+        traces.append({"type": "scatter", "mode": "lines+markers", "x": typed(rel.mean_p[seen], "f8"),
+                       "y": typed(rel.frac_pos[seen], "f8"), "name": name,
+                       "line": {"color": color, "width": 3},
+                       "marker": {"color": color, "symbol": symbol, "size": typed(sizes),
+                                  "line": {"width": 1, "color": "white"}},
+                       "customdata": [int(c) for c in rel.counts[seen]],
+                       "hovertemplate": "predicted %{x:.3f}<br>observed %{y:.3f}<br>%{customdata} points<extra>"
+                                        + name + "</extra>"})
+    return figure(traces, layout(x_title="mean predicted probability in the bin", y_title="observed frequency of y = 1",
+                                 height=height, x_range=[-0.02, 1.02], y_range=[-0.02, 1.02]))

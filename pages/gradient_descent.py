@@ -61,9 +61,8 @@ settings = experiment.Settings(dataset=name, n=int(n), noise=float(noise), balan
 
 @st.cache_resource(max_entries=128, show_spinner=False)
 def _run(settings_fields: dict):
-    """The run, once per settings, shared by every session (a class on one link hits it). A resource cache hands
-    out the one result instead of a pickled copy per hit; nothing here mutates it."""
-    e = experiment.run(experiment.Settings(**settings_fields))
+    """The run (shared with every page, ``ui.run_experiment``) and what it shows a student, once per settings."""
+    e = ui.run_experiment(settings_fields)
     return e, experiment.diagnosis(e)
 
 

@@ -759,3 +759,111 @@ def test_segmented_controls_cannot_be_emptied_by_a_second_tap(path, key, option)
     at = open_page(path, {key: option})
     proto = next(w for w in at.get("button_group") if w.proto.id.endswith(key) or key in w.proto.id).proto
     assert proto.required  # the browser keeps the choice on a second tap (checked for real in tests/browser)
+
+
+# ------------------------------------------------------------------------------------------- honest probabilities
+CAL = "pages/calibration.py"
+
+
+def _tosses(at) -> tuple[int, int]:
+    text = next(m.value for m in at.markdown if m.value.startswith("Tosses:"))
+    shown = text.split("`")[1]
+    k, n = (int(v) for v in text.split("**")[1].replace(" heads in ", " ").split())
+    assert shown.count("H") == min(k, 60) or n > 60
+    return k, n
+
+
+def test_forecaster_scores_are_the_means_over_the_tosses_shown():
+    at = open_page(CAL, {"report": "0.7", "revealed": "50", "coin_no": "3"})
+    k, n = _tosses(at)
+    r = 0.7
+    by_hand = {"Mean log loss": -(k * math.log(r) + (n - k) * math.log(1 - r)) / n,
+               "Mean Brier": (k * (1 - r) ** 2 + (n - k) * r**2) / n,
+               "Mean absolute": (k * (1 - r) + (n - k) * r) / n,
+               "Mean 0-1": (n - k) / n}                       # r ≥ ½ calls heads: every tail is a miss
+    for label, value in by_hand.items():
+        assert num(metric(at, label)) == pytest.approx(value, rel=1e-3), label
+
+
+def test_forecaster_chart_shows_proper_rules_lowest_at_the_truth_and_absolute_error_at_an_edge():
+    at = open_page(CAL, {"reveal": "true", "report": "0.2", "coin_no": "5"})
+    fig = chart(at, "forecast")
+    q = fig["layout"]["shapes"][0]["x0"]
+    by = {tr["name"]: tr for tr in fig["data"] if tr.get("mode") == "lines"}
+    for name in ("log loss", "Brier (squared error)"):
+        x, y = by[name]["x"], by[name]["y"]
+        assert abs(x[np.nanargmin(y)] - q) <= 0.0025 + 1e-9, name           # the grid step is 1/400
+    x, y = by["absolute error"]["x"], by["absolute error"]["y"]
+    assert x[np.argmin(y)] == (1.0 if q > 0.5 else 0.0)
+    # the gap sentence: E[L(r)] − E[L(q)] = KL(q ‖ r), by hand
+    gap = q * math.log(q / 0.2) + (1 - q) * math.log((1 - q) / 0.8)
+    sentence = next(m.value for m in at.markdown if m.value.startswith("Reporting r = 0.2"))
+    assert num(sentence.split("costs ")[1]) == pytest.approx(gap, rel=1e-3)
+
+
+def _calibration_run(n=60, l2=0.0):
+    from lib import experiment
+
+    e = experiment.run(experiment.Settings(dataset="moons", n=n, noise=0.3, features=True, l2=l2, steps=1000, lr=1.0,
+                                           test_fraction=0.5))
+    w, b = e.traj.w[-1], e.traj.b[-1]
+    return e, e.F_test @ w + b
+
+
+def test_calibration_numbers_agree_with_scikit_learn():
+    from sklearn.calibration import calibration_curve
+    from sklearn.metrics import log_loss
+
+    at = open_page(CAL)
+    e, z = _calibration_run()
+    p = 1 / (1 + np.exp(-z))
+    assert num(metric(at, "Log loss, held-out points")) == pytest.approx(log_loss(e.y_test, p), rel=1e-3)
+    held_out = next(tr for tr in chart(at, "reliability")["data"] if tr["name"] == "held-out points")
+    prob_true, prob_pred = calibration_curve(e.y_test, p, n_bins=5, strategy="uniform")
+    np.testing.assert_allclose(held_out["y"], prob_true, rtol=1e-9)
+    np.testing.assert_allclose(held_out["x"], prob_pred, rtol=1e-9)
+    parts = [num(metric(at, label)) for label in ("…of which calibration", "…refinement", "…varies inside")]
+    assert sum(parts) == pytest.approx(log_loss(e.y_test, p), rel=2e-3)
+
+
+def test_temperature_best_t_is_the_minimum_scipy_finds_and_the_slider_moves_the_loss():
+    from scipy.optimize import minimize_scalar
+    from sklearn.metrics import log_loss
+
+    at = open_page(CAL, {"temp": "2.8"})
+    e, z = _calibration_run()
+    f = lambda t: log_loss(e.y_test, 1 / (1 + np.exp(-z / math.exp(t))), labels=[0, 1])  # noqa: E731
+    ref = math.exp(minimize_scalar(f, bounds=(-5, 5), method="bounded", options={"xatol": 1e-10}).x)
+    assert num(metric(at, "Best T")) == pytest.approx(ref, rel=2e-3)
+    assert num(metric(at, "Held-out log loss at T = 2.8")) == pytest.approx(f(math.log(2.8)), rel=1e-3)
+
+
+@pytest.mark.parametrize("t", ["0.3", "0.5", "0.8"])
+def test_threshold_moves_accuracy_precision_recall_but_not_log_loss(t):
+    from sklearn.metrics import accuracy_score, log_loss, precision_score, recall_score
+
+    at = open_page(CAL, {"thr": t})
+    e, z = _calibration_run()
+    p = 1 / (1 + np.exp(-z))
+    pred = (p >= float(t)).astype(int)
+    assert num(metric(at, "Accuracy")) == pytest.approx(100 * accuracy_score(e.y_test, pred), abs=0.06)
+    assert num(metric(at, "Precision")) == pytest.approx(100 * precision_score(e.y_test, pred), abs=0.06)
+    assert num(metric(at, "Recall")) == pytest.approx(100 * recall_score(e.y_test, pred), abs=0.06)
+    assert num(metric(at, "Log loss (any t)")) == pytest.approx(log_loss(e.y_test, p), rel=1e-3)
+
+
+def test_calibration_sentence_is_computed_from_the_diagram():
+    at = open_page(CAL)
+    e, z = _calibration_run()
+    sentence = next(m.value for m in at.markdown if m.value.startswith("Calibration costs"))
+    held_out = next(tr for tr in chart(at, "reliability")["data"] if tr["name"] == "held-out points")
+    gaps = np.abs(held_out["y"] - held_out["x"])
+    counts = np.array(held_out["customdata"])
+    k = int(np.argmax(np.where(counts >= 3, gaps, -1)))
+    assert f"where it says {held_out['x'][k]:.2f} on average, {held_out['y'][k]:.0%}" in sentence
+
+
+def test_calibration_bad_link_values_fall_back_with_notices():
+    at = open_page(CAL, {"temp": "99", "thr": "7", "cal_data": "spirals"})
+    assert len([w for w in at.warning if "not valid" in w.value]) == 3
+    assert num(metric(at, "Held-out log loss at T = 1")) > 0

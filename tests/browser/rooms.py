@@ -15,7 +15,7 @@ ROOMS = {
     "projector": {"viewport": {"width": 1280, "height": 720}},
 }
 ROOM_QUERY = {"projector": "present=true"}
-PAGES = ["", "loss_curves", "confident_mistakes", "gradient_descent", "derivation", "multiclass"]
+PAGES = ["", "loss_curves", "confident_mistakes", "gradient_descent", "derivation", "multiclass", "calibration"]
 
 _MEASURE_JS = r"""
 () => {

@@ -91,6 +91,8 @@ INTERACTIONS = [
     ("pages/gradient_descent.py", "number_input", "seed", "new"),
     ("pages/derivation.py", "slider", "bias", [0.3, 0.6]),
     ("pages/multiclass.py", "slider", "z0", [1.0, -1.0]),
+    ("pages/calibration.py", "slider", "report", [0.3, 0.7]),
+    ("pages/calibration.py", "select_slider", "temp", [0.5, 2.0]),
 ]
 
 
