@@ -461,6 +461,17 @@ def _boundaries(e, t: int, box, grid) -> list[tuple[np.ndarray, np.ndarray]]:
     return [main, (side_x, side_y)]
 
 
+def _race_boundary(race, t: int, box, grid) -> tuple[np.ndarray, np.ndarray]:
+    """The p = ½ line of the squared-error run at step t (a line, or a level curve with mapped features)."""
+    from lib import datasets
+
+    w, b = race.w[t], float(race.b[t])
+    if len(w) == 2:
+        return _linear_level(w, b, 0.0, box)
+    gx, gy, G = grid
+    return level_lines(gx, gy, (datasets.feature_map(G) @ w + b).reshape(len(gy), len(gx)), 0.0)
+
+
 def _sizes(e, t: int) -> tuple[np.ndarray, np.ndarray]:
     """Marker size per training point by its own loss at step t (5 px for 0 up to 20 px for ≥ 3 nats), as uint8."""
     from lib import loss
@@ -517,6 +528,11 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
     grid = (gx, gy, np.column_stack([GX.ravel(), GY.ravel()]))
     neg, pos = e.y_train < 0.5, e.y_train >= 0.5
 
+    race = getattr(e, "race", None)
+    # the loss drawn per step: the objective trained, or — when squared error trains — BCE for every run, so that
+    # the runs are compared on one yardstick
+    bce_axis = s.objective != "bce"
+    yard = e.train_bce if bce_axis else traj.loss
     data = []
     s0, s1 = _sizes(e, now_step)
     for cls, mask, size in ((0, neg, s0), (1, pos, s1)):                               # 0, 1
@@ -525,18 +541,28 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
                                      "line": {"width": 1, "color": "white"}},
                              hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<extra></extra>"))
     (bx, by), (cx, cy) = _boundaries(e, now_step, box, grid)
-    data.append(_scatter(bx, by, 1, mode="lines", name="boundary p = ½", hoverinfo="skip",    # 2
-                         line={"color": ink, "width": 4}))
+    data.append(_scatter(bx, by, 1, mode="lines", hoverinfo="skip", line={"color": ink, "width": 4},  # 2
+                         name="BCE run's boundary p = ½" if race else "boundary p = ½"))
     data.append(_scatter(cx, cy, 1, mode="lines", name="p = 0.1 and 0.9", hoverinfo="skip",  # 3
                          line={"color": GREY, "width": 1.5, "dash": "dot"}))
     now = {"color": ORANGE, "size": 13, "line": {"width": 2, "color": "white"}}
     data.append(_scatter([float(traj.w[now_step, 0])], [float(traj.w[now_step, 1])], 2, mode="markers", name="now",
                          marker=now, showlegend=False, hovertemplate="step now<extra></extra>"))
-    data.append(_scatter([now_step], [float(traj.loss[now_step])], 3, mode="markers", name="now", marker=now,
+    data.append(_scatter([now_step], [float(yard[now_step])], 3, mode="markers", name="now", marker=now,
                          showlegend=False, hovertemplate="step %{x}<br>loss %{y:.4g}<extra></extra>"))
+    race_now = {"color": PURPLE, "size": 12, "symbol": "square", "line": {"width": 2, "color": "white"}}
+    if race is not None:                                                                           # 6, 7, 8
+        rx, ry = _race_boundary(race, now_step, box, grid)
+        data.append(_scatter(rx, ry, 1, mode="lines", name="squared-error run's boundary", hoverinfo="skip",
+                             line={"color": PURPLE, "width": 4, "dash": "dash"}))
+        data.append(_scatter([float(race.w[now_step, 0])], [float(race.w[now_step, 1])], 2, mode="markers",
+                             name="now (squared error)", marker=race_now, showlegend=False, hoverinfo="skip"))
+        data.append(_scatter([now_step], [float(e.race_bce[now_step])], 3, mode="markers", marker=race_now,
+                             name="now (squared error)", showlegend=False,
+                             hovertemplate="step %{x}<br>BCE %{y:.4g}<extra>squared-error run</extra>"))
 
     paths = {s.optimizer: traj} | dict(e.others)
-    pts = np.vstack([t.w[:, :2] for t in paths.values()])
+    pts = np.vstack([t.w[:, :2] for t in [*paths.values(), *([race] if race is not None else [])]])
     if e.optimum.converged:
         pts = np.vstack([pts, e.optimum.w[None, :2]])
     plo, phi = pts.min(axis=0), pts.max(axis=0)
@@ -555,15 +581,26 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
         keep = np.unique(np.linspace(0, len(t.loss) - 1, min(len(t.loss), 300)).astype(int))
         color = VERMILLION if i == 0 else SERIES[(i + 1) % len(SERIES)]
         label = logistic.OPTIMIZERS[name]
-        data.append(_scatter(t.w[keep, 0], t.w[keep, 1], 2, mode="lines", name=f"path: {label}", hoverinfo="skip",
+        ys = yard if i == 0 else (logistic.losses_along(t, e.F_train, e.y_train, pos_weight=s.pos_weight)
+                                  if bce_axis else t.loss)
+        data.append(_scatter(t.w[keep, 0], t.w[keep, 1], 2, mode="lines", hoverinfo="skip",
+                             name=f"path: BCE ({label})" if race is not None and i == 0 else f"path: {label}",
                              line={"color": color, "width": 3 if i == 0 else 2, "dash": dashes[i % 5]}))
-        data.append(_scatter(typed(keep, "i4"), t.loss[keep], 3, mode="lines", showlegend=False,
+        data.append(_scatter(typed(keep, "i4"), ys[keep], 3, mode="lines", showlegend=False,
                              name=f"train loss: {label}", line={"color": color, "width": 3 if i == 0 else 1.5,
                                                                 "dash": dashes[i % 5]},
                              hovertemplate="step %{x}<br>train loss %{y:.4g}<extra>" + label + "</extra>"))
+    if race is not None:
+        keep = np.unique(np.linspace(0, last, min(last + 1, 300)).astype(int))
+        data.append(_scatter(race.w[keep, 0], race.w[keep, 1], 2, mode="lines", name="path: squared error",
+                             hoverinfo="skip", line={"color": PURPLE, "width": 3, "dash": "dash"}))
+        data.append(_scatter(typed(keep, "i4"), e.race_bce[keep], 3, mode="lines", showlegend=False,
+                             name="BCE of the squared-error run", line={"color": PURPLE, "width": 3, "dash": "dash"},
+                             hovertemplate="step %{x}<br>BCE %{y:.4g}<extra>squared-error run</extra>"))
     if e.optimum.converged:
         data.append(_scatter([float(e.optimum.w[0])], [float(e.optimum.w[1])], 2, mode="markers",
                              name="optimum (scipy)", marker={"symbol": "star", "size": 16, "color": ink}))
+    if e.optimum.converged and not bce_axis:
         data.append(_scatter([0, last], [e.optimum.loss] * 2, 3, mode="lines", name="optimum loss",
                              line={"color": ink, "dash": "dash", "width": 1.5},
                              hovertemplate="optimum %{y:.5g}<extra></extra>"))
@@ -579,7 +616,11 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
                                  marker={"color": CLASS_COLOR[cls], "size": 8, "symbol": symbol, "line": {"width": 2}}))
 
     def title(t: int) -> str:
-        parts = [f"step {t}", f"train loss {traj.loss[t]:.4g}"]
+        if race is not None:
+            return (f"step {t} · BCE run: BCE {yard[t]:.4g}, accuracy {100 * e.train_accuracy[t]:.1f}%"
+                    + ("<br>" if stacked else " · ") + f"squared-error run: BCE {e.race_bce[t]:.4g}, accuracy "
+                    f"{100 * e.race_accuracy[t]:.1f}%")
+        parts = [f"step {t}", f"train loss {yard[t]:.4g}"]
         if len(e.test_loss):
             parts.append(f"test loss {e.test_loss[t]:.4g}")
         rest = [f"accuracy {100 * e.train_accuracy[t]:.1f}%", f"‖w‖ {e.w_norm[t]:.3g}",
@@ -590,12 +631,19 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
     for t in (int(k) for k in e.frames):
         f0, f1 = _sizes(e, t)
         (bx, by), (cx, cy) = _boundaries(e, t, box, grid)
-        frames.append({"name": str(t), "traces": [0, 1, 2, 3, 4, 5],
-                       "layout": {"title": {"text": title(t)}},
-                       "data": [{"marker": {"size": typed(f0, "u1")}}, {"marker": {"size": typed(f1, "u1")}},
-                                {"x": typed(bx), "y": typed(by)}, {"x": typed(cx), "y": typed(cy)},
-                                {"x": [float(traj.w[t, 0])], "y": [float(traj.w[t, 1])]},
-                                {"x": [t], "y": [float(traj.loss[t])]}]})
+        frame = {"name": str(t), "traces": [0, 1, 2, 3, 4, 5],
+                 "layout": {"title": {"text": title(t)}},
+                 "data": [{"marker": {"size": typed(f0, "u1")}}, {"marker": {"size": typed(f1, "u1")}},
+                          {"x": typed(bx), "y": typed(by)}, {"x": typed(cx), "y": typed(cy)},
+                          {"x": [float(traj.w[t, 0])], "y": [float(traj.w[t, 1])]},
+                          {"x": [t], "y": [float(yard[t])]}]}
+        if race is not None:
+            rx, ry = _race_boundary(race, t, box, grid)
+            frame["traces"] += [6, 7, 8]
+            frame["data"] += [{"x": typed(rx), "y": typed(ry)},
+                              {"x": [float(race.w[t, 0])], "y": [float(race.w[t, 1])]},
+                              {"x": [t], "y": [float(e.race_bce[t])]}]
+        frames.append(frame)
 
     def animate(names, duration, redraw=True):
         return {"method": "animate", "args": [names, {"frame": {"duration": duration, "redraw": redraw},
@@ -638,7 +686,8 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
                        "title": {"text": f"weight of {e.feature_names[1]}"}},
             "xaxis3": {**axis, "domain": dom["c"][0], "anchor": "y3", "title": {"text": "step"}},
             "yaxis3": {**axis, "domain": dom["c"][1], "anchor": "x3", "type": "log" if log_loss_axis else "linear",
-                       "title": {"text": "loss (nats)" + (", log scale" if log_loss_axis else "")}},
+                       "title": {"text": ("BCE, no L2 (nats)" if bce_axis else "loss (nats)")
+                                          + (", log scale" if log_loss_axis else "")}},
             "annotations": [
                 heading("Data, decision boundary (p = ½) and p = 0.1 / 0.9", *heads[0]),
                 heading("Loss landscape over two weights", *heads[1]),

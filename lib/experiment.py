@@ -20,6 +20,9 @@ L2_STRENGTHS = (0.0, 0.0001, 0.001, 0.01, 0.03, 0.1, 0.3, 1.0)
 POS_WEIGHTS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 BATCH_SIZES = (1, 4, 8, 16, 32, 64)
 MAX_FRAMES = 40
+TRAIN_WITH = {"bce": "BCE", "squared": "squared error", "both": "both (a race)"}
+STARTS = {"zero": "w = 0, b = 0", "wrong": "confidently wrong"}
+WRONG_START_NORM = 5.0  # ‖w₀‖ of the confidently wrong start: on the toy sets most points get |z| of several units
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,17 @@ class Settings:
     l2: float = 0.0
     pos_weight: float = 1.0
     compare: tuple[str, ...] = ()
+    objective: str = "bce"            # "bce", "squared" or "both" (BCE and squared error race from one start)
+    start: str = "zero"               # "zero" or "wrong" (w₀ points against the classes, ‖w₀‖ = WRONG_START_NORM)
+    points: tuple = ()                # dataset "custom": the user's (x1, x2, y) rows, standardized for training
 
     def __post_init__(self):
+        if self.objective not in TRAIN_WITH:
+            raise ValueError(f"objective must be one of {tuple(TRAIN_WITH)}")
+        if self.start not in STARTS:
+            raise ValueError(f"start must be one of {tuple(STARTS)}")
+        if self.dataset == "custom" and not self.points:
+            raise ValueError("the custom dataset needs points")
         if self.optimizer not in logistic.OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {tuple(logistic.OPTIMIZERS)}")
         for name in self.compare:
@@ -68,6 +80,10 @@ class Experiment:
     separable: bool
     frames: np.ndarray           # the steps shown as animation frames
     others: dict = field(default_factory=dict)  # optimizer name → Trajectory, same start, same lr
+    train_bce: np.ndarray = field(default_factory=lambda: np.zeros(0))  # mean BCE (no L2) of traj on train
+    race: logistic.Trajectory | None = None      # objective "both": the squared-error run from the same start
+    race_bce: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    race_accuracy: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def final(self) -> int:
@@ -89,16 +105,40 @@ def _accuracy_along(F: np.ndarray, y: np.ndarray, traj: logistic.Trajectory) -> 
     return np.mean((Z >= 0) == (y[:, None] >= 0.5), axis=0)
 
 
+def custom_dataset(points) -> datasets.Dataset:
+    """The user's (x1, x2, y) rows as a Dataset with each feature standardized (mean 0, standard deviation 1; a
+    constant feature is only centred), so one learning rate suits any units."""
+    arr = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+    X = arr[:, :2]
+    sd = X.std(axis=0)
+    X = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    return datasets.Dataset(X=X, y=arr[:, 2], name="custom")
+
+
+def wrong_start(F: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """w₀ pointing from class 1's mean to class 0's, of norm WRONG_START_NORM: most points start confidently
+    on the wrong side (p near 0 for class 1, near 1 for class 0)."""
+    d = F[y >= 0.5].mean(axis=0) - F[y < 0.5].mean(axis=0)
+    norm = float(np.linalg.norm(d))
+    return -WRONG_START_NORM * d / norm if norm > 0 else np.zeros(F.shape[1])
+
+
 def run(s: Settings) -> Experiment:
-    data = datasets.make(s.dataset, s.n, noise=s.noise, balance=s.balance, seed=s.seed)
+    data = custom_dataset(s.points) if s.dataset == "custom" else datasets.make(
+        s.dataset, s.n, noise=s.noise, balance=s.balance, seed=s.seed)
     train, test = datasets.split(data, s.test_fraction, seed=s.seed)
     fmap = datasets.feature_map if s.features else (lambda X: np.asarray(X, dtype=np.float64))
     F_train, F_test = fmap(train.X), fmap(test.X) if len(test.y) else np.zeros((0, 5 if s.features else 2))
     names = datasets.MAPPED_FEATURE_NAMES if s.features else datasets.FEATURE_NAMES
-    runs = logistic.train_many(F_train, train.y, [s.optimizer, *s.compare], lr=s.lr, steps=s.steps,
-                               batch_size=s.batch_size, l2=s.l2, pos_weight=s.pos_weight, seed=s.seed)
+    w0 = wrong_start(F_train, train.y) if s.start == "wrong" else None
+    common = dict(lr=s.lr, steps=s.steps, batch_size=s.batch_size, l2=s.l2, pos_weight=s.pos_weight, seed=s.seed,
+                  w0=w0)
+    runs = logistic.train_many(F_train, train.y, [s.optimizer, *s.compare],
+                               loss="squared" if s.objective == "squared" else "bce", **common)
     traj = runs.pop(s.optimizer)
     others = runs
+    race = logistic.train(F_train, train.y, optimizer=s.optimizer, loss="squared", **common) \
+        if s.objective == "both" else None
     test_loss = logistic.losses_along(traj, F_test, test.y, pos_weight=s.pos_weight)
     return Experiment(
         settings=s, X_train=train.X, y_train=train.y, X_test=test.X, y_test=test.y, F_train=F_train, F_test=F_test,
@@ -106,7 +146,27 @@ def run(s: Settings) -> Experiment:
         train_accuracy=_accuracy_along(F_train, train.y, traj), test_accuracy=_accuracy_along(F_test, test.y, traj),
         w_norm=np.linalg.norm(traj.w, axis=1),
         optimum=logistic.optimum(F_train, train.y, l2=s.l2, pos_weight=s.pos_weight),
-        separable=logistic.is_separable(F_train, train.y), frames=frame_steps(s.steps), others=others)
+        separable=logistic.is_separable(F_train, train.y), frames=frame_steps(s.steps), others=others,
+        train_bce=logistic.losses_along(traj, F_train, train.y, pos_weight=s.pos_weight), race=race,
+        race_bce=logistic.losses_along(race, F_train, train.y, pos_weight=s.pos_weight) if race else np.zeros(0),
+        race_accuracy=_accuracy_along(F_train, train.y, race) if race else np.zeros(0))
+
+
+def race_sentence(e: Experiment) -> str | None:
+    """What the race between BCE and squared error did, from the two runs (None without a race)."""
+    if e.race is None:
+        return None
+    t = e.final
+    a, b = 100 * e.train_accuracy[t], 100 * e.race_accuracy[t]
+    g_bce, g_sq = float(e.traj.grad_norm[0]), float(e.race.grad_norm[0])
+    text = (f"After {t} steps the BCE run classifies {a:.1f}% of the training points correctly, the squared-error "
+            f"run {b:.1f}% (BCE {e.train_bce[t]:.4g} nats against {e.race_bce[t]:.4g}).")
+    ratio = g_bce / g_sq if g_sq > 0 else np.inf
+    text += (f" At the start the squared error's gradient was {g_sq:.3g} and BCE's {g_bce:.3g}, {ratio:.3g}× larger: "
+             "squared error's gradient in z is BCE's times 2p(1 − p), at most ½"
+             + (" and near 0 where p is near 0 or 1 — here on the confidently wrong points, which barely push."
+                if ratio >= 5 else "."))
+    return text
 
 
 def diagnosis(e: Experiment) -> list[tuple[str, str]]:

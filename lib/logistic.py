@@ -24,6 +24,7 @@ OPTIMIZERS = {
     "adam": "Adam",
 }
 MAX_STEPS = 2000
+OBJECTIVES = {"bce": "BCE", "squared": "squared error"}
 
 # What one step does, in words (the step is η times a direction; its length is η‖direction‖, not η).
 STEP_SENTENCE = {
@@ -70,6 +71,7 @@ class Trajectory:
     diverged_at: int | None = None
     optimizer: str = "gd"
     lr: float = 0.1
+    objective: str = "bce"    # what ``loss`` records and the run minimized: "bce" or "squared"
 
     @property
     def loss_increases(self) -> int:
@@ -158,10 +160,14 @@ def gradient(X, y, w, b, *, l2: float = 0.0, pos_weight: float = 1.0) -> tuple[n
 
 
 def train(X, y, *, optimizer: str = "gd", lr: float = 0.1, steps: int = 100, batch_size: int | None = None,
-          l2: float = 0.0, pos_weight: float = 1.0, seed: int = 0, w0=None, b0: float = 0.0) -> Trajectory:
+          l2: float = 0.0, pos_weight: float = 1.0, seed: int = 0, w0=None, b0: float = 0.0,
+          loss: str = "bce") -> Trajectory:
     """Minimize J from (w0, b0) (zeros by default) and record every step.
 
     Args:
+        loss: the objective trained: "bce" (J above) or "squared", the mean squared error of the probabilities
+            (1/n) Σ [pos_weight·yᵢ·(1 − pᵢ)² + (1 − yᵢ)·pᵢ²] + (l2/2)‖w‖² — what TensorFlow Playground trains with.
+            Its gradient in zᵢ is 2pᵢ(1 − pᵢ) times BCE's, so it vanishes on confident mistakes.
         optimizer: "gd" (full batch), "sgd" (mini-batches), "momentum" (β = 0.9), "rmsprop" (ρ = 0.9, ε = 1e−8),
             "adam" (β₁ = 0.9, β₂ = 0.999, ε = 1e−8, bias-corrected) — the textbook updates.
         lr: learning rate > 0. Any value is safe: a run that leaves the finite range is stopped and reported in
@@ -171,12 +177,12 @@ def train(X, y, *, optimizer: str = "gd", lr: float = 0.1, steps: int = 100, bat
             shuffling each epoch with ``seed``, so a run is reproducible.
     """
     return train_many(X, y, [optimizer], lr=lr, steps=steps, batch_size=batch_size, l2=l2, pos_weight=pos_weight,
-                      seed=seed, w0=w0, b0=b0)[optimizer]
+                      seed=seed, w0=w0, b0=b0, loss=loss)[optimizer]
 
 
 def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_size: int | None = None,
-               l2: float = 0.0, pos_weight: float = 1.0, seed: int = 0, w0=None, b0: float = 0.0
-               ) -> dict[str, Trajectory]:
+               l2: float = 0.0, pos_weight: float = 1.0, seed: int = 0, w0=None, b0: float = 0.0,
+               loss: str = "bce") -> dict[str, Trajectory]:
     """Train several optimizers from the same start with the same settings, in one loop.
 
     Each optimizer is a row of a (K, d+1) parameter matrix, so a step costs about the same for one optimizer as
@@ -184,6 +190,9 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     (default 16); the others use the full batch. Returns {optimizer: Trajectory}; see :func:`train`.
     """
     X, y, pos_weight, l2 = _checked(X, y, pos_weight, l2)
+    if loss not in OBJECTIVES:
+        raise ValueError(f"loss must be one of {tuple(OBJECTIVES)}, got {loss!r}")
+    squared = loss == "squared"
     names = list(dict.fromkeys(optimizers))
     for name in names:
         if name not in OPTIMIZERS:
@@ -201,6 +210,8 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     reg[d] = 0.0                                      # the bias is not penalized
     neg_w, pos_w = 1.0 - y, pos_weight * y            # ∂L/∂z = (1−y)·σ(z) − w·y·σ(−z)
     start = np.append(np.zeros(d) if w0 is None else np.asarray(w0, dtype=np.float64), float(b0))
+    if start.shape != (d + 1,) or not np.all(np.isfinite(start)):
+        raise ValueError(f"w0 must be {d} finite numbers and b0 finite, got {w0!r:.60}, {b0!r:.30}")
     theta = np.tile(start, (K, 1))                    # (K, d+1)
     hist = np.empty((steps + 1, K, d + 1))
     hist[0] = theta
@@ -222,13 +233,13 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(1, steps + 1):
             if full_rows:
-                g[full] = _grad_rows(theta[full], A, neg_w, pos_w) + reg * theta[full]
+                g[full] = _grad_rows(theta[full], A, neg_w, pos_w, squared) + reg * theta[full]
             if sgd is not None:
                 if cursor + batch > n:
                     order, cursor = rng.permutation(n), 0
                 idx = order[cursor:cursor + batch]
                 cursor += batch
-                g[sgd] = _grad_rows(theta[sgd], A[idx], neg_w[idx], pos_w[idx]) + reg * theta[sgd]
+                g[sgd] = _grad_rows(theta[sgd], A[idx], neg_w[idx], pos_w[idx], squared) + reg * theta[sgd]
             for kind, r in rows.items():
                 if kind in ("gd", "sgd"):
                     step[r] = lr * g[r]
@@ -256,13 +267,14 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     out = {}
     for i, name in enumerate(names):
         W, B = hist[:, i, :d].copy(), hist[:, i, d].copy()
-        L, G = _objective_and_grad_norm_along(X, y, W, B, l2, pos_weight)
+        L, G = _objective_and_grad_norm_along(X, y, W, B, l2, pos_weight, squared=squared)
         out[name] = Trajectory(w=W, b=B, loss=L, grad_norm=G, diverged_at=int(diverged[i]) if diverged[i] >= 0
-                               else None, optimizer=name, lr=lr)
+                               else None, optimizer=name, lr=lr, objective=loss)
     return out
 
 
-def _grad_rows(theta: np.ndarray, A: np.ndarray, neg_w: np.ndarray, pos_w: np.ndarray) -> np.ndarray:
+def _grad_rows(theta: np.ndarray, A: np.ndarray, neg_w: np.ndarray, pos_w: np.ndarray,
+               squared: bool = False) -> np.ndarray:
     """∇ of the mean weighted BCE for each row of θ (k, d+1) on the design A (n, d+1) — the training hot path.
 
     σ(z) = 1/(1 + e^−z) in place (NumPy's vectorized exp; e^−z = inf gives exactly 0), and σ(−z) = 1 − σ(z):
@@ -275,20 +287,28 @@ def _grad_rows(theta: np.ndarray, A: np.ndarray, neg_w: np.ndarray, pos_w: np.nd
     s += 1.0
     np.reciprocal(s, out=s)
     gz = (neg_w + pos_w) * s - pos_w
+    if squared:  # ∂/∂z of w·y(1 − σ)² + (1 − y)σ² is 2σ(1 − σ) times BCE's
+        gz *= 2.0 * s * (1.0 - s)
     return gz @ A / A.shape[0]
 
 
-def _objective_and_grad_norm_along(X, y, W, B, l2, pos_weight, chunk: int = 512):
-    """J and ‖∇J‖ at every row of (W, B), vectorized over steps in chunks (bounded memory)."""
+def _objective_and_grad_norm_along(X, y, W, B, l2, pos_weight, chunk: int = 512, squared: bool = False):
+    """J and ‖∇J‖ at every row of (W, B), vectorized over steps in chunks (bounded memory); ``squared`` for the
+    squared-error objective (σ and 1 − σ each from scipy's expit, so 1 − σ is not rounded away)."""
     T = len(B)
     L = np.empty(T)
     G = np.empty(T)
     for a in range(0, T, chunk):
         Wc, Bc = W[a:a + chunk], B[a:a + chunk]
         Z = X @ Wc.T + Bc                                     # (n, k)
-        L[a:a + chunk] = np.mean(loss.logit_loss_kernel(y[:, None], Z, pos_weight), axis=0) \
-            + 0.5 * l2 * np.sum(Wc * Wc, axis=1)
         gz = loss.logit_grad_kernel(y[:, None], Z, pos_weight)  # (n, k)
+        if squared:
+            s, r = special.expit(Z), special.expit(-Z)
+            per = pos_weight * y[:, None] * r * r + (1.0 - y[:, None]) * s * s
+            gz = 2.0 * s * r * gz
+        else:
+            per = loss.logit_loss_kernel(y[:, None], Z, pos_weight)
+        L[a:a + chunk] = np.mean(per, axis=0) + 0.5 * l2 * np.sum(Wc * Wc, axis=1)
         gw = X.T @ gz / len(y) + l2 * Wc.T                    # (d, k)
         gb = np.mean(gz, axis=0)
         G[a:a + chunk] = np.sqrt(np.sum(gw * gw, axis=0) + gb * gb)

@@ -21,7 +21,8 @@ def _new_sample():
 # On a phone or a projector the animated chart comes first (Play must show the boundary moving on the first
 # screen); the controls follow it. Elsewhere the controls (two tabs, little height) come first, then the chart.
 chart_area = st.container() if page.chart_first else None
-data_group, model_group = page.control_groups(["Data", "Model and optimizer"], "controls")
+data_group, model_group, race_group = page.control_groups(["Data", "Model and optimizer", "Loss and start"],
+                                                          "controls")
 
 with data_group:
     c1, c2, c3, c4 = st.columns(4)
@@ -53,10 +54,20 @@ with model_group:
     compare = page.multi("Compare paths with", "compare", {k: v for k, v in OPT.items() if k != optimizer}, [],
                          container=c3, help="Other optimizers from the same start, same η, drawn on the landscape.")
 
+with race_group:
+    c1, c2 = st.columns(2)
+    objective = page.select("Train with", "train_with", experiment.TRAIN_WITH, "bce", kind="segmented", container=c1,
+                            help="Squared error of the probabilities is what TensorFlow Playground trains with; "
+                                 "both races the two from the same start, on the same frames.")
+    start = page.select("Start", "start", experiment.STARTS, "zero", kind="segmented", container=c2,
+                        help="Confidently wrong: w₀ points from class 1 to class 0, so most points start with p "
+                             "near the wrong edge — where squared error's gradient vanishes.")
+
 settings = experiment.Settings(dataset=name, n=int(n), noise=float(noise), balance=float(balance), seed=int(seed),
                                test_fraction=float(test_fraction), features=bool(features), optimizer=optimizer,
                                batch_size=int(batch), lr=float(lr), steps=int(steps), l2=float(l2),
-                               pos_weight=float(pos_weight), compare=tuple(c for c in compare if c != optimizer))
+                               pos_weight=float(pos_weight), compare=tuple(c for c in compare if c != optimizer),
+                               objective=objective, start=start)
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
@@ -76,6 +87,9 @@ def _figure(settings_fields: dict, log_axis: bool, dark: bool, stacked: bool, sh
 fields = asdict(settings)
 e, notes = _run(fields)
 st.info(f"**{datasets.DATASETS[name]}.** {experiment.what_to_notice(e)}", icon=":material/visibility:")
+race = experiment.race_sentence(e)
+if race:
+    st.info(race, icon=":material/sports_score:")
 for kind, text in notes:
     (st.warning if kind == "warning" else st.info)(text)
 
@@ -98,26 +112,33 @@ caption_slot.caption(
 
 last = e.final
 m = st.columns(6)  # the metrics follow the step the chart shows
-m[0].metric(f"Train loss (step {t})", ui.fmt(e.traj.loss[t]))
+m[0].metric(f"Train {'squared error' if objective == 'squared' else 'loss'} (step {t})", ui.fmt(e.traj.loss[t]))
 m[1].metric("Test loss", ui.fmt(e.test_loss[t]) if len(e.test_loss) else "—")
 m[2].metric("Accuracy", f"{100 * e.train_accuracy[t]:.1f}%")
 m[3].metric("‖w‖", ui.fmt(e.w_norm[t], 3))
 m[4].metric("Gradient norm ‖∇J‖", ui.fmt(e.traj.grad_norm[t], 3))
 gap = e.traj.loss[t] - e.optimum.loss
-m[5].metric("Gap to optimum", ui.fmt(gap, 3) if e.optimum.converged else "no optimum",
-            help="Train loss minus the minimum found by scipy (Newton's method)."
-            if e.optimum.converged else e.optimum.message)
+m[5].metric("Gap to optimum", "—" if objective == "squared" else ui.fmt(gap, 3) if e.optimum.converged
+            else "no optimum", help="Train loss minus the minimum found by scipy (Newton's method)." if
+            objective != "squared" and e.optimum.converged else "The optimum is BCE's; this run trains squared "
+            "error." if objective == "squared" else e.optimum.message)
 
-page.latex(rf"J(w, b) = \frac{{1}}{{{len(e.y_train)}}}\sum_i \Bigl[{pos_weight:g}\,y_i\log\frac{{1}}{{p_i}}",
-           rf"+ (1-y_i)\log\frac{{1}}{{1-p_i}}\Bigr] + \frac{{{l2:g}}}{{2}}\lVert w\rVert^2",
-           r"p_i = \sigma(w\cdot x_i + b)")
-page.latex(*(piece.format(lr=f"{lr:g}", batch=int(batch)) for piece in logistic.UPDATE_RULES[optimizer]))
-if pos_weight == 1:
-    st.latex(r"\frac{\partial J}{\partial z_i} = \frac{1}{n}\,(p_i - y_i)")
+if objective == "squared":
+    page.latex(rf"J(w, b) = \frac{{1}}{{{len(e.y_train)}}}\sum_i \Bigl[{pos_weight:g}\,y_i(1-p_i)^2 + (1-y_i)\,p_i^2"
+               rf"\Bigr] + \frac{{{l2:g}}}{{2}}\lVert w\rVert^2", r"p_i = \sigma(w\cdot x_i + b)")
 else:
-    st.latex(rf"\frac{{\partial J}}{{\partial z_i}} = \frac{{1}}{{n}}\bigl[(1-y_i)\,p_i - {pos_weight:g}\,y_i\,"
-             rf"(1-p_i)\bigr]")
+    page.latex(rf"J(w, b) = \frac{{1}}{{{len(e.y_train)}}}\sum_i \Bigl[{pos_weight:g}\,y_i\log\frac{{1}}{{p_i}}",
+               rf"+ (1-y_i)\log\frac{{1}}{{1-p_i}}\Bigr] + \frac{{{l2:g}}}{{2}}\lVert w\rVert^2",
+               r"p_i = \sigma(w\cdot x_i + b)")
+page.latex(*(piece.format(lr=f"{lr:g}", batch=int(batch)) for piece in logistic.UPDATE_RULES[optimizer]))
+bce_grad = r"(p_i - y_i)" if pos_weight == 1 else rf"\bigl[(1-y_i)\,p_i - {pos_weight:g}\,y_i\,(1-p_i)\bigr]"
+if objective == "squared":
+    st.latex(rf"\frac{{\partial J}}{{\partial z_i}} = \frac{{2}}{{n}}\,p_i(1-p_i)\,{bce_grad}")
+else:
+    st.latex(rf"\frac{{\partial J}}{{\partial z_i}} = \frac{{1}}{{n}}\,{bce_grad}")
 st.markdown(logistic.STEP_SENTENCE[optimizer].format(lr=f"{lr:g}") + " " + (
+    "Squared error's gradient in the logit is BCE's times 2p(1 − p): near 0 wherever p is near 0 or 1, so a "
+    "confident mistake barely pushes." if objective == "squared" else
     "BCE's gradient in the logit is p − y, so every point pushes in proportion to how wrong it is — confident "
     "mistakes push hardest." if pos_weight == 1 else
     f"With pos_weight = {pos_weight:g} a positive point pushes {pos_weight:g}·(1 − p) and a negative one p: each in "

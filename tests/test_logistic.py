@@ -190,3 +190,48 @@ def test_split_keeps_every_point_once():
     assert len(train.y) == 75 and len(test.y) == 25
     both = np.vstack([train.X, test.X])
     assert sorted(map(tuple, both)) == sorted(map(tuple, d.X))
+
+
+# ---------------------------------------------------------------------------- squared error vs BCE (issue 14)
+def _textbook(X, y, w0, b0, lr, steps, squared):
+    """Plain full-batch gradient descent, written out by hand: p = σ(Xw + b); BCE's ∂/∂z = p − y, squared error's
+    ∂/∂z of (p − y)² = 2(p − y)·p(1 − p)."""
+    w, b = np.array(w0, dtype=float), float(b0)
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(X @ w + b)))
+        g = (p - y) * (2 * p * (1 - p) if squared else 1.0)
+        w, b = w - lr * X.T @ g / len(y), b - lr * g.mean()
+    return w, b
+
+
+def test_squared_error_from_a_confidently_wrong_start_barely_moves_while_bce_recovers():
+    d = datasets.make("blobs", 200, noise=0.0, seed=0)            # two well-separated blobs
+    u = d.X[d.y == 1].mean(0) - d.X[d.y == 0].mean(0)
+    w0 = -5 * u / np.linalg.norm(u)                               # the weights point the wrong way
+    accuracy = {}
+    for name, squared in (("bce", False), ("squared", True)):
+        w, b = _textbook(d.X, d.y, w0, 0.0, 0.5, 100, squared)
+        traj = logistic.train(d.X, d.y, lr=0.5, steps=100, w0=w0, b0=0.0, loss=name)
+        np.testing.assert_allclose(traj.w[-1], w, rtol=1e-9, atol=1e-12)
+        accuracy[name] = np.mean(((d.X @ w + b) >= 0) == (d.y == 1))
+    assert accuracy["bce"] > 0.99 and accuracy["squared"] <= 0.02
+
+
+def test_squared_error_objective_is_recorded_and_its_gradient_is_right():
+    d = datasets.make("moons", 80, seed=2)
+    traj = logistic.train(d.X, d.y, lr=0.3, steps=20, l2=0.01, pos_weight=2.0, loss="squared")
+    assert traj.objective == "squared"
+    for k in (0, 10, 20):
+        w, b = traj.w[k], traj.b[k]
+        p = 1 / (1 + np.exp(-(d.X @ w + b)))
+        J = np.mean(2.0 * d.y * (1 - p) ** 2 + (1 - d.y) * p**2) + 0.005 * w @ w   # by hand
+        assert traj.loss[k] == pytest.approx(J, rel=1e-12)
+        # ‖∇J‖ against central finite differences of the hand-written J
+        def J_at(theta):
+            q = 1 / (1 + np.exp(-(d.X @ theta[:2] + theta[2])))
+            return np.mean(2.0 * d.y * (1 - q) ** 2 + (1 - d.y) * q**2) + 0.005 * theta[:2] @ theta[:2]
+        theta, h = np.append(w, b), 1e-6
+        grad = [(J_at(theta + h * e) - J_at(theta - h * e)) / (2 * h) for e in np.eye(3)]
+        assert traj.grad_norm[k] == pytest.approx(np.linalg.norm(grad), rel=1e-6)
+    with pytest.raises(ValueError, match="loss must be one of"):
+        logistic.train(d.X, d.y, loss="hinge")

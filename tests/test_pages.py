@@ -867,3 +867,39 @@ def test_calibration_bad_link_values_fall_back_with_notices():
     at = open_page(CAL, {"temp": "99", "thr": "7", "cal_data": "spirals"})
     assert len([w for w in at.warning if "not valid" in w.value]) == 3
     assert num(metric(at, "Held-out log loss at T = 1")) > 0
+
+
+# ------------------------------------------------------------------------------------------- the race (issue 14)
+RACE = {"train_with": "both (a race)", "start": "confidently wrong", "noise": "0.0", "lr": "0.3", "steps": "100"}
+
+
+def test_race_sentence_and_frames_agree_with_a_textbook_run_of_both_losses():
+    from tests.test_logistic import _textbook
+
+    at = open_page(GD, RACE)
+    X, y = _points(at)                                   # the training points the chart draws (float32)
+    u = X[y == 1].mean(0) - X[y == 0].mean(0)
+    w0 = -5 * u / np.linalg.norm(u)
+    acc = {}
+    for name, squared in (("bce", False), ("squared", True)):
+        w, b = _textbook(X, y, w0, 0.0, 0.3, 100, squared)
+        acc[name] = 100 * np.mean(((X @ w + b) >= 0) == (y == 1))
+    sentence = next(i.value for i in at.info if i.value.startswith("After 100 steps"))
+    assert f"the BCE run classifies {acc['bce']:.1f}%" in sentence
+    assert f"the squared-error run {acc['squared']:.1f}%" in sentence
+    assert acc["bce"] > 99 and acc["squared"] < 5
+    fig = chart(at, "gd")
+    last = fig["frames"][-1]
+    assert last["traces"] == [0, 1, 2, 3, 4, 5, 6, 7, 8]          # both runs animate on the same frames
+    rx, ry = np.asarray(last["data"][6]["x"]), np.asarray(last["data"][6]["y"])
+    w, b = _textbook(X, y, w0, 0.0, 0.3, 100, True)
+    z = w[0] * rx + w[1] * ry + b
+    np.testing.assert_allclose(z[np.isfinite(z)], 0.0, atol=2e-3)   # the squared run's boundary is its z = 0
+    assert len(at.get("plotly_chart")[0].proto.spec) < 1_000_000  # both runs within the animation budget
+
+
+def test_squared_error_alone_shows_its_own_objective_and_no_gap_to_bces_optimum():
+    at = open_page(GD, {"train_with": "squared error"})
+    assert metric(at, "Gap to optimum") == "—"
+    assert any(r"y_i(1-p_i)^2" in x.value for x in at.latex)
+    assert any(r"\frac{2}{n}\,p_i(1-p_i)" in x.value for x in at.latex)
