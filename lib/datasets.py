@@ -160,3 +160,64 @@ def coin_tosses(bias: float, n: int, seed: int = 0) -> np.ndarray:
     if not 1 <= int(n) <= MAX_TOSSES:
         raise ValueError(f"n must be between 1 and {MAX_TOSSES}, got {n}")
     return (np.random.default_rng([int(seed), 7]).random(int(n)) < bias).astype(np.float64)
+
+
+MAX_CSV_BYTES = 100_000
+
+
+def read_points_csv(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Points from a CSV file with a header naming x1, x2 and y (in any order, other columns ignored).
+
+    Bounded like every upload: at most ``MAX_CSV_BYTES`` bytes and ``MAX_POINTS`` rows, at least ``MIN_POINTS``
+    valid ones with both classes. Raises ``ValueError`` naming each bad line (line 1 is the header) and why, e.g.
+    ``"line 4: y = 2 is not 0 or 1"``; blank lines are skipped.
+
+    >>> X, y = read_points_csv(b"x1,x2,y\\n" + b"".join(b"%d,%d,%d\\n" % (i, -i, i % 2) for i in range(10)))
+    >>> X.shape, y.tolist()[:4]
+    ((10, 2), [0.0, 1.0, 0.0, 1.0])
+    """
+    import csv
+    import io
+
+    from lib import tables
+
+    if len(data) > MAX_CSV_BYTES:
+        raise ValueError(f"the file is {len(data) / 1000:.0f} KB; the limit is {MAX_CSV_BYTES // 1000} KB")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError("the file is not UTF-8 text; save it as CSV (comma-separated values)") from None
+    if "\x00" in text:
+        raise ValueError("the file is not a text CSV file")
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise ValueError("the file is empty; it needs a header line 'x1,x2,y' and one line per point") from None
+    except csv.Error as e:
+        raise ValueError(f"line 1 is not valid CSV ({e})") from None
+    missing = [c for c in tables.POINT_COLUMNS if c not in header]
+    if missing:
+        raise ValueError(f"line 1 (the header) needs columns x1, x2 and y; it lacks {', '.join(missing)}")
+    cols = [header.index(c) for c in tables.POINT_COLUMNS]
+    rows, lines = [], []
+    try:
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(rows) >= MAX_POINTS:
+                raise ValueError(f"the file has more than {MAX_POINTS} points; the limit is {MAX_POINTS}")
+            rows.append([record[j] if j < len(record) else "" for j in cols])
+            lines.append(reader.line_num)
+    except csv.Error as e:
+        raise ValueError(f"line {reader.line_num} is not valid CSV ({e})") from None
+    checked = tables.check_points(rows)
+    if checked.problems:
+        bad = [f"line {lines[i]}: {why}" for i, why in checked.problems.items()]
+        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+        raise ValueError("; ".join(bad[:5]) + more)
+    if len(checked.y) < MIN_POINTS:
+        raise ValueError(f"the file has {len(checked.y)} points; at least {MIN_POINTS} are needed")
+    if len(np.unique(checked.y)) < 2:
+        raise ValueError("every point has the same label; both classes 0 and 1 are needed")
+    return checked.X, checked.y

@@ -228,6 +228,8 @@ def what_to_notice(e: Experiment) -> str:
     else:
         floor = (f" — the best possible is {e.optimum.loss:.4g} nats" if e.optimum.converged else "")
         split = f"no {line} separates the training points, so the loss settles at a floor above 0{floor}"
+    if s.dataset == "custom":
+        return f"Your {len(y)} training points: {split}. This run gets {acc:.1%} of them right."
     if s.dataset == "blobs":
         return f"{'The blobs overlap' if not e.separable else 'At this noise the blobs do not overlap'}: {split}."
     if s.dataset == "separable":

@@ -39,8 +39,8 @@ class Checked:
     n_rows: int
 
 
-def _cell(value) -> tuple[float | None, str | None]:
-    """A cell as a float, or the reason it is not one."""
+def _cell(value, lo: float = 0.0, hi: float = 1.0) -> tuple[float | None, str | None]:
+    """A cell as a float in [lo, hi], or the reason it is not one."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None, "is empty"
     if isinstance(value, bool):
@@ -58,8 +58,8 @@ def _cell(value) -> tuple[float | None, str | None]:
             return None, f"is not a number ({shown!r})"
     if math.isnan(x):
         return None, "is not a number (NaN)"
-    if not 0.0 <= x <= 1.0:
-        return None, f"= {x:g} is outside [0, 1]"
+    if not lo <= x <= hi:
+        return None, f"= {x:g} is outside [{lo:g}, {hi:g}]"
     return x, None
 
 
@@ -237,3 +237,58 @@ def from_link(text: str) -> list[tuple[str, str]]:
             raise TableError(f"Item {i + 1} of the link's table ({item[:20]!r}) is not of the form y:p.")
         rows.append((parts[0].strip(), parts[1].strip()))
     return rows
+
+
+POINT_COLUMNS = ("x1", "x2", "y")
+POINT_LIMIT = 1e6  # |x| bound for a point's coordinates (far beyond any toy data; keeps the training finite)
+
+
+@dataclass(frozen=True)
+class CheckedPoints:
+    """A table of points after checking: the valid rows' X (k, 2) and y (k,), one message per invalid row."""
+
+    rows: np.ndarray
+    X: np.ndarray
+    y: np.ndarray
+    problems: dict[int, str]
+    n_rows: int
+
+
+def check_points(rows) -> CheckedPoints:
+    """Check a table of (x1, x2, y) rows: coordinates numbers within ±1e6, y exactly 0 or 1.
+
+    >>> c = check_points([(0.5, -1, 1), ("a", 0, 0), (1, 2, 0.5)])
+    >>> c.rows.tolist(), c.problems
+    ([0], {1: "x1 is not a number ('a')", 2: 'y = 0.5 is not 0 or 1'})
+    """
+    ok, xs, ys, problems = [], [], [], {}
+    n = 0
+    for i, row in enumerate(rows):
+        n += 1
+        cells = [row.get(c) for c in POINT_COLUMNS] if isinstance(row, dict) else (list(row) + [None] * 3)[:3]
+        msgs, values = [], []
+        for name, cell in zip(POINT_COLUMNS, cells, strict=True):
+            x, why = _cell(cell, -POINT_LIMIT, POINT_LIMIT) if name != "y" else _cell(cell)
+            if name == "y" and x is not None and x not in (0.0, 1.0):
+                x, why = None, f"= {x:g} is not 0 or 1"
+            values.append(x)
+            if why:
+                msgs.append(f"{name} {why}")
+        if msgs:
+            problems[i] = "; ".join(msgs)
+        else:
+            ok.append(i)
+            xs.append(values[:2])
+            ys.append(values[2])
+    return CheckedPoints(rows=np.array(ok, dtype=int), X=np.array(xs, dtype=np.float64).reshape(-1, 2),
+                         y=np.array(ys, dtype=np.float64), problems=problems, n_rows=n)
+
+
+def write_points_csv(X, y) -> str:
+    """Points as CSV text with the header x1,x2,y (shortest exact decimals)."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(POINT_COLUMNS)
+    for (a, b), c in zip(np.asarray(X), np.asarray(y), strict=True):
+        w.writerow([_short(a), _short(b), _short(c)])
+    return out.getvalue()

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from lib import charts, datasets, experiment, logistic
+from lib import charts, datasets, experiment, logistic, tables
 
 page = ui.Page("Gradient descent", "Notice how each step moves the boundary towards the points that hurt most — "
                "the big ones — and how the loss curve flattens as it nears the optimum.")
@@ -24,13 +24,64 @@ chart_area = st.container() if page.chart_first else None
 data_group, model_group, race_group = page.control_groups(["Data", "Model and optimizer", "Loss and start"],
                                                           "controls")
 
+EXAMPLE_POINTS = [(f"{a:.2f}", f"{b:.2f}", f"{c:g}") for (a, b), c in zip(*(lambda d: (d.X, d.y))(
+    datasets.make("blobs", 20, noise=0.4, seed=3)), strict=True)]
+
+
+def _upload_points():
+    file = st.session_state.get("points_upload")
+    if file is None:
+        return
+    try:
+        X, y = datasets.read_points_csv(file.getvalue())
+        st.session_state.points_rows = [(repr(float(a)), repr(float(b)), f"{c:g}")
+                                        for (a, b), c in zip(X, y, strict=True)]
+        st.session_state.points_version = st.session_state.get("points_version", 0) + 1
+        st.session_state.points_error = None
+    except ValueError as err:
+        st.session_state.points_error = str(err)
+
+
+def _own_points():
+    """The user's points: an upload or the table as edited, checked row by row (``lib.tables.check_points``)."""
+    state = st.session_state
+    state.setdefault("points_rows", EXAMPLE_POINTS)
+    state.setdefault("points_version", 0)
+    st.file_uploader(f"Upload a CSV with columns x1, x2, y (up to {datasets.MAX_CSV_BYTES // 1000} KB, "
+                     f"{datasets.MAX_POINTS} points)", type=["csv"], key="points_upload", on_change=_upload_points,
+                     max_upload_size=1)
+    if state.get("points_error"):
+        st.error(f"That file was not loaded — the points are unchanged. {ui.code_span(state.points_error, 300)}")
+    frame = pd.DataFrame(state.points_rows, columns=list(tables.POINT_COLUMNS), dtype=object)
+    edited = st.data_editor(frame, num_rows="dynamic", key=f"points_{state.points_version}", width="stretch",
+                            height=180)
+    rows = list(edited[list(tables.POINT_COLUMNS)].itertuples(index=False, name=None))[: datasets.MAX_POINTS]
+    checked = tables.check_points(rows)
+    if checked.problems:
+        listed = "; ".join(f"row {i}: {m}" for i, m in list(checked.problems.items())[:5])
+        st.warning(f"{len(checked.problems)} row(s) left out until fixed — {ui.code_span(listed, 300)}")
+    st.caption("Your points are standardized for training (each coordinate to mean 0 and standard deviation 1) and "
+               "drawn standardized. The share link does not carry them: download them to share.")
+    st.download_button("Download the points as CSV", lambda: tables.write_points_csv(checked.X, checked.y),
+                       file_name="points.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
+    if len(checked.y) < datasets.MIN_POINTS or len(np.unique(checked.y)) < 2:
+        st.info(f"Training needs at least {datasets.MIN_POINTS} valid points of both classes; there are "
+                f"{len(checked.y)}.", icon=":material/edit_note:")
+        return None
+    return tuple(tuple(row) for row in np.column_stack([checked.X, checked.y]).tolist())
+
+
 with data_group:
     c1, c2, c3, c4 = st.columns(4)
-    name = page.select("Dataset", "dataset", datasets.DATASETS, "blobs", container=c1)
-    n = page.slider("Points", "n", 20, experiment.MAX_POINTS, 200, step=10, container=c2)
+    name = page.select("Dataset", "dataset", datasets.DATASETS | {"custom": "Your own points"}, "blobs",
+                       container=c1)
+    custom = name == "custom"
+    n = page.slider("Points", "n", 20, experiment.MAX_POINTS, 200, step=10, container=c2) if not custom else 200
     noise = page.slider("Noise", "noise", 0.0, 1.0, 0.3, step=0.05, container=c3,
-                        help="Spread of the blobs, jitter of the other shapes (the separable set ignores it).")
-    balance = page.slider("Share of class 1", "balance", 0.1, 0.9, 0.5, step=0.05, container=c4)
+                        help="Spread of the blobs, jitter of the other shapes (the separable set ignores it).") \
+        if not custom else 0.3
+    balance = page.slider("Share of class 1", "balance", 0.1, 0.9, 0.5, step=0.05, container=c4) \
+        if not custom else 0.5
     c1, c2, c3, c4 = st.columns(4)
     seed = page.number("Seed", "seed", 0, 9999, 0, step=1, fmt_str="%d", container=c1)
     c1.button("New sample", on_click=_new_sample, icon=":material/casino:")
@@ -63,11 +114,19 @@ with race_group:
                         help="Confidently wrong: w₀ points from class 1 to class 0, so most points start with p "
                              "near the wrong edge — where squared error's gradient vanishes.")
 
+points = ()
+if custom:
+    with data_group:
+        points = _own_points()
+    if points is None:
+        page.done()
+        st.stop()
+
 settings = experiment.Settings(dataset=name, n=int(n), noise=float(noise), balance=float(balance), seed=int(seed),
                                test_fraction=float(test_fraction), features=bool(features), optimizer=optimizer,
                                batch_size=int(batch), lr=float(lr), steps=int(steps), l2=float(l2),
                                pos_weight=float(pos_weight), compare=tuple(c for c in compare if c != optimizer),
-                               objective=objective, start=start)
+                               objective=objective, start=start, points=points or ())
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
@@ -86,7 +145,8 @@ def _figure(settings_fields: dict, log_axis: bool, dark: bool, stacked: bool, sh
 
 fields = asdict(settings)
 e, notes = _run(fields)
-st.info(f"**{datasets.DATASETS[name]}.** {experiment.what_to_notice(e)}", icon=":material/visibility:")
+st.info(f"**{datasets.DATASETS.get(name, 'Your own points')}.** {experiment.what_to_notice(e)}",
+        icon=":material/visibility:")
 race = experiment.race_sentence(e)
 if race:
     st.info(race, icon=":material/sports_score:")

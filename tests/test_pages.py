@@ -903,3 +903,19 @@ def test_squared_error_alone_shows_its_own_objective_and_no_gap_to_bces_optimum(
     assert metric(at, "Gap to optimum") == "—"
     assert any(r"y_i(1-p_i)^2" in x.value for x in at.latex)
     assert any(r"\frac{2}{n}\,p_i(1-p_i)" in x.value for x in at.latex)
+
+
+def test_own_points_upload_good_bad_and_too_big_keeps_what_was_loaded():
+    at = open_page(GD, {"dataset": "Your own points"})
+    good = b"x1,x2,y\n" + b"".join(b"%d,%d,%d\n" % (i, (i * 7) % 5, int(i >= 6)) for i in range(12))
+    at.file_uploader[0].set_value(("p.csv", good, "text/csv")).run()
+    assert not at.error
+    X, y = _points(at)
+    assert len(y) == 12 and y.sum() == 6
+    # standardized: the chart draws mean 0, standard deviation 1 (float32 coordinates)
+    np.testing.assert_allclose(X.mean(axis=0), 0, atol=1e-6)
+    np.testing.assert_allclose(X.std(axis=0), 1, rtol=1e-5)
+    for bad, why in ((b"x1,x2,y\n1,2,7\n", "line 2: y = 7"), (b"x1,x2,y\n" + b"1,2,1\n" * 20_000, "100 KB")):
+        at.file_uploader[0].set_value(("bad.csv", bad, "text/csv")).run()
+        assert any(why in e.value and "unchanged" in e.value for e in at.error), [e.value for e in at.error]
+        assert len(_points(at)[1]) == 12                 # the points loaded before are kept
