@@ -100,6 +100,7 @@ _BASE_CSS = """<style>
   white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
 .katex-display { overflow: visible !important; }
 @media (max-width: 640px) { .katex-display { font-size: 0.78em; } }
+[class*="st-key-hidden-ctl-"] { display: none !important; }
 [class*="st-key-chart-alt-"] { position: absolute !important; width: 1px !important; height: 1px !important;
   overflow: hidden !important; clip-path: inset(50%) !important; white-space: nowrap !important; margin: -1px; }
 </style>"""
@@ -164,12 +165,16 @@ class Page:
         self._bound: dict[str, object] = {}
         self._share_box = st.sidebar.empty()  # filled by done(), above the presentation toggle
         self._extra: dict[str, str] = {}
+        # an exercise link: controls the teacher fixed (shown, disabled) or hid (still applied, not shown)
+        self._lesson = {kind: _key_list(st.query_params.get_all(kind)) for kind in ("lock", "hide")}
+        self._seen: dict[str, str] = {}
         self.phone = is_phone()
         self.dark = dark_theme()
         st.html(_BASE_CSS)
         st.title(title, anchor=False)
         st.markdown(f"**{notice}**")
         self._notices = st.container()
+        self._lesson_box = st.container()
         self.presenting = self.toggle("Presentation mode", "present", container=st.sidebar,
                                       help="Larger type and charts for a projector; explanations folded away.")
         if self.presenting:
@@ -193,6 +198,7 @@ class Page:
         Call it last (and before any ``st.stop()``); rendering the link once, not after every control, saves a
         few milliseconds per control on every interaction.
         """
+        self._show_lesson()
         base = st.context.url or ""
         query = self.share_query()
         link = f"{base}?{query}" if query else base
@@ -200,6 +206,24 @@ class Page:
             st.markdown("**Share this view**")
             st.code(link or "(the page's address)", language=None, wrap_lines=True)
             st.caption("Opening this link shows this page with every control as it is now.")
+
+    def _show_lesson(self) -> None:
+        """Tell the student what the teacher set, and flag lesson keys that name no control on this page."""
+        for kind in ("lock", "hide"):
+            unknown = sorted(self._lesson[kind] - self._seen.keys())
+            if unknown:
+                self._notices.warning(f"The link's {kind} list names {code_span(', '.join(unknown))}, which is not "
+                                      "a control on this page, so it was ignored.", icon=":material/link_off:")
+            known = sorted(self._lesson[kind] & self._seen.keys())
+            if known:
+                self._extra[kind] = ",".join(known)
+        locked = [self._seen[k] for k in sorted(self._lesson["lock"] & self._seen.keys())]
+        hidden = len(self._lesson["hide"] & self._seen.keys())
+        if locked or hidden:
+            parts = ([f"{', '.join(_short(x) for x in locked)} set by your teacher"] if locked else []) + (
+                [f"{hidden} control{'s' if hidden > 1 else ''} hidden for this exercise"] if hidden else [])
+            self._lesson_box.info("**Exercise:** " + "; ".join(parts) + ". The rest is yours to change.",
+                                  icon=":material/school:")
 
     def _check(self, key: str, label: str, raw, value, shown) -> None:
         """A notice when the link carried a value for ``key`` that the control did not take as given."""
@@ -258,12 +282,22 @@ class Page:
         return box
 
     # ---------------------------------------------------------------- controls
+    def _placement(self, key: str, label: str, container, help: str | None):
+        """Where a control goes and whether the student may change it: (container, help, disabled)."""
+        self._seen[key] = label
+        where = container or st
+        if key in self._lesson["hide"]:
+            return where.container(key=f"hidden-ctl-{key}"), help, True
+        if key in self._lesson["lock"]:
+            return where, "Set by your teacher for this exercise.", True
+        return where, help, False
+
     def slider(self, label: str, key: str, min_value, max_value, default, *, step=None, fmt_str: str | None = None,
                help: str | None = None, container=None):
         raw = self._raw(key)
-        where = container or st
+        where, help, disabled = self._placement(key, label, container, help)
         value = where.slider(label, min_value, max_value, default, step=step, key=key, bind="query-params",
-                             format=fmt_str, help=help)
+                             format=fmt_str, help=help, disabled=disabled)
         self._check(key, label, raw, value, str(value))
         self._bound[key] = (value, default)
         return value
@@ -278,10 +312,11 @@ class Page:
         """
         integer = all(isinstance(v, int) for v in (min_value, max_value, default))
         raw = self._raw(key)
-        where = container or st
+        where, help, disabled = self._placement(key, label, container, help)
         value = where.number_input(label, min_value=float(min_value), max_value=float(max_value), value=float(default),
                                    step=float(step if step is not None else 1 if integer else 0.01), key=key,
-                                   bind="query-params", format="%.0f" if integer else fmt_str, help=help)
+                                   bind="query-params", format="%.0f" if integer else fmt_str, help=help,
+                                   disabled=disabled)
         if integer:
             value = int(round(value))
         self._check(key, label, raw, value, str(value))
@@ -294,18 +329,20 @@ class Page:
         labels = list(options.values())
         back = {v: k for k, v in options.items()}
         raw = self._raw(key)
-        where = container or st
+        where, help, disabled = self._placement(key, label, container, help)
         index = labels.index(options[default])
         if kind == "radio":
-            shown = where.radio(label, labels, index=index, key=key, bind="query-params", horizontal=True, help=help)
+            shown = where.radio(label, labels, index=index, key=key, bind="query-params", horizontal=True, help=help,
+                                disabled=disabled)
         elif kind == "segmented":
             # required: a second tap on the chosen option keeps it (phones tap twice all the time)
             shown = where.segmented_control(label, labels, default=labels[index], key=key, bind="query-params",
-                                            help=help, selection_mode="single", required=True)
+                                            help=help, selection_mode="single", required=True, disabled=disabled)
             if shown is None:  # never with required=True; kept so a future change cannot crash the page
                 shown = labels[index]
         else:
-            shown = where.selectbox(label, labels, index=index, key=key, bind="query-params", help=help)
+            shown = where.selectbox(label, labels, index=index, key=key, bind="query-params", help=help,
+                                    disabled=disabled)
         self._check(key, label, raw, shown, shown)
         self._bound[key] = (shown, labels[index])
         return back[shown]
@@ -314,9 +351,9 @@ class Page:
                       fmt_func=str, container=None):
         """A slider over a fixed list of values (e.g. a log-spaced ladder); the URL holds the shown value."""
         raw = self._raw(key)
-        where = container or st
+        where, help, disabled = self._placement(key, label, container, help)
         value = where.select_slider(label, options=options, value=default, key=key, bind="query-params",
-                                    format_func=fmt_func, help=help)
+                                    format_func=fmt_func, help=help, disabled=disabled)
         self._check(key, label, raw, value, fmt_func(value))
         self._bound[key] = (value, default)
         return value
@@ -327,9 +364,9 @@ class Page:
         labels = list(options.values())
         back = {v: k for k, v in options.items()}
         raw = self._raw(key)
-        where = container or st
+        where, help, disabled = self._placement(key, label, container, help)
         shown = where.multiselect(label, labels, default=[options[d] for d in default], key=key,
-                                  bind="query-params", help=help)
+                                  bind="query-params", help=help, disabled=disabled)
         if raw is not None:
             given = raw if isinstance(raw, list) else [raw]
             unknown = [g for g in given if g not in labels]
@@ -351,8 +388,8 @@ class Page:
 
     def toggle(self, label: str, key: str, default: bool = False, *, help: str | None = None, container=None) -> bool:
         raw = self._raw(key)
-        where = container or st
-        value = where.toggle(label, value=default, key=key, bind="query-params", help=help)
+        where, help, disabled = self._placement(key, label, container, help)
+        value = where.toggle(label, value=default, key=key, bind="query-params", help=help, disabled=disabled)
         self._check(key, label, raw, value, "on" if value else "off")
         self._bound[key] = (value, default)
         return value
@@ -387,6 +424,13 @@ class Page:
                 pairs.append((key, str(value).lower() if isinstance(value, bool) else str(value)))
         pairs.extend(self._extra.items())
         return urlencode(pairs)
+
+
+def _key_list(values: list[str]) -> set[str]:
+    """Control keys from a link's lock/hide parameter: comma-separated, repeatable, bounded (50 keys of ≤ 40
+    characters; anything longer is not a key)."""
+    keys = {k.strip() for v in values[:10] for k in str(v).split(",")[:50]}
+    return {k for k in keys if k and len(k) <= 40}
 
 
 def _matches(raw: str, value, shown: str) -> bool:

@@ -919,3 +919,42 @@ def test_own_points_upload_good_bad_and_too_big_keeps_what_was_loaded():
         at.file_uploader[0].set_value(("bad.csv", bad, "text/csv")).run()
         assert any(why in e.value and "unchanged" in e.value for e in at.error), [e.value for e in at.error]
         assert len(_points(at)[1]) == 12                 # the points loaded before are kept
+
+
+# ------------------------------------------------------------------------------------------- exercise links
+def test_exercise_link_locks_and_hides_controls_and_says_so():
+    from urllib.parse import parse_qs, urlsplit
+
+    at = open_page(GD, {"lr": "3.0", "opt": "Momentum", "lock": "lr", "hide": "opt,compare"})
+    assert at.select_slider(key="lr").disabled and at.select_slider(key="lr").value == 3.0
+    assert at.selectbox(key="opt").disabled and at.selectbox(key="opt").value == "Momentum"  # applied, not shown
+    assert not at.select_slider(key="steps").disabled
+    notice = next(i.value for i in at.info if i.value.startswith("**Exercise:**"))
+    assert "Learning rate η set by your teacher" in notice and "2 controls hidden" in notice
+    # the student's own share link keeps the lesson
+    query = parse_qs(urlsplit(_share_link(at)).query)
+    assert query["lock"] == ["lr"] and query["hide"] == ["compare,opt"]
+    # the momentum run really trained at η = 3 (the locked value), by its update rule
+    assert any(r"\theta \leftarrow \theta - 3\,v" in x.value for x in at.latex)
+
+
+def test_exercise_link_with_unknown_keys_is_flagged_and_ignored():
+    at = open_page(GD, {"lock": "zzz,lr", "hide": "<script>"})
+    warnings = " ".join(w.value for w in at.warning)
+    assert "`zzz`" in warnings and "`<script>`" in warnings and "ignored" in warnings
+    assert at.select_slider(key="lr").disabled
+
+
+def test_the_readme_lessons_open_cleanly_and_lock_what_they_say():
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.conftest import ROOT
+
+    links = re.findall(r"`…/gradient_descent\?([^`]+)`", (ROOT / "README.md").read_text())
+    assert len(links) >= 2
+    for query in links:
+        params = {k: v[0] for k, v in parse_qs(urlsplit("?" + query).query).items()}
+        at = open_page(GD, params)
+        assert not at.warning, (query, [w.value for w in at.warning])
+        assert any(i.value.startswith("**Exercise:**") for i in at.info)

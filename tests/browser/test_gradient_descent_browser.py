@@ -26,3 +26,55 @@ def test_a_huge_learning_rate_shows_the_divergence_message(page, app_url):
     alert = page.locator('[data-testid="stAlert"]').filter(has_text="Diverged at step")
     assert alert.count() == 1 and "too large" in alert.inner_text()
     assert "nan" not in page.locator('[data-testid="stMain"]').inner_text().lower()
+
+
+RACE = "/gradient_descent?train_with=both+%28a+race%29&start=confidently+wrong&noise=0.0&steps=100"
+
+def test_the_race_animates_both_boundaries_from_one_play(page, app_url):
+    page.goto(app_url + RACE)
+    settle(page)
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .gtitle', timeout=30000)
+    assert "squared-error run" in page.evaluate(TITLE)
+    before = page.evaluate(LINES)
+    page.locator('[data-testid="stPlotlyChart"] .updatemenu-button').filter(has_text="Play").first.click()
+    page.wait_for_function(f"() => !({TITLE})().startsWith('step 100')", timeout=10000)
+    assert page.evaluate(LINES) != before
+    page.wait_for_function(f"() => ({TITLE})().startsWith('step 100')", timeout=30000)
+    race = page.locator('[data-testid="stAlert"]').filter(has_text="After 100 steps")
+    assert race.count() == 1 and "squared-error run" in race.inner_text()
+    assert page.console.errors == []
+
+
+def test_own_points_upload_good_bad_and_too_big_in_the_browser(page, app_url, tmp_path):
+    page.goto(app_url + "/gradient_descent?dataset=Your+own+points")
+    settle(page)
+    good = tmp_path / "good.csv"
+    good.write_text("x1,x2,y\n" + "".join(f"{i},{(i * 7) % 5},{int(i >= 6)}\n" for i in range(12)))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x1,x2,y\n1,2,1\n3,4,9\n")
+    big = tmp_path / "big.csv"
+    big.write_text("x1,x2,y\n" + "1,2,1\n" * 20_000)
+    uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]').first
+    uploader.set_input_files(str(good))
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stAlert]')]"
+                           ".some(a => a.innerText.includes('Your 12 training points'))", timeout=30000)
+    for path, why in ((bad, "line 3: y = 9"), (big, "100 KB")):
+        uploader.set_input_files(str(path))
+        page.wait_for_function("(w) => [...document.querySelectorAll('[data-testid=stAlert]')]"
+                               ".some(a => a.innerText.includes(w))", arg=why, timeout=30000)
+        settle(page)
+        assert page.locator('[data-testid="stAlert"]').filter(has_text="Your 12 training points").count() == 1
+    assert page.console.errors == []
+
+
+def test_an_exercise_link_in_a_fresh_browser_locks_and_hides(browser, app_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(app_url + "/gradient_descent?controls=Model+and+optimizer&lr=3.0&lock=lr&hide=opt,compare")
+    settle(page)
+    assert page.locator('[data-testid="stAlert"]').filter(has_text="set by your teacher").count() == 1
+    slider = page.get_by_role("slider", name="Learning rate η")
+    assert slider.get_attribute("aria-disabled") == "true" or slider.is_disabled()
+    assert not page.get_by_text("Compare paths with").is_visible()
+    assert page.locator('[data-testid="stSelectbox"]').filter(has_text="Optimizer").is_hidden()
+    context.close()
