@@ -254,10 +254,10 @@ class Page:
             st.markdown(f"Chart: {alt}")
         st.plotly_chart(charts.FigureSpec(spec), key=key, config=config, **kwargs)
 
-    def latex(self, *lines: str) -> None:
+    def latex(self, *lines: str, stack: bool = False) -> None:
         """A formula in several pieces: one line on a wide screen, one piece a line on a phone (a long formula
-        would otherwise run past the right edge)."""
-        if self.phone and len(lines) > 1:
+        would otherwise run past the right edge) — or one piece a line everywhere with ``stack``."""
+        if (self.phone or stack) and len(lines) > 1:
             st.latex(r"\begin{gathered}" + r" \\ ".join(lines) + r"\end{gathered}")
         else:  # a piece that continues the one before (=, +, −) follows it directly; a new formula after a gap
             out = lines[0]

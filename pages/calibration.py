@@ -15,8 +15,8 @@ page = ui.Page("Honest probabilities", "Notice that log loss is lowest exactly w
 
 # ------------------------------------------------------------------------------------------ be the forecaster
 st.header("1. Be the forecaster", anchor=False)
-st.markdown("A coin with a hidden bias q is tossed. Report your probability r of heads; the tosses are scored by "
-            "each rule. Which report scores best on average?")
+st.caption("A coin with a hidden bias q is tossed. Report your probability r of heads; the tosses are scored by "
+           "each rule. Which report scores best on average?")
 RULE_STYLE = {"log": VERMILLION, "brier": BLUE, "absolute": GREEN, "zero_one": PURPLE}
 chart_area = st.container() if page.chart_first else None
 with page.controls("Your forecast"):
@@ -36,9 +36,6 @@ if n:
     scores = {rule: float(scoring.expected_score(freq, r, rule)) for rule in scoring.RULES}  # mean over the tosses
     area.markdown(f"Tosses: {ui.code_span(''.join('H' if t else 'T' for t in tosses[:60]), 80)}"
                   f"{'…' if n > 60 else ''} — **{k} heads in {n}**.")
-    m = area.columns(4)
-    for col, rule in zip(m, scoring.RULES, strict=True):
-        col.metric(f"Mean {scoring.RULE_NAMES[rule]}", ui.fmt(scores[rule]))
 target = q if reveal else (k / n if n else None)
 curves = [(scoring.RULE_NAMES[rule], scoring.expected_score(target, grid, rule), {"color": RULE_STYLE[rule]})
           for rule in scoring.RULES] if target is not None else []
@@ -55,6 +52,9 @@ with area:
     else:
         st.info("Reveal some tosses (or the bias) to see how each rule scores your report.",
                 icon=":material/casino:")
+    if n:  # the numbers under the chart (the chart must be on the first screen of a phone or a projector)
+        for col, rule in zip(st.columns(4), scoring.RULES, strict=True):
+            col.metric(f"Mean {scoring.RULE_NAMES[rule]}", ui.fmt(scores[rule]))
 if target is not None:
     best_log = float(scoring.expected_score(target, target, "log"))
     mine = float(scoring.expected_score(target, r, "log"))
@@ -97,10 +97,10 @@ with right:
     st.metric("…of which calibration", f"{ui.fmt(split.calibration)} nats")
     st.metric("…refinement", f"{ui.fmt(split.refinement)} nats")
     st.metric("…varies inside the bins", f"{ui.fmt(split.within_bins)} nats")
-page.latex(r"\text{log loss} = \underbrace{\sum_k \tfrac{n_k}{n}\,\mathrm{KL}(o_k\,\|\,\bar p_k)}_{\text{calibration}}"
-           r" + \underbrace{\sum_k \tfrac{n_k}{n}\,H(o_k)}_{\text{refinement}} + \text{within bins}",
+page.latex(r"\text{log loss} = \underbrace{\sum_k \tfrac{n_k}{n}\,\mathrm{KL}(o_k\,\|\,\bar p_k)}_{\text{calibration}}",
+           r"+ \underbrace{\sum_k \tfrac{n_k}{n}\,H(o_k)}_{\text{refinement}} + \text{within bins}",
            rf"{ui.tex_num(split.total)} = {ui.tex_num(split.calibration)} + {ui.tex_num(split.refinement)}"
-           rf" + {ui.tex_num(split.within_bins)}")
+           rf" + {ui.tex_num(split.within_bins)}", stack=True)
 st.markdown(scoring.calibration_sentence(rel_test, split, train_loss))
 
 # ------------------------------------------------------------------------------------------ temperature
@@ -144,7 +144,7 @@ with h1:
     m = st.columns(2)
     m[0].metric("Precision", "—" if math.isnan(c.precision) else f"{100 * c.precision:.1f}%")
     m[1].metric("Recall", "—" if math.isnan(c.recall) else f"{100 * c.recall:.1f}%")
-    st.dataframe(pd.DataFrame({"": ["truly 1", "truly 0"], "called 1": [c.tp, c.fp], "called 0": [c.fn, c.tn]}),
+    st.dataframe(pd.DataFrame({"truth": ["truly 1", "truly 0"], "called 1": [c.tp, c.fp], "called 0": [c.fn, c.tn]}),
                  hide_index=True)
 with h2:
     ts = np.linspace(0.05, 0.95, 19)

@@ -4,8 +4,9 @@ One app server for the module; one browser context per room. For each page: char
 the background really painted (WCAG 1.4.11, ≥ 3:1), nothing scrolls sideways, no metric or formula is cut, the
 title is clear of Streamlit's header, the main chart is on the first screen (well inside it on the projector),
 titles, legends and the animation's buttons and slider do not overlap, and every chart has a text alternative.
-An axe-core audit runs on every page in both themes; what it reports is ours to fix, except the rules listed in
-``UPSTREAM`` (Streamlit's own markup; README "Accessibility" names each with its upstream issue).
+An axe-core audit runs on every page in both themes (on the same page loads); what it reports is ours to fix,
+except the rules listed in ``UPSTREAM`` (Streamlit's own markup; README "Accessibility" names each with its
+upstream issue).
 """
 import pytest
 
@@ -40,10 +41,21 @@ def _open(rooms, app_url, room, name):
     return page
 
 
+def _axe_violations_of_ours(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    return [f"axe {v['id']} ({v['impact']}): {v['help']} — {v['nodes'][0]['target']} "
+            f"{v['nodes'][0].get('failureSummary', '')} {v['nodes'][0].get('html', '')[:200]}"
+            for v in violations if v["id"] not in UPSTREAM]
+
+
 @pytest.mark.parametrize("name", PAGES, ids=[p or "home" for p in PAGES])
 @pytest.mark.parametrize("room", list(ROOMS))
 def test_page_is_right_in_the_room(rooms, app_url, room, name):
-    m = measure(_open(rooms, app_url, room, name))
+    """The room's checks, and in the light and the dark theme the axe-core audit of the same page load."""
+    page = _open(rooms, app_url, room, name)
+    m = measure(page)
     background = rgb(m["background"])
     dark = sum(background[:3]) < 3 * 128
     assert dark == (room == "dark"), f"the page painted {m['background']} in the {room} room"
@@ -75,20 +87,9 @@ def test_page_is_right_in_the_room(rooms, app_url, room, name):
         problems.append(f"the main chart starts at {top:.0f} px of a {height} px screen")
     if len(m["alts"]) < len(m["charts"]) or not all(a.startswith("Chart: ") for a in m["alts"]):
         problems.append(f"{len(m['charts'])} charts but text alternatives {m['alts']}")
+    if room in ("light", "dark"):
+        problems += _axe_violations_of_ours(page)
     assert not problems, "\n".join(problems)
-
-
-@pytest.mark.parametrize("name", PAGES, ids=[p or "home" for p in PAGES])
-@pytest.mark.parametrize("room", ["light", "dark"])
-def test_axe_finds_nothing_of_ours(rooms, app_url, room, name):
-    from axe_playwright_python.sync_playwright import Axe
-
-    page = _open(rooms, app_url, room, name)
-    violations = Axe().run(page).response["violations"]
-    ours = [f"{v['id']} ({v['impact']}): {v['help']} — {v['nodes'][0]['target']} "
-            f"{v['nodes'][0].get('failureSummary', '')} {v['nodes'][0].get('html', '')[:200]}"
-            for v in violations if v["id"] not in UPSTREAM]
-    assert not ours, "\n".join(ours)
 
 
 def test_a_second_tap_on_a_chosen_segment_keeps_it(rooms, app_url):
