@@ -236,7 +236,7 @@ class Page:
                 icon=":material/link_off:",
             )
 
-    def chart(self, fig, key: str, alt: str, **kwargs) -> None:
+    def chart(self, fig, key: str, alt: str, themed: bool = False, **kwargs) -> None:
         """Show a plotly figure — the one place charts are put on the page, so every chart follows the room:
 
         * its palette colours are those legible on the theme really painted (``charts.for_theme``);
@@ -245,7 +245,7 @@ class Page:
         * ``alt``, one sentence of what the chart shows with its key numbers, is its text alternative for screen
           readers (visually hidden, next to the chart).
         """
-        spec = charts.for_theme(fig.to_dict(), self.dark)
+        spec = fig.to_dict() if themed else charts.for_theme(fig.to_dict(), self.dark)  # themed: a cached figure
         if self.presenting:
             spec = charts.for_projector(spec)
         # no plotly toolbar: it sat on the legends (always on touch screens, on hover elsewhere)

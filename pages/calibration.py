@@ -110,7 +110,7 @@ T = page.choice_slider("Temperature T (probabilities σ(z / T))", "temp", TEMPS,
                        help="T > 1 softens over-confident probabilities towards ½; T < 1 sharpens them.")
 best_T = scoring.fit_temperature(e.y_test, z_test)
 Ts = np.geomspace(0.2, 10.0, 121)
-losses_T = np.array([float(loss.bce_with_logits(e.y_test, z_test / t)) for t in Ts])
+losses_T = loss.logit_loss_kernel(e.y_test[:, None], z_test[:, None] / Ts[None, :], 1.0).mean(axis=0)  # all T
 at_T = float(loss.bce_with_logits(e.y_test, z_test / T))
 t1, t2 = st.columns([2, 1], gap="large")
 with t1:

@@ -140,7 +140,8 @@ def _run(settings_fields: dict):
 def _figure(settings_fields: dict, log_axis: bool, dark: bool, stacked: bool, show: int) -> dict:
     """The animated figure of a run, opening on frame ``show`` (the Step control)."""
     e, _ = _run(settings_fields)
-    return charts.gradient_descent_figure(e, log_loss_axis=log_axis, dark=dark, stacked=stacked, show=show).to_dict()
+    spec = charts.gradient_descent_figure(e, log_loss_axis=log_axis, dark=dark, stacked=stacked, show=show).to_dict()
+    return charts.for_theme(spec, dark)  # themed once here, not on every rerun
 
 
 fields = asdict(settings)
@@ -162,7 +163,7 @@ with chart_area or st.container():
 t = int(e.frames[int(show)])
 with chart_slot:
     page.chart(charts.FigureSpec(_figure(fields, log_axis, page.dark, page.phone, int(show))), key="gd",
-               alt=experiment.describe(e, t))
+               alt=experiment.describe(e, t), themed=True)
 caption_slot.caption(
     f"Frame {int(show)} is step {int(e.frames[int(show)])} of {e.final}; the numbers below are for it (while ▶ Play "
     "runs, the chart's title carries them). ▶ Play animates the run in your browser (no waiting on the server); drag "

@@ -89,6 +89,7 @@ INTERACTIONS = [
     ("pages/confident_mistakes.py", "select_slider", "c", [0.9, 0.999]),
     ("pages/gradient_descent.py", "select_slider", "lr", [0.1, 1.0]),
     ("pages/gradient_descent.py", "number_input", "seed", "new"),
+    ("pages/gradient_descent.py", "segmented_control", "start", ["confidently wrong", "w = 0, b = 0"]),
     ("pages/derivation.py", "slider", "bias", [0.3, 0.6]),
     ("pages/multiclass.py", "slider", "z0", [1.0, -1.0]),
     ("pages/calibration.py", "slider", "report", [0.3, 0.7]),
@@ -172,7 +173,9 @@ def bench_animation() -> list[dict]:
                                    features=True, steps=max(experiment.STEP_COUNTS), optimizer="sgd",
                                    compare=("gd", "momentum", "rmsprop", "adam"))
     rows = []
-    for name, s in (("default", experiment.Settings()), ("heaviest legal", heaviest)):
+    race = experiment.Settings(**{**heaviest.__dict__, "objective": "both", "start": "wrong"})
+    for name, s in (("default", experiment.Settings()), ("heaviest legal", heaviest),
+                    ("heaviest legal, BCE vs squared-error race", race)):
         t0 = time.perf_counter()
         e = experiment.run(s)
         t1 = time.perf_counter()
