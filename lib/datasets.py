@@ -177,25 +177,11 @@ def read_points_csv(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     ((10, 2), [0.0, 1.0, 0.0, 1.0])
     """
     import csv
-    import io
 
     from lib import tables
 
-    if len(data) > MAX_CSV_BYTES:
-        raise ValueError(f"the file is {len(data) / 1000:.0f} KB; the limit is {MAX_CSV_BYTES // 1000} KB")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValueError("the file is not UTF-8 text; save it as CSV (comma-separated values)") from None
-    if "\x00" in text:
-        raise ValueError("the file is not a text CSV file")
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise ValueError("the file is empty; it needs a header line 'x1,x2,y' and one line per point") from None
-    except csv.Error as e:
-        raise ValueError(f"line 1 is not valid CSV ({e})") from None
+    reader, header = tables.open_csv(data, MAX_CSV_BYTES, f"at most {MAX_POINTS} points", "x1,x2,y", "point")
+    header = [h.strip().lower() for h in header]
     missing = [c for c in tables.POINT_COLUMNS if c not in header]
     if missing:
         raise ValueError(f"line 1 (the header) needs columns x1, x2 and y; it lacks {', '.join(missing)}")

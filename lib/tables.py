@@ -77,18 +77,22 @@ def check_samples(rows) -> Checked:
     >>> c.rows.tolist(), c.problems
     ([0], {1: "y is not a number ('x')", 2: 'p = 1.5 is outside [0, 1]'})
     """
-    ok, ys, ps, problems = [], [], [], {}
-    n = 0
+    ok, values, problems, n = _check_rows(rows, COLUMNS, lambda name, cell: _cell(cell))
+    return Checked(np.array(ok, dtype=int), values[:, 0], values[:, 1], problems, n)
+
+
+def _check_rows(rows, columns, parse) -> tuple[list[int], np.ndarray, dict[int, str], int]:
+    """The one row checker behind :func:`check_samples` and :func:`check_points`: each row's cells (a sequence, or
+    a mapping by column name; missing cells are empty) parsed by ``parse(name, cell) -> (value, why)``.
+    Returns the valid rows' indices, their values (k, len(columns)), one message per invalid row, the row count."""
+    ok, good, problems, n = [], [], {}, 0
+    width = len(columns)
     for i, row in enumerate(rows):
         n += 1
-        if isinstance(row, dict):
-            cells = (row.get("y"), row.get("p"))
-        else:
-            cells = tuple(row)[:2] if len(row) >= 2 else (tuple(row) + (None, None))[:2]
-        msgs = []
-        values = []
-        for name, cell in zip(COLUMNS, cells, strict=True):
-            x, why = _cell(cell)
+        cells = [row.get(c) for c in columns] if isinstance(row, dict) else (list(row) + [None] * width)[:width]
+        values, msgs = [], []
+        for name, cell in zip(columns, cells, strict=True):
+            x, why = parse(name, cell)
             values.append(x)
             if why:
                 msgs.append(f"{name} {why}")
@@ -96,25 +100,20 @@ def check_samples(rows) -> Checked:
             problems[i] = "; ".join(msgs)
         else:
             ok.append(i)
-            ys.append(values[0])
-            ps.append(values[1])
-    return Checked(np.array(ok, dtype=int), np.array(ys, dtype=float), np.array(ps, dtype=float), problems, n)
+            good.append(values)
+    return ok, np.array(good, dtype=np.float64).reshape(-1, width), problems, n
 
 
 class TableError(ValueError):
     """A CSV file that cannot be read as a table of samples; the message says why, in plain words."""
 
 
-def read_csv(data: bytes) -> list[tuple[str, str]]:
-    """Parse an uploaded CSV with columns y and p (a header row is required) into rows of raw strings.
-
-    Cells are kept as text, so bad cells reach :func:`check_samples` and are flagged row by row. The file as a
-    whole is refused (``TableError``) when it is too large, not text, has no y and p columns, or has more than
-    ``MAX_ROWS`` rows.
-    """
-    if len(data) > MAX_CSV_BYTES:
-        raise TableError(f"The file is {len(data) / 1000:.0f} KB; the limit is {MAX_CSV_BYTES // 1000} KB "
-                         f"(at most {MAX_ROWS} rows).")
+def open_csv(data: bytes, max_bytes: int, size_note: str, header_hint: str, item: str):
+    """The one way an uploaded CSV is opened: bounded in bytes, UTF-8 text, a header line read. Returns (reader,
+    header) or raises :class:`TableError` saying why in plain words."""
+    if len(data) > max_bytes:
+        raise TableError(f"The file is {len(data) / 1000:.0f} KB; the limit is {max_bytes // 1000} KB "
+                         f"({size_note}).")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -125,9 +124,20 @@ def read_csv(data: bytes) -> list[tuple[str, str]]:
     try:
         header = next(reader)
     except StopIteration:
-        raise TableError("The file is empty. It needs a header row 'y,p' and one row per sample.") from None
+        raise TableError(f"The file is empty. It needs a header row '{header_hint}' and one row per {item}.") from None
     except csv.Error as e:
         raise TableError(f"The file is not valid CSV ({e}).") from None
+    return reader, header
+
+
+def read_csv(data: bytes) -> list[tuple[str, str]]:
+    """Parse an uploaded CSV with columns y and p (a header row is required) into rows of raw strings.
+
+    Cells are kept as text, so bad cells reach :func:`check_samples` and are flagged row by row. The file as a
+    whole is refused (``TableError``) when it is too large, not text, has no y and p columns, or has more than
+    ``MAX_ROWS`` rows.
+    """
+    reader, header = open_csv(data, MAX_CSV_BYTES, f"at most {MAX_ROWS} rows", "y,p", "sample")
     names = [h.strip().lower() for h in header]
     if "y" not in names or "p" not in names:
         shown = ", ".join(repr(h[:20]) for h in header[:5]) or "nothing"
@@ -261,27 +271,14 @@ def check_points(rows) -> CheckedPoints:
     >>> c.rows.tolist(), c.problems
     ([0], {1: "x1 is not a number ('a')", 2: 'y = 0.5 is not 0 or 1'})
     """
-    ok, xs, ys, problems = [], [], [], {}
-    n = 0
-    for i, row in enumerate(rows):
-        n += 1
-        cells = [row.get(c) for c in POINT_COLUMNS] if isinstance(row, dict) else (list(row) + [None] * 3)[:3]
-        msgs, values = [], []
-        for name, cell in zip(POINT_COLUMNS, cells, strict=True):
-            x, why = _cell(cell, -POINT_LIMIT, POINT_LIMIT) if name != "y" else _cell(cell)
-            if name == "y" and x is not None and x not in (0.0, 1.0):
-                x, why = None, f"= {x:g} is not 0 or 1"
-            values.append(x)
-            if why:
-                msgs.append(f"{name} {why}")
-        if msgs:
-            problems[i] = "; ".join(msgs)
-        else:
-            ok.append(i)
-            xs.append(values[:2])
-            ys.append(values[2])
-    return CheckedPoints(rows=np.array(ok, dtype=int), X=np.array(xs, dtype=np.float64).reshape(-1, 2),
-                         y=np.array(ys, dtype=np.float64), problems=problems, n_rows=n)
+    def parse(name, cell):
+        if name != "y":
+            return _cell(cell, -POINT_LIMIT, POINT_LIMIT)
+        x, why = _cell(cell)
+        return (None, f"= {x:g} is not 0 or 1") if x is not None and x not in (0.0, 1.0) else (x, why)
+
+    ok, values, problems, n = _check_rows(rows, POINT_COLUMNS, parse)
+    return CheckedPoints(rows=np.array(ok, dtype=int), X=values[:, :2], y=values[:, 2], problems=problems, n_rows=n)
 
 
 def write_points_csv(X, y) -> str:
