@@ -443,33 +443,30 @@ def _linear_level(w, b, level_logit, box) -> tuple[np.ndarray, np.ndarray]:
     return np.array([np.nan]), np.array([np.nan])
 
 
-def _boundaries(e, t: int, box, grid) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(x, y) of the p = 0.5 boundary and of the p = 0.1 and 0.9 contours at step t."""
+def _level_curves(w, b: float, levels, box, grid) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(x, y) of the curves w·φ(x) + b = level for each level: straight lines for raw features, level curves on
+    the grid for mapped ones (the score map computed once for all levels)."""
     from lib import datasets
 
-    w, b = e.traj.w[t], float(e.traj.b[t])
-    levels = (0.0, -np.log(9.0), np.log(9.0))  # logits of p = 0.5, 0.1, 0.9
     if len(w) == 2:
-        lines = [_linear_level(w, b, lv, box) for lv in levels]
-    else:
-        gx, gy, G = grid
-        Z = (datasets.feature_map(G) @ w + b).reshape(len(gy), len(gx))
-        lines = [level_lines(gx, gy, Z, lv) for lv in levels]
-    main = lines[0]
-    side_x = np.concatenate([np.append(lines[1][0], np.nan), lines[2][0]])
-    side_y = np.concatenate([np.append(lines[1][1], np.nan), lines[2][1]])
+        return [_linear_level(w, b, lv, box) for lv in levels]
+    gx, gy, G = grid
+    Z = (datasets.feature_map(G) @ w + b).reshape(len(gy), len(gx))
+    return [level_lines(gx, gy, Z, lv) for lv in levels]
+
+
+def _boundaries(e, t: int, box, grid) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(x, y) of the p = 0.5 boundary and of the p = 0.1 and 0.9 contours at step t."""
+    levels = (0.0, -np.log(9.0), np.log(9.0))  # logits of p = 0.5, 0.1, 0.9
+    main, low, high = _level_curves(e.traj.w[t], float(e.traj.b[t]), levels, box, grid)
+    side_x = np.concatenate([np.append(low[0], np.nan), high[0]])
+    side_y = np.concatenate([np.append(low[1], np.nan), high[1]])
     return [main, (side_x, side_y)]
 
 
 def _race_boundary(race, t: int, box, grid) -> tuple[np.ndarray, np.ndarray]:
-    """The p = ½ line of the squared-error run at step t (a line, or a level curve with mapped features)."""
-    from lib import datasets
-
-    w, b = race.w[t], float(race.b[t])
-    if len(w) == 2:
-        return _linear_level(w, b, 0.0, box)
-    gx, gy, G = grid
-    return level_lines(gx, gy, (datasets.feature_map(G) @ w + b).reshape(len(gy), len(gx)), 0.0)
+    """The p = ½ line of the squared-error run at step t."""
+    return _level_curves(race.w[t], float(race.b[t]), (0.0,), box, grid)[0]
 
 
 def _sizes(e, t: int) -> tuple[np.ndarray, np.ndarray]:

@@ -94,8 +94,9 @@ st.header("A batch of samples", anchor=False)
 st.markdown("The loss of a dataset is the **mean** of the per-sample losses, so one confident mistake can dominate it.")
 preset = page.select("Start from", "preset", {k: k for k in tables.PRESETS}, "Good model")
 state = st.session_state
+preset_rows = [(str(a), str(b)) for a, b in tables.PRESETS[preset]]
 if state.get("table_preset") != preset:
-    state.table_preset, state.table_rows = preset, [(str(a), str(b)) for a, b in tables.PRESETS[preset]]
+    state.table_preset, state.table_rows = preset, preset_rows
     state.table_version = state.get("table_version", 0) + 1
 linked = st.query_params.get("rows")
 if linked is not None and state.get("table_from_link") != linked:  # a shared link's table, read once
@@ -146,7 +147,6 @@ if checked.problems:
     more = f" (and {len(checked.problems) - 5} more)" if len(checked.problems) > 5 else ""
     st.warning(f"{len(checked.problems)} row(s) left out of the mean until fixed — {ui.code_span(listed, 300)}{more}")
 
-preset_rows = [(str(a), str(b)) for a, b in tables.PRESETS[preset]]
 in_link = tables.to_link(checked.y, checked.p)
 page.link_extra("rows", None if raw_rows == preset_rows else in_link)
 if raw_rows != preset_rows:
