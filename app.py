@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import FRIENDLY_ERROR, PAGES
+from ui import FRIENDLY_ERROR, PAGES, RUN_LOCK
 
 HERE = Path(__file__).parent
 
@@ -19,7 +19,8 @@ for info in PAGES:
 
 page = st.navigation(sections)
 try:
-    page.run()
+    with RUN_LOCK:  # one script run at a time per process: see ui.RUN_LOCK
+        page.run()
 except Exception:  # st.stop and st.rerun are BaseExceptions and pass through
     # A bug must not show a student a traceback: they get a calm message, the server log gets the details.
     logging.getLogger("log_loss_lab").exception("page %r failed", page.title)

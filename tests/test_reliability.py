@@ -195,3 +195,36 @@ def test_a_failing_page_shows_a_friendly_message_and_logs_the_details(tmp_path, 
     assert [e.value for e in at.error] == [FRIENDLY_ERROR]
     assert "boom" not in " ".join(e.value for e in at.error)
     assert any("boom: a bug in a page" in (r.exc_text or str(r.exc_info)) for r in caplog.records)
+    import sys
+
+    assert not sys.modules["ui"].RUN_LOCK.locked()  # a failing page lets the next script run in
+
+
+def test_tcp_nodelay_reaches_a_listening_socket_bound_like_streamlits_and_its_accepted_connections():
+    import socket
+
+    from ui import tcp_nodelay
+
+    # Streamlit 1.67 binds with socket.socket(family=...): protocol 0, so asyncio never sets TCP_NODELAY itself
+    with socket.socket(family=socket.AF_INET) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        assert listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0  # Nagle on: the bug
+        assert tcp_nodelay() >= 1
+        assert listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        with socket.create_connection(listener.getsockname()) as client:
+            accepted, _ = listener.accept()
+            with accepted:
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0  # inherited (Linux)
+            assert client.fileno() >= 0
+
+
+def test_tcp_nodelay_leaves_no_descriptor_behind():
+    import os
+
+    from ui import tcp_nodelay
+
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(5):
+        tcp_nodelay()
+    assert len(os.listdir("/proc/self/fd")) == before
