@@ -1,6 +1,7 @@
 """Classroom load test: simulated students on one Streamlit server, speaking Streamlit's own websocket protocol.
 
     python -m tests.perf.load [--students 10 30 60 100] [--seconds 60] [--post-script-gc both|true|false]
+        [--processes 1|2]
 
 The server is started as the README hosts it (`streamlit run app.py`, the repository's .streamlit/config.toml) on a
 loopback port. Each student connects to /_stcore/stream (subprotocol "streamlit"), loads one of the heaviest pages,
@@ -8,7 +9,9 @@ then every 2–5 s moves a slider: a BackMsg rerun_script whose ClientState carr
 widget's new value and the cached_message_hashes a browser reports. The latency is from sending it to the
 script_finished message. Reports p50/p95/max latency, errors, server CPU (from /proc) and memory per session.
 The server is pinned to one core and the simulated class to the other (taskset), so the load generator does not
-steal the server's CPU. Loopback only; every loop is bounded in count and time and stops by itself.
+steal the server's CPU; with ``--processes 2`` two servers get a core each and the class is spread over them (the
+class then shares those cores: its own CPU is reported). Loopback only; every loop is bounded in count and time
+and stops by itself.
 """
 from __future__ import annotations
 
@@ -47,12 +50,12 @@ def _proc_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_server(port: int, post_script_gc: bool) -> subprocess.Popen:
+def start_server(port: int, post_script_gc: bool, core: int = 0) -> subprocess.Popen:
     import urllib.request
 
-    # The server gets core 0 and the simulated class (this process) core 1: in a classroom the clients are
+    # One server gets core 0 and the simulated class (this process) core 1: in a classroom the clients are
     # other machines, and here their protobuf decoding would otherwise compete with the server for its CPU.
-    pin = ["taskset", "-c", "0"] if shutil.which("taskset") and (os.cpu_count() or 1) >= 2 else []
+    pin = ["taskset", "-c", str(core)] if shutil.which("taskset") and (os.cpu_count() or 1) >= 2 else []
     proc = subprocess.Popen(
         [*pin, sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -143,9 +146,11 @@ class Student:
             self.errors.append(f"{type(e).__name__}: {e}"[:200])
 
 
-async def _classroom(port: int, n: int, seconds: float, seed: int) -> list[Student]:
+async def _classroom(ports: list[int], n: int, seconds: float, seed: int) -> list[Student]:
     rng = random.Random(seed)
-    students = [Student(port, SCENARIOS[i % len(SCENARIOS)], random.Random(rng.random())) for i in range(n)]
+    # with several processes each student stays on one, spread evenly, as the nginx recipe's route cookie does
+    students = [Student(ports[i % len(ports)], SCENARIOS[i % len(SCENARIOS)], random.Random(rng.random()))
+                for i in range(n)]
     until = time.perf_counter() + seconds
     tasks = []
     for s in students:  # students arrive over the first 3 s, as a class does after the link goes out
@@ -155,24 +160,29 @@ async def _classroom(port: int, n: int, seconds: float, seed: int) -> list[Stude
     return students
 
 
-def run_level(n: int, seconds: float, post_script_gc: bool, seed: int = 0) -> dict:
+def run_level(n: int, seconds: float, post_script_gc: bool, seed: int = 0, processes: int = 1) -> dict:
+    """One class of ``n`` students; with ``processes`` > 1, that many servers, server k pinned to core k."""
     from tests.browser.conftest import free_port
 
-    port = free_port()
-    server = start_server(port, post_script_gc)
+    servers: list[subprocess.Popen] = []
+    ports = [free_port() for _ in range(processes)]
     try:
-        rss0 = _proc_rss_mb(server.pid)
-        cpu0, t0, own0 = _proc_cpu_seconds(server.pid), time.perf_counter(), time.process_time()
-        students = asyncio.run(_classroom(port, n, seconds, seed))
-        cpu1, t1, own1 = _proc_cpu_seconds(server.pid), time.perf_counter(), time.process_time()
-        rss1 = _proc_rss_mb(server.pid)
+        for k, port in enumerate(ports):
+            servers.append(start_server(port, post_script_gc, core=k % (os.cpu_count() or 1)))
+        rss0 = sum(_proc_rss_mb(s.pid) for s in servers)
+        cpu0, t0, own0 = sum(_proc_cpu_seconds(s.pid) for s in servers), time.perf_counter(), time.process_time()
+        students = asyncio.run(_classroom(ports, n, seconds, seed))
+        cpu1, t1, own1 = sum(_proc_cpu_seconds(s.pid) for s in servers), time.perf_counter(), time.process_time()
+        rss1 = sum(_proc_rss_mb(s.pid) for s in servers)
     finally:
-        server.terminate()
-        server.wait(20)
+        for server in servers:
+            server.terminate()
+            server.wait(20)
     lat = sorted(x for s in students for x in s.latencies)
     errors = [e for s in students for e in s.errors]
     q = statistics.quantiles(lat, n=20) if len(lat) >= 20 else [float("nan")] * 19
-    return {"students": n, "post_script_gc": post_script_gc, "interactions": len(lat), "errors": len(errors),
+    return {"students": n, "processes": processes, "post_script_gc": post_script_gc, "interactions": len(lat),
+            "errors": len(errors),
             "first_errors": errors[:3], "p50_ms": 1e3 * statistics.median(lat) if lat else float("nan"),
             "p95_ms": 1e3 * q[18], "max_ms": 1e3 * max(lat) if lat else float("nan"),
             "server_cpu_pct": 100 * (cpu1 - cpu0) / (t1 - t0), "rss_mb": rss1,
@@ -181,24 +191,27 @@ def run_level(n: int, seconds: float, post_script_gc: bool, seed: int = 0) -> di
 
 
 def main() -> None:
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
-        os.sched_setaffinity(0, {1})
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--students", type=int, nargs="+", default=[10, 30, 60, 100])
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--post-script-gc", choices=["both", "true", "false"], default="both")
+    ap.add_argument("--processes", type=int, choices=[1, 2], default=1,
+                    help="2: two servers, one per core, the class spread over them (the class then shares the cores)")
     ap.add_argument("--json", default=str(ROOT / "tests" / "perf" / "results" / "load.json"))
     args = ap.parse_args()
     if max(args.students) > 300 or args.seconds > 900:
         sys.exit("bounded: at most 300 students and 900 s")
+    if args.processes == 1 and hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
+        os.sched_setaffinity(0, {1})  # the class on core 1, the server on core 0
     gcs = {"both": [True, False], "true": [True], "false": [False]}[args.post_script_gc]
     rows = []
+    print(f"{args.processes} server process(es); server CPU is the sum over them, in % of one core")
     print("| students | postScriptGC | interactions | errors | p50 (ms) | p95 (ms) | max (ms) | server CPU | "
           "RSS (MB) | RSS per session (MB) | class CPU |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for gc_on in gcs:
         for n in args.students:
-            r = run_level(n, args.seconds, gc_on)
+            r = run_level(n, args.seconds, gc_on, processes=args.processes)
             rows.append(r)
             print(f"| {n} | {gc_on} | {r['interactions']} | {r['errors']} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | "
                   f"{r['max_ms']:.0f} | {r['server_cpu_pct']:.0f}% | {r['rss_mb']:.0f} | "
