@@ -1,7 +1,7 @@
 """Classroom load test: simulated students on one Streamlit server, speaking Streamlit's own websocket protocol.
 
     python -m tests.perf.load [--students 10 30 60 100] [--seconds 60] [--post-script-gc both|true|false]
-        [--processes 1|2]
+        [--processes 1|2] [--set server.enableWebsocketCompression=true ...]
 
 The server is started as the README hosts it (`streamlit run app.py`, the repository's .streamlit/config.toml) on a
 loopback port. Each student connects to /_stcore/stream (subprotocol "streamlit"), loads one of the heaviest pages,
@@ -50,7 +50,7 @@ def _proc_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_server(port: int, post_script_gc: bool, core: int = 0) -> subprocess.Popen:
+def start_server(port: int, post_script_gc: bool, core: int = 0, options: tuple[str, ...] = ()) -> subprocess.Popen:
     import urllib.request
 
     # One server gets core 0 and the simulated class (this process) core 1: in a classroom the clients are
@@ -59,7 +59,8 @@ def start_server(port: int, post_script_gc: bool, core: int = 0) -> subprocess.P
     proc = subprocess.Popen(
         [*pin, sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--runner.postScriptGC", str(post_script_gc).lower()],
+         "--runner.postScriptGC", str(post_script_gc).lower(),
+         *(arg for opt in options for arg in (f"--{opt.split('=', 1)[0]}", opt.split("=", 1)[1]))],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(300):
         try:
@@ -160,7 +161,8 @@ async def _classroom(ports: list[int], n: int, seconds: float, seed: int) -> lis
     return students
 
 
-def run_level(n: int, seconds: float, post_script_gc: bool, seed: int = 0, processes: int = 1) -> dict:
+def run_level(n: int, seconds: float, post_script_gc: bool, seed: int = 0, processes: int = 1,
+              options: tuple[str, ...] = ()) -> dict:
     """One class of ``n`` students; with ``processes`` > 1, that many servers, server k pinned to core k."""
     from tests.browser.conftest import free_port
 
@@ -168,7 +170,7 @@ def run_level(n: int, seconds: float, post_script_gc: bool, seed: int = 0, proce
     ports = [free_port() for _ in range(processes)]
     try:
         for k, port in enumerate(ports):
-            servers.append(start_server(port, post_script_gc, core=k % (os.cpu_count() or 1)))
+            servers.append(start_server(port, post_script_gc, core=k % (os.cpu_count() or 1), options=options))
         rss0 = sum(_proc_rss_mb(s.pid) for s in servers)
         cpu0, t0, own0 = sum(_proc_cpu_seconds(s.pid) for s in servers), time.perf_counter(), time.process_time()
         students = asyncio.run(_classroom(ports, n, seconds, seed))
@@ -197,21 +199,26 @@ def main() -> None:
     ap.add_argument("--post-script-gc", choices=["both", "true", "false"], default="both")
     ap.add_argument("--processes", type=int, choices=[1, 2], default=1,
                     help="2: two servers, one per core, the class spread over them (the class then shares the cores)")
+    ap.add_argument("--set", action="append", default=[], metavar="SECTION.OPTION=VALUE",
+                    help="a Streamlit config option for the server, e.g. server.enableWebsocketCompression=true")
     ap.add_argument("--json", default=str(ROOT / "tests" / "perf" / "results" / "load.json"))
     args = ap.parse_args()
+    if any("=" not in opt or not opt.startswith(("server.", "runner.")) for opt in args.set):
+        sys.exit("--set takes server.* or runner.* options as SECTION.OPTION=VALUE")
     if max(args.students) > 300 or args.seconds > 900:
         sys.exit("bounded: at most 300 students and 900 s")
     if args.processes == 1 and hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
         os.sched_setaffinity(0, {1})  # the class on core 1, the server on core 0
     gcs = {"both": [True, False], "true": [True], "false": [False]}[args.post_script_gc]
     rows = []
-    print(f"{args.processes} server process(es); server CPU is the sum over them, in % of one core")
+    print(f"{args.processes} server process(es); server CPU is the sum over them, in % of one core",
+          *(f"; --{opt}" for opt in args.set))
     print("| students | postScriptGC | interactions | errors | p50 (ms) | p95 (ms) | max (ms) | server CPU | "
           "RSS (MB) | RSS per session (MB) | class CPU |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for gc_on in gcs:
         for n in args.students:
-            r = run_level(n, args.seconds, gc_on, processes=args.processes)
+            r = run_level(n, args.seconds, gc_on, processes=args.processes, options=tuple(args.set))
             rows.append(r)
             print(f"| {n} | {gc_on} | {r['interactions']} | {r['errors']} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | "
                   f"{r['max_ms']:.0f} | {r['server_cpu_pct']:.0f}% | {r['rss_mb']:.0f} | "
