@@ -11,6 +11,8 @@ ever shown inside a code span, never as Markdown or HTML.
 """
 from __future__ import annotations
 
+import functools
+import logging
 import math
 import os
 import socket
@@ -95,8 +97,30 @@ NODELAY_SOCKETS = tcp_nodelay()  # once per server process, at the first script 
 # behind them (py-spy: about 70% of its samples inside Thread.start at 200 students), so the server tops out near
 # 75% of its core while requests queue. Running scripts one after another keeps the loop free to serve: measured
 # with `python -m tests.perf.load` (README, Performance), 100 students' p95 fell from 4.2 s to 1.8 s and the server
-# reached 92% of its core. app.py holds this lock around page.run(); a single student never waits on it.
-RUN_LOCK = threading.Lock()
+# reached 92% of its core. app.py holds this lock around page.run(), and a section's own rerun (``section``) holds
+# it too; re-entrant, because a full run calls its sections inside page.run(). A single student never waits on it.
+RUN_LOCK = threading.RLock()
+
+
+def section(func):
+    """A part of a page that reruns alone when one of its own controls changes (``st.fragment``).
+
+    Only that part's code runs and only its elements are sent again: measured on Honest probabilities' first
+    section, 14 ms of server CPU per interaction instead of 44 (README, Performance). A section must not feed
+    values to the code after it, and it runs under ``RUN_LOCK`` like a whole page. Nothing on screen goes stale:
+    the share link is built when it is asked for (``Page.done``), and URL notices are written by the control.
+    """
+    @functools.wraps(func)
+    def one_at_a_time(*args, **kwargs):
+        with RUN_LOCK:
+            try:
+                return func(*args, **kwargs)
+            except Exception:  # as app.py does for a page: a calm message here, the details in the log
+                logging.getLogger("log_loss_lab").exception("section %r failed", func.__name__)
+                st.error(FRIENDLY_ERROR, icon=":material/sentiment_dissatisfied:")
+                return None
+
+    return st.fragment(one_at_a_time)
 
 FRIENDLY_ERROR = ("Something went wrong on this page — sorry. Your settings are kept in the link: try another value, "
                   "reload, or open another page. The details were written to the server's log.")
@@ -211,7 +235,7 @@ class Page:
     def __init__(self, title: str, notice: str):
         _leave_legacy_multipage_mode()
         self._bound: dict[str, object] = {}
-        self._share_box = st.sidebar.empty()  # filled by done(), above the presentation toggle
+        self._share_box = st.sidebar.empty()  # the share button, placed by done() above the presentation toggle
         self._extra: dict[str, str] = {}
         # an exercise link: controls the teacher fixed (shown, disabled) or hid (still applied, not shown)
         self._lesson = {kind: _key_list(st.query_params.get_all(kind)) for kind in ("lock", "hide")}
@@ -222,6 +246,9 @@ class Page:
         st.title(title, anchor=False)
         st.markdown(f"**{notice}**")
         self._notices = st.container()
+        # True from here to done(): a full run. A section's own rerun comes later, with this flag False; the
+        # link's values were checked by the full run that opened it, and a section may not write outside itself.
+        self._full_run = True
         self._lesson_box = st.container()
         self.presenting = self.toggle("Presentation mode", "present", container=st.sidebar,
                                       help="Larger type and charts for a projector; explanations folded away.")
@@ -241,19 +268,26 @@ class Page:
         return values if len(values) > 1 else values[0]
 
     def done(self) -> None:
-        """Finish the page: fill in the sidebar's "Share this view" link from every control the page made.
+        """Finish the page: the sidebar's "Share this view" button, and the lesson's notices.
 
-        Call it last (and before any ``st.stop()``); rendering the link once, not after every control, saves a
-        few milliseconds per control on every interaction.
+        Call it last (and before any ``st.stop()``). The link is built when the button is pressed — a full rerun,
+        so from every control's current value — and shown in a dialog: no copy of it stays on screen to go stale
+        while a section that is a fragment reruns alone, and no interaction pays for rendering it.
         """
+        self._full_run = False
         self._show_lesson()
+        self._share_box.button("Share this view", key="share_view", icon=":material/link:", width="stretch",
+                               help="A link that opens this page with every control as it is now.",
+                               on_click=_request_share)
+        # a flag set by the click's callback, not the button's value: it survives a rerun before this point
+        if st.session_state.pop(_SHARE_REQUESTED, False):
+            _share_dialog(self.share_link())
+
+    def share_link(self) -> str:
+        """The address of this view: the page's URL and :meth:`share_query`."""
         base = st.context.url or ""
         query = self.share_query()
-        link = f"{base}?{query}" if query else base
-        with self._share_box.container():
-            st.markdown("**Share this view**")
-            st.code(link or "(the page's address)", language=None, wrap_lines=True)
-            st.caption("Opening this link shows this page with every control as it is now.")
+        return f"{base}?{query}" if query else base
 
     def _show_lesson(self) -> None:
         """Tell the student what the teacher set, and flag lesson keys that name no control on this page."""
@@ -275,7 +309,7 @@ class Page:
 
     def _check(self, key: str, label: str, raw, value, shown) -> None:
         """A notice when the link carried a value for ``key`` that the control did not take as given."""
-        if raw is None:
+        if raw is None or not self._full_run:  # in a section's rerun the address may trail the control: no check
             return
         if isinstance(raw, list) or not _matches(raw, value, shown):
             self._notices.warning(
@@ -415,7 +449,7 @@ class Page:
         where, help, disabled = self._placement(key, label, container, help)
         shown = where.multiselect(label, labels, default=[options[d] for d in default], key=key,
                                   bind="query-params", help=help, disabled=disabled)
-        if raw is not None:
+        if raw is not None and self._full_run:
             given = raw if isinstance(raw, list) else [raw]
             unknown = [g for g in given if g not in labels]
             if unknown:
@@ -491,6 +525,19 @@ def _matches(raw: str, value, shown: str) -> bool:
         except ValueError:
             return False
     return raw == shown
+
+
+_SHARE_REQUESTED = "_share_requested"
+
+
+def _request_share() -> None:
+    st.session_state[_SHARE_REQUESTED] = True
+
+
+@st.dialog("Share this view")
+def _share_dialog(link: str) -> None:
+    st.code(link or "(the page's address)", language=None, wrap_lines=True)
+    st.caption("Opening this link shows this page with every control as it is now.")
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)

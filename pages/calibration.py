@@ -15,57 +15,66 @@ page = ui.Page("Honest probabilities", "Notice that log loss is lowest exactly w
 
 # ------------------------------------------------------------------------------------------ be the forecaster
 st.header("1. Be the forecaster", anchor=False)
-st.caption("A coin with a hidden bias q is tossed. Report your probability r of heads; the tosses are scored by "
-           "each rule. Which report scores best on average?")
-RULE_STYLE = {"log": VERMILLION, "brier": BLUE, "absolute": GREEN, "zero_one": PURPLE}
-chart_area = st.container() if page.chart_first else None
-with page.controls("Your forecast"):
-    c1, c2, c3, c4 = st.columns(4)
-    coin = page.number("Coin number", "coin_no", 0, 999, 0, step=1, container=c1,
-                       help="Each number is a coin with its own hidden bias.")
-    r = page.slider("Your report r", "report", 0.0, 1.0, 0.5, step=0.01, container=c2)
-    n = page.choice_slider("Tosses revealed", "revealed", [0, 1, 5, 10, 20, 50, 100, 200, 500], 20, container=c3)
-    reveal = page.toggle("Reveal the bias q", "reveal", container=c4)
-q = round(float(np.random.default_rng([int(coin), 11]).uniform(0.05, 0.95)), 2)
-tosses = datasets.coin_tosses(q, n, seed=int(coin)) if n else np.zeros(0)
-k = int(tosses.sum())
-grid = np.linspace(0.0, 1.0, 401)
-area = chart_area or st.container()
-if n:
-    freq = k / n
-    scores = {rule: float(scoring.expected_score(freq, r, rule)) for rule in scoring.RULES}  # mean over the tosses
-    area.markdown(f"Tosses: {ui.code_span(''.join('H' if t else 'T' for t in tosses[:60]), 80)}"
-                  f"{'…' if n > 60 else ''} — **{k} heads in {n}**.")
-target = q if reveal else (k / n if n else None)
-curves = [(scoring.RULE_NAMES[rule], scoring.expected_score(target, grid, rule), {"color": RULE_STYLE[rule]})
-          for rule in scoring.RULES] if target is not None else []
-with area:
-    if curves:
-        what = f"expected score when the bias is q = {q:g}" if reveal else f"mean score on these {n} tosses"
-        page.chart(charts.lines_figure(
-            grid, curves, x_title="your report r", y_title=f"{what} (lower is better)", y_range=[0, 1.6],
-            x_range=[0, 1], hover_x="r", vlines=[(target, "q" if reveal else "k/n")],
-            points=[(r, min(float(scoring.expected_score(target, r, "log")), 1.6), "you", ORANGE)]),
-            key="forecast", alt=f"the {what} against the report r for four rules; log loss and Brier are lowest at "
-                                f"r = {target:g}, absolute error at r = {0 if target < 0.5 else 1}, and the 0-1 "
-                                "loss is flat on each side of ½.")
-    else:
-        st.info("Reveal some tosses (or the bias) to see how each rule scores your report.",
-                icon=":material/casino:")
-    if n:  # the numbers under the chart (the chart must be on the first screen of a phone or a projector)
-        for col, rule in zip(st.columns(4), scoring.RULES, strict=True):
-            col.metric(f"Mean {scoring.RULE_NAMES[rule]}", ui.fmt(scores[rule]))
-if target is not None:
-    best_log = float(scoring.expected_score(target, target, "log"))
-    mine = float(scoring.expected_score(target, r, "log"))
-    page.latex(rf"\bar L(r) = -{target:.3g}\log r - {1 - target:.3g}\log(1-r)",
-               rf"\bar L({r:g}) = {ui.tex_num(mine)} \ \ge\ \bar L({target:.3g}) = {ui.tex_num(best_log)}")
-    st.markdown(f"Reporting r = {r:g} costs {ui.fmt(mine - best_log)} nats more than reporting "
-                f"{'the true bias' if reveal else 'the observed frequency'} {target:.3g}: the gap is "
-                f"KL({target:.3g} ‖ {r:g}), never negative and zero only at r = {target:.3g}. The 0-1 loss cannot "
-                "tell r = 0.51 from r = 0.99.")
-st.caption("A scoring rule is *proper* when its expected score is best at the truth: log loss and the Brier score "
-           "are; absolute error is not (it pays to exaggerate towards 0 or 1); the 0-1 loss only sees the side of ½.")
+
+
+@ui.section
+def forecaster_section() -> None:
+    """Be the forecaster: a hidden coin, a report, four scoring rules."""
+    st.caption("A coin with a hidden bias q is tossed. Report your probability r of heads; the tosses are scored by "
+               "each rule. Which report scores best on average?")
+    RULE_STYLE = {"log": VERMILLION, "brier": BLUE, "absolute": GREEN, "zero_one": PURPLE}
+    chart_area = st.container() if page.chart_first else None
+    with page.controls("Your forecast"):
+        c1, c2, c3, c4 = st.columns(4)
+        coin = page.number("Coin number", "coin_no", 0, 999, 0, step=1, container=c1,
+                           help="Each number is a coin with its own hidden bias.")
+        r = page.slider("Your report r", "report", 0.0, 1.0, 0.5, step=0.01, container=c2)
+        n = page.choice_slider("Tosses revealed", "revealed", [0, 1, 5, 10, 20, 50, 100, 200, 500], 20, container=c3)
+        reveal = page.toggle("Reveal the bias q", "reveal", container=c4)
+    q = round(float(np.random.default_rng([int(coin), 11]).uniform(0.05, 0.95)), 2)
+    tosses = datasets.coin_tosses(q, n, seed=int(coin)) if n else np.zeros(0)
+    k = int(tosses.sum())
+    grid = np.linspace(0.0, 1.0, 401)
+    area = chart_area or st.container()
+    if n:
+        freq = k / n
+        scores = {rule: float(scoring.expected_score(freq, r, rule)) for rule in scoring.RULES}  # mean over the tosses
+        area.markdown(f"Tosses: {ui.code_span(''.join('H' if t else 'T' for t in tosses[:60]), 80)}"
+                      f"{'…' if n > 60 else ''} — **{k} heads in {n}**.")
+    target = q if reveal else (k / n if n else None)
+    curves = [(scoring.RULE_NAMES[rule], scoring.expected_score(target, grid, rule), {"color": RULE_STYLE[rule]})
+              for rule in scoring.RULES] if target is not None else []
+    with area:
+        if curves:
+            what = f"expected score when the bias is q = {q:g}" if reveal else f"mean score on these {n} tosses"
+            page.chart(charts.lines_figure(
+                grid, curves, x_title="your report r", y_title=f"{what} (lower is better)", y_range=[0, 1.6],
+                x_range=[0, 1], hover_x="r", vlines=[(target, "q" if reveal else "k/n")],
+                points=[(r, min(float(scoring.expected_score(target, r, "log")), 1.6), "you", ORANGE)]),
+                key="forecast", alt=f"the {what} against the report r for four rules; log loss and Brier are lowest at "
+                                    f"r = {target:g}, absolute error at r = {0 if target < 0.5 else 1}, and the 0-1 "
+                                    "loss is flat on each side of ½.")
+        else:
+            st.info("Reveal some tosses (or the bias) to see how each rule scores your report.",
+                    icon=":material/casino:")
+        if n:  # the numbers under the chart (the chart must be on the first screen of a phone or a projector)
+            for col, rule in zip(st.columns(4), scoring.RULES, strict=True):
+                col.metric(f"Mean {scoring.RULE_NAMES[rule]}", ui.fmt(scores[rule]))
+    if target is not None:
+        best_log = float(scoring.expected_score(target, target, "log"))
+        mine = float(scoring.expected_score(target, r, "log"))
+        page.latex(rf"\bar L(r) = -{target:.3g}\log r - {1 - target:.3g}\log(1-r)",
+                   rf"\bar L({r:g}) = {ui.tex_num(mine)} \ \ge\ \bar L({target:.3g}) = {ui.tex_num(best_log)}")
+        st.markdown(f"Reporting r = {r:g} costs {ui.fmt(mine - best_log)} nats more than reporting "
+                    f"{'the true bias' if reveal else 'the observed frequency'} {target:.3g}: the gap is "
+                    f"KL({target:.3g} ‖ {r:g}), never negative and zero only at r = {target:.3g}. The 0-1 loss cannot "
+                    "tell r = 0.51 from r = 0.99.")
+    st.caption("A scoring rule is *proper* when its expected score is best at the truth: log loss and the Brier "
+               "score are; absolute error is not (it pays to exaggerate towards 0 or 1); the 0-1 loss only sees the "
+               "side of ½.")
+
+
+forecaster_section()
 
 # ------------------------------------------------------------------------------------------ calibration
 st.header("2. Is the model's 0.9 really 90%?", anchor=False)
@@ -105,60 +114,76 @@ st.markdown(scoring.calibration_sentence(rel_test, split, train_loss))
 
 # ------------------------------------------------------------------------------------------ temperature
 st.header("3. Temperature scaling", anchor=False)
-TEMPS = [0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0, 5.6, 8.0]
-T = page.choice_slider("Temperature T (probabilities σ(z / T))", "temp", TEMPS, 1.0,
-                       help="T > 1 softens over-confident probabilities towards ½; T < 1 sharpens them.")
-best_T = scoring.fit_temperature(e.y_test, z_test)
-Ts = np.geomspace(0.2, 10.0, 121)
-losses_T = loss.logit_loss_kernel(e.y_test[:, None], z_test[:, None] / Ts[None, :], 1.0).mean(axis=0)  # all T
-at_T = float(loss.bce_with_logits(e.y_test, z_test / T))
-t1, t2 = st.columns([2, 1], gap="large")
-with t1:
-    marks = [(T, at_T, f"T = {T:g}", ORANGE)]
-    if math.isfinite(best_T) and 0.2 <= best_T <= 10:
-        marks.append((best_T, float(loss.bce_with_logits(e.y_test, z_test / best_T)), "best T", GREY))
-    page.chart(charts.lines_figure(Ts, [("held-out log loss", losses_T, {"color": VERMILLION})],
-                                   x_title="temperature T", y_title="log loss (nats)", log_x=True, points=marks,
-                                   hover_x="T", height=300),
-               key="temperature", alt=f"held-out log loss against the temperature T from 0.2 to 10; at T = {T:g} it "
-               f"is {at_T:.4f}, lowest at T = {ui.fmt(best_T)}.")
-with t2:
-    st.metric(f"Held-out log loss at T = {T:g}", f"{ui.fmt(at_T)} nats")
-    st.metric("Best T on the held-out points", ui.fmt(best_T, 3),
-              help="0 or ∞ when no finite temperature is best (logits that separate the points, or no better "
-                   "than chance).")
-    split_T = scoring.log_loss_split(e.y_test, loss.sigmoid(z_test / T), bins)
-    st.metric("Calibration part at this T", f"{ui.fmt(split_T.calibration)} nats")
-st.caption("Temperature scaling divides every logit by one number T: the order of the predictions — and so the "
-           "accuracy at ½ — does not change, only how confident they are. T is fitted on held-out points.")
+
+
+@ui.section
+def temperature_section(y_test: np.ndarray, z_test: np.ndarray, bins: int) -> None:
+    """Temperature scaling of the held-out logits (the model comes from section 2, a full rerun)."""
+    TEMPS = [0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0, 5.6, 8.0]
+    T = page.choice_slider("Temperature T (probabilities σ(z / T))", "temp", TEMPS, 1.0,
+                           help="T > 1 softens over-confident probabilities towards ½; T < 1 sharpens them.")
+    best_T = scoring.fit_temperature(y_test, z_test)
+    Ts = np.geomspace(0.2, 10.0, 121)
+    losses_T = loss.logit_loss_kernel(y_test[:, None], z_test[:, None] / Ts[None, :], 1.0).mean(axis=0)  # all T
+    at_T = float(loss.bce_with_logits(y_test, z_test / T))
+    t1, t2 = st.columns([2, 1], gap="large")
+    with t1:
+        marks = [(T, at_T, f"T = {T:g}", ORANGE)]
+        if math.isfinite(best_T) and 0.2 <= best_T <= 10:
+            marks.append((best_T, float(loss.bce_with_logits(y_test, z_test / best_T)), "best T", GREY))
+        page.chart(charts.lines_figure(Ts, [("held-out log loss", losses_T, {"color": VERMILLION})],
+                                       x_title="temperature T", y_title="log loss (nats)", log_x=True, points=marks,
+                                       hover_x="T", height=300),
+                   key="temperature", alt=f"held-out log loss against the temperature T from 0.2 to 10; at "
+                   f"T = {T:g} it is {at_T:.4f}, lowest at T = {ui.fmt(best_T)}.")
+    with t2:
+        st.metric(f"Held-out log loss at T = {T:g}", f"{ui.fmt(at_T)} nats")
+        st.metric("Best T on the held-out points", ui.fmt(best_T, 3),
+                  help="0 or ∞ when no finite temperature is best (logits that separate the points, or no better "
+                       "than chance).")
+        split_T = scoring.log_loss_split(y_test, loss.sigmoid(z_test / T), bins)
+        st.metric("Calibration part at this T", f"{ui.fmt(split_T.calibration)} nats")
+    st.caption("Temperature scaling divides every logit by one number T: the order of the predictions — and so the "
+               "accuracy at ½ — does not change, only how confident they are. T is fitted on held-out points.")
+
+
+temperature_section(e.y_test, z_test, bins)
 
 # ------------------------------------------------------------------------------------------ threshold
 st.header("4. The threshold moves accuracy, not log loss", anchor=False)
-thr = page.slider("Decision threshold t (call class 1 when p ≥ t)", "thr", 0.05, 0.95, 0.5, step=0.05)
-c = scoring.threshold_counts(e.y_test, p_test, thr)
-h1, h2 = st.columns([1, 1], gap="large")
-with h1:
-    m = st.columns(2)
-    m[0].metric("Accuracy", f"{100 * c.accuracy:.1f}%")
-    m[1].metric("Log loss (any t)", f"{ui.fmt(split.total)} nats")
-    m = st.columns(2)
-    m[0].metric("Precision", "—" if math.isnan(c.precision) else f"{100 * c.precision:.1f}%")
-    m[1].metric("Recall", "—" if math.isnan(c.recall) else f"{100 * c.recall:.1f}%")
-    st.dataframe(pd.DataFrame({"truth": ["truly 1", "truly 0"], "called 1": [c.tp, c.fp], "called 0": [c.fn, c.tn]}),
-                 hide_index=True)
-with h2:
-    ts = np.linspace(0.05, 0.95, 19)
-    counts = [scoring.threshold_counts(e.y_test, p_test, t) for t in ts]
-    page.chart(charts.lines_figure(
-        ts, [("accuracy", [x.accuracy for x in counts], {"color": BLUE}),
-             ("precision", [x.precision for x in counts], {"color": GREEN}),
-             ("recall", [x.recall for x in counts], {"color": PURPLE}),
-             ("log loss (nats)", [split.total] * len(ts), {"color": VERMILLION})],
-        x_title="threshold t", y_title="rate, or nats", x_range=[0, 1], vlines=[(thr, "t")], hover_x="t",
-        height=300), key="threshold",
-        alt=f"accuracy, precision and recall of the held-out points against the threshold, and the log loss "
-            f"{split.total:.3f}, flat: at t = {thr:g} accuracy is {100 * c.accuracy:.1f}%.")
-st.caption("Log loss scores the probabilities themselves, before any threshold; accuracy, precision and recall score "
-           "the decisions made from them.")
+
+
+@ui.section
+def threshold_section(y_test: np.ndarray, p_test: np.ndarray, total: float) -> None:
+    """Accuracy, precision and recall move with the threshold; the log loss does not."""
+    thr = page.slider("Decision threshold t (call class 1 when p ≥ t)", "thr", 0.05, 0.95, 0.5, step=0.05)
+    c = scoring.threshold_counts(y_test, p_test, thr)
+    h1, h2 = st.columns([1, 1], gap="large")
+    with h1:
+        m = st.columns(2)
+        m[0].metric("Accuracy", f"{100 * c.accuracy:.1f}%")
+        m[1].metric("Log loss (any t)", f"{ui.fmt(total)} nats")
+        m = st.columns(2)
+        m[0].metric("Precision", "—" if math.isnan(c.precision) else f"{100 * c.precision:.1f}%")
+        m[1].metric("Recall", "—" if math.isnan(c.recall) else f"{100 * c.recall:.1f}%")
+        st.dataframe(pd.DataFrame({"truth": ["truly 1", "truly 0"], "called 1": [c.tp, c.fp],
+                                   "called 0": [c.fn, c.tn]}), hide_index=True)
+    with h2:
+        ts = np.linspace(0.05, 0.95, 19)
+        counts = [scoring.threshold_counts(y_test, p_test, t) for t in ts]
+        page.chart(charts.lines_figure(
+            ts, [("accuracy", [x.accuracy for x in counts], {"color": BLUE}),
+                 ("precision", [x.precision for x in counts], {"color": GREEN}),
+                 ("recall", [x.recall for x in counts], {"color": PURPLE}),
+                 ("log loss (nats)", [total] * len(ts), {"color": VERMILLION})],
+            x_title="threshold t", y_title="rate, or nats", x_range=[0, 1], vlines=[(thr, "t")], hover_x="t",
+            height=300), key="threshold",
+            alt=f"accuracy, precision and recall of the held-out points against the threshold, and the log loss "
+                f"{total:.3f}, flat: at t = {thr:g} accuracy is {100 * c.accuracy:.1f}%.")
+    st.caption("Log loss scores the probabilities themselves, before any threshold; accuracy, precision and recall "
+               "score the decisions made from them.")
+
+
+threshold_section(e.y_test, p_test, split.total)
 
 page.done()

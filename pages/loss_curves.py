@@ -11,83 +11,103 @@ from lib import charts, loss, tables
 page = ui.Page("Loss explorer", "Notice that only one term counts for a hard label, and that it grows without bound "
                "as the prediction moves to the wrong edge.")
 
+BATCH_UNIT = "_loss_explorer_batch_unit"  # the units the batch section was last drawn in
+
 # ------------------------------------------------------------------------------------------ one sample
 st.header("One sample", anchor=False)
-# the chart's column first on a phone or a projector (it must be on the first screen), else the controls'
-if page.chart_first:
-    chart, controls = st.columns([2, 1], gap="large")
-else:
-    controls, chart = st.columns([1, 2], gap="large")
-with controls:
-    label = page.select("True label", "label", {"0": "y = 0", "1": "y = 1", "soft": "soft y"}, "1",
-                        kind="segmented", help="A soft label is a target between 0 and 1, e.g. from label smoothing.")
-    y = float(label) if label != "soft" else page.slider("Soft label y", "ys", 0.0, 1.0, 0.7, step=0.01)
-    mode = page.select("Prediction as", "input", {"p": "probability p", "z": "logit z"}, "p", kind="segmented")
-    if mode == "p":
-        p = page.slider("Predicted probability p of class 1", "prob", 0.0, 1.0, 0.8, step=0.001, fmt_str="%.3f")
-        st.caption(f"Its logit: z = log(p / (1 − p)) = **{ui.fmt(loss.logit(p))}**")
+
+
+@ui.section
+def one_sample_section() -> str:
+    """One sample: its label, its prediction, its two terms. Returns the units, which the batch uses."""
+    # the chart's column first on a phone or a projector (it must be on the first screen), else the controls'
+    if page.chart_first:
+        chart, controls = st.columns([2, 1], gap="large")
     else:
-        z = page.slider("Logit z", "logit", -15.0, 15.0, 1.4, step=0.1)
-        p = float(loss.sigmoid(z))
-        st.caption(f"Its probability: p = σ(z) = 1 / (1 + e^(−z)) = **{ui.fmt(p, 6)}**")
-    unit = page.select("Units", "unit", {"nats": "nats", "bits": "bits"}, "nats", kind="segmented",
-                       help="nats use the natural log; bits use log base 2 (1 bit = ln 2 ≈ 0.693 nats).")
-    log_y = page.toggle("Log-scale loss axis", "logy", help="Shows how fast the loss grows near the wrong edge.")
+        controls, chart = st.columns([1, 2], gap="large")
+    with controls:
+        label = page.select("True label", "label", {"0": "y = 0", "1": "y = 1", "soft": "soft y"}, "1",
+                            kind="segmented",
+                            help="A soft label is a target between 0 and 1, e.g. from label smoothing.")
+        y = float(label) if label != "soft" else page.slider("Soft label y", "ys", 0.0, 1.0, 0.7, step=0.01)
+        mode = page.select("Prediction as", "input", {"p": "probability p", "z": "logit z"}, "p", kind="segmented")
+        if mode == "p":
+            p = page.slider("Predicted probability p of class 1", "prob", 0.0, 1.0, 0.8, step=0.001, fmt_str="%.3f")
+            st.caption(f"Its logit: z = log(p / (1 − p)) = **{ui.fmt(loss.logit(p))}**")
+        else:
+            z = page.slider("Logit z", "logit", -15.0, 15.0, 1.4, step=0.1)
+            p = float(loss.sigmoid(z))
+            st.caption(f"Its probability: p = σ(z) = 1 / (1 + e^(−z)) = **{ui.fmt(p, 6)}**")
+        unit = page.select("Units", "unit", {"nats": "nats", "bits": "bits"}, "nats", kind="segmented",
+                           help="nats use the natural log; bits use log base 2 (1 bit = ln 2 ≈ 0.693 nats).")
+        log_y = page.toggle("Log-scale loss axis", "logy", help="Shows how fast the loss grows near the wrong edge.")
+    if unit != st.session_state.setdefault(BATCH_UNIT, unit):  # the batch below prints in these units too
+        st.session_state[BATCH_UNIT] = unit
+        st.rerun()  # a change made in this section's own rerun: the whole page reruns, once
 
+    scale = 1.0 if unit == "nats" else 1.0 / math.log(2.0)
+    positive, negative = (float(t) * scale for t in loss.bce_terms(y, p))
+    value = positive + negative
+    log = r"\log" if unit == "nats" else r"\log_2"
+
+    with chart:
+        above = st.container()
+        t_p, t_z, t_g = page.tabs(["Against p", "Against the logit z", "Gradients"], "view")
+        # the three numbers above the chart, or below it where the chart must be on the first screen
+        a, b, c = (st.container() if page.chart_first else above).columns(3)
+        a.metric(f"Loss ({unit})", ui.fmt(value))
+        b.metric("Positive term −y·log p", ui.fmt(positive))
+        c.metric("Negative term −(1−y)·log(1−p)", ui.fmt(negative))
+        with t_p:
+            page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y), key="terms_p",
+                       alt=f"the terms −log p and −log(1 − p) against p, the loss for y = {y:g} marked at p = {p:g}: "
+                           f"{ui.fmt(value)} {unit}.")
+        with t_z:
+            page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y, axis="z"), key="terms_z",
+                       alt=f"the terms softplus(−z) and softplus(z) against the logit z from −10 to 10, the loss for "
+                           f"y = {y:g} marked at z = {ui.fmt(loss.logit(p))}: {ui.fmt(value)} {unit}.")
+            st.caption("On the logit axis the terms are softplus curves: straight lines far out, so the loss of a "
+                       "confident mistake grows linearly in z.")
+        with t_g:
+            gp, gz = float(loss.bce_grad_prob(y, p)), p - y
+            g1, g2 = st.columns(2)
+            g1.metric("∂L/∂p", ui.fmt(gp))
+            g2.metric("∂L/∂z = p − y", ui.fmt(gz))
+            page.chart(charts.gradient_figure(y, p), key="grads",
+                       alt=f"∂L/∂p, which blows up at p = 0 and 1, and ∂L/∂z = p − y, a straight line; at "
+                           f"p = {p:g} they are {ui.fmt(gp)} and {ui.fmt(gz)}.")
+            st.caption("∂L/∂p = (p − y)/(p(1 − p)) blows up at the edges, but the model moves z, not p: the chain rule "
+                       "multiplies by dp/dz = p(1 − p), which cancels the blow-up and leaves ∂L/∂z = p − y, never "
+                       "more than 1 in size — large exactly when the prediction is far from the label.")
+
+    page.latex(rf"L = -{y:g}\cdot{log}({ui.tex_num(p, 6)}) - {1 - y:g}\cdot{log}({ui.tex_num(1 - p, 6)})",
+               rf"= {ui.tex_num(value)}\ \text{{{unit}}}")
+    if math.isinf(value):
+        st.error(f"**The loss is ∞.** {tables.infinite_loss_reason(y, p)} A prediction that is certain and wrong has "
+                 "no finite price — which is why frameworks clamp.")
+    with st.expander("What frameworks report for this sample — clamped values, not the loss",
+                     expanded=math.isinf(value)):
+        rows = [("Exact (this app), float64", "no clamp", ui.fmt(value))]
+        for fw, name, how in (
+                ("pytorch", "PyTorch F.binary_cross_entropy, float32 tensors", "each log clamped at −100, in float32"),
+                ("keras", "Keras BinaryCrossentropy on float32 probabilities",
+                 "p clipped to [1e−7, 1 − 2⁻²³] (float32)"),
+                ("sklearn", "scikit-learn log_loss, float64", "p clipped to [ε, 1 − ε], ε = 2.2e−16")):
+            if fw == "sklearn" and y not in (0.0, 1.0):
+                rows.append((name, "accepts hard labels only", "refuses soft labels (ValueError)"))
+                continue
+            rows.append((name, how, ui.fmt(loss.framework_bce(y, p, fw) * scale)))
+        st.dataframe(pd.DataFrame(rows, columns=["Who", "What it does", f"Reports ({unit})"]), hide_index=True)
+        st.caption("A clamp keeps training from crashing on ∞, but the number it reports is the clamp, not the "
+                   "loss. Float32 (PyTorch's and Keras's default dtype) also rounds p within 3e−8 of 1 to exactly 1. "
+                   "Keras with the TensorFlow backend hands a sigmoid output layer's logits to the loss, which is then "
+                   "exact.")
+    return unit
+
+
+unit = st.session_state[BATCH_UNIT] = one_sample_section() or "nats"  # None if the section failed
 scale = 1.0 if unit == "nats" else 1.0 / math.log(2.0)
-positive, negative = (float(t) * scale for t in loss.bce_terms(y, p))
-value = positive + negative
 log = r"\log" if unit == "nats" else r"\log_2"
-
-with chart:
-    above = st.container()
-    t_p, t_z, t_g = page.tabs(["Against p", "Against the logit z", "Gradients"], "view")
-    # the three numbers above the chart, or below it where the chart must be on the first screen
-    a, b, c = (st.container() if page.chart_first else above).columns(3)
-    a.metric(f"Loss ({unit})", ui.fmt(value))
-    b.metric("Positive term −y·log p", ui.fmt(positive))
-    c.metric("Negative term −(1−y)·log(1−p)", ui.fmt(negative))
-    with t_p:
-        page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y), key="terms_p",
-                   alt=f"the terms −log p and −log(1 − p) against p, the loss for y = {y:g} marked at p = {p:g}: "
-                       f"{ui.fmt(value)} {unit}.")
-    with t_z:
-        page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y, axis="z"), key="terms_z",
-                   alt=f"the terms softplus(−z) and softplus(z) against the logit z from −10 to 10, the loss for "
-                       f"y = {y:g} marked at z = {ui.fmt(loss.logit(p))}: {ui.fmt(value)} {unit}.")
-        st.caption("On the logit axis the terms are softplus curves: straight lines far out, so the loss of a "
-                   "confident mistake grows linearly in z.")
-    with t_g:
-        gp, gz = float(loss.bce_grad_prob(y, p)), p - y
-        g1, g2 = st.columns(2)
-        g1.metric("∂L/∂p", ui.fmt(gp))
-        g2.metric("∂L/∂z = p − y", ui.fmt(gz))
-        page.chart(charts.gradient_figure(y, p), key="grads",
-                   alt=f"∂L/∂p, which blows up at p = 0 and 1, and ∂L/∂z = p − y, a straight line; at p = {p:g} they "
-                       f"are {ui.fmt(gp)} and {ui.fmt(gz)}.")
-        st.caption("∂L/∂p = (p − y)/(p(1 − p)) blows up at the edges, but the model moves z, not p: the chain rule "
-                   "multiplies by dp/dz = p(1 − p), which cancels the blow-up and leaves ∂L/∂z = p − y, never "
-                   "more than 1 in size — large exactly when the prediction is far from the label.")
-
-page.latex(rf"L = -{y:g}\cdot{log}({ui.tex_num(p, 6)}) - {1 - y:g}\cdot{log}({ui.tex_num(1 - p, 6)})",
-           rf"= {ui.tex_num(value)}\ \text{{{unit}}}")
-if math.isinf(value):
-    st.error(f"**The loss is ∞.** {tables.infinite_loss_reason(y, p)} A prediction that is certain and wrong has "
-             "no finite price — which is why frameworks clamp.")
-with st.expander("What frameworks report for this sample — clamped values, not the loss", expanded=math.isinf(value)):
-    rows = [("Exact (this app), float64", "no clamp", ui.fmt(value))]
-    for fw, name, how in (
-            ("pytorch", "PyTorch F.binary_cross_entropy, float32 tensors", "each log clamped at −100, in float32"),
-            ("keras", "Keras BinaryCrossentropy on float32 probabilities", "p clipped to [1e−7, 1 − 2⁻²³] (float32)"),
-            ("sklearn", "scikit-learn log_loss, float64", "p clipped to [ε, 1 − ε], ε = 2.2e−16")):
-        if fw == "sklearn" and y not in (0.0, 1.0):
-            rows.append((name, "accepts hard labels only", "refuses soft labels (ValueError)"))
-            continue
-        rows.append((name, how, ui.fmt(loss.framework_bce(y, p, fw) * scale)))
-    st.dataframe(pd.DataFrame(rows, columns=["Who", "What it does", f"Reports ({unit})"]), hide_index=True)
-    st.caption("A clamp keeps training from crashing on ∞, but the number it reports is the clamp, not the loss. "
-               "Float32 (PyTorch's and Keras's default dtype) also rounds p within 3e−8 of 1 to exactly 1. Keras "
-               "with the TensorFlow backend hands a sigmoid output layer's logits to the loss, which is then exact.")
 
 # ------------------------------------------------------------------------------------------ a batch
 st.header("A batch of samples", anchor=False)

@@ -197,7 +197,9 @@ def test_a_failing_page_shows_a_friendly_message_and_logs_the_details(tmp_path, 
     assert any("boom: a bug in a page" in (r.exc_text or str(r.exc_info)) for r in caplog.records)
     import sys
 
-    assert not sys.modules["ui"].RUN_LOCK.locked()  # a failing page lets the next script run in
+    lock = sys.modules["ui"].RUN_LOCK
+    assert lock.acquire(blocking=False)  # a failing page lets the next script run in
+    lock.release()
 
 
 def test_tcp_nodelay_reaches_a_listening_socket_bound_like_streamlits_and_its_accepted_connections():
@@ -228,3 +230,30 @@ def test_tcp_nodelay_leaves_no_descriptor_behind():
     for _ in range(5):
         tcp_nodelay()
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_a_failing_section_shows_the_friendly_message_in_place_and_the_rest_of_the_page_stays(tmp_path, caplog):
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    from ui import FRIENDLY_ERROR
+
+    for name in ("app.py", "ui.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "lib", tmp_path / "lib")
+    shutil.copytree(ROOT / ".streamlit", tmp_path / ".streamlit")
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "home.py").write_text(
+        "import streamlit as st\nimport ui\n\npage = ui.Page('T', 'N')\n\n\n@ui.section\ndef broken():\n"
+        "    st.markdown('before the bug')\n    raise RuntimeError('boom: a bug in a section')\n\n\n"
+        "broken()\nst.markdown('after the section')\npage.done()\n")
+    at = AppTest.from_file(str(tmp_path / "app.py"), default_timeout=30)
+    with caplog.at_level("ERROR", logger="log_loss_lab"):
+        at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [FRIENDLY_ERROR]
+    assert [m.value for m in at.markdown if m.value in ("before the bug", "after the section")] == [
+        "before the bug", "after the section"]
+    assert any("boom: a bug in a section" in (r.exc_text or str(r.exc_info)) for r in caplog.records)
+    assert at.button(key="share_view")  # the page finished: its share button is there

@@ -17,7 +17,15 @@ ROUND_TRIPS = {
 
 
 def share_link(page) -> str:
-    return page.locator('[data-testid="stSidebar"] [data-testid="stCode"] code').first.inner_text().strip()
+    """Press the sidebar's "Share this view", read the link from the dialog, close the dialog."""
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Share this view").click()
+    code = page.get_by_role("dialog").locator('[data-testid="stCode"] code')
+    code.wait_for(timeout=15_000)
+    link = code.inner_text().strip()
+    page.keyboard.press("Escape")
+    page.get_by_role("dialog").wait_for(state="detached", timeout=15_000)
+    settle(page)
+    return link
 
 
 def state(page) -> list[str]:
@@ -56,9 +64,9 @@ def test_moving_a_control_updates_the_share_link(page, app_url):
         'input[type="range"]')
     slider.focus()
     page.keyboard.press("Home")
-    page.wait_for_function("() => document.querySelector('[data-testid=stSidebar] [data-testid=stCode] code')"
-                           "?.innerText.includes('prob=0')")
-    assert "prob=0" in page.url
+    page.wait_for_function("() => location.search.includes('prob=0')")
+    settle(page)
+    assert "prob=0" in share_link(page)
 
 
 @pytest.mark.parametrize("size", [(1280, 720), (390, 844)], ids=["projector", "phone"])

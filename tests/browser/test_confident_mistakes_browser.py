@@ -28,3 +28,29 @@ def test_quiz_reveals_the_numbers_after_an_answer(page, app_url):
     page.wait_for_selector('[data-testid="stAlert"]:has-text("Right")', timeout=20000)
     assert "2.303" in page.locator('[data-testid="stAlert"]').filter(has_text="Right").inner_text()
     assert page.console.errors == []
+
+
+def test_a_section_reruns_alone_and_the_address_and_share_link_keep_up(page, app_url):
+    """Each section is a fragment: quick moves of focal γ rerun only its section, which ends consistent with the
+    address bar and the share link, and the other sections keep what they showed."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.browser.test_classroom_browser import share_link
+
+    page.goto(app_url + "/confident_mistakes?c=0.9&gamma=2.0")
+    settle(page)
+    ladder_before = metric_value(page, "Confident mistake")
+    assert ladder_before.startswith("2.303")  # −log 0.1 = 2.30259
+    slider = page.get_by_role("slider", name="Focal γ")
+    slider.focus()
+    for _ in range(4):  # 2.0 → 4.0 in steps of 0.5, as fast as the keyboard goes
+        page.keyboard.press("ArrowRight")
+    settle(page)
+    page.wait_for_function("() => /[?&]gamma=4(\\.0)?(&|$)/.test(location.search)")
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stPlotlyChart] .legendtext')]"
+                           ".some(e => e.textContent.includes('γ = 4'))")
+    assert metric_value(page, "Confident mistake") == ladder_before
+    assert page.locator('[data-testid="stAlert"], [data-testid="stException"]').count() == 0
+    query = parse_qs(urlsplit(share_link(page)).query)
+    assert query["gamma"] == ["4.0"] and query["c"] == ["0.9"]
+    assert page.console.errors == []

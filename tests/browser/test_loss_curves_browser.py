@@ -59,3 +59,20 @@ def test_a_typed_bad_value_in_the_table_is_flagged_and_stays(page, app_url):
     assert "row 0: p = 1.5 is outside [0, 1]" in alert
     assert mean.inner_text().startswith("0.6931")  # the other five rows are all 0.5: still log 2
     assert page.console.errors == []
+
+
+def test_units_changed_in_the_one_sample_section_reach_the_batch_below(page, app_url):
+    """The one-sample section reruns alone, but its units are the batch's too: changing them reruns the page."""
+    page.goto(app_url + "/loss_curves")
+    settle(page)
+    mean = page.locator('[data-testid="stMetric"]').filter(has_text="Mean loss").locator(
+        '[data-testid="stMetricValue"]')
+    assert mean.inner_text().endswith("nats")
+    page.locator('[data-testid="stButtonGroup"] button').filter(has_text="bits").click()
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetric]')]"
+                           ".some(e => e.innerText.includes('Mean loss') && e.innerText.trim().endsWith('bits'))")
+    settle(page)
+    assert page.locator('[data-testid="stMetric"]').filter(has_text="Loss (bits)").count() == 1
+    assert "unit=bits" in page.url
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console.errors == []

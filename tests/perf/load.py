@@ -6,7 +6,8 @@
 The server is started as the README hosts it (`streamlit run app.py`, the repository's .streamlit/config.toml) on a
 loopback port. Each student connects to /_stcore/stream (subprotocol "streamlit"), loads one of the heaviest pages,
 then every 2–5 s moves a slider: a BackMsg rerun_script whose ClientState carries the page's script hash, the
-widget's new value and the cached_message_hashes a browser reports. The latency is from sending it to the
+widget's new value, the cached_message_hashes a browser reports and, for a widget inside a fragment, that
+fragment's id (as the browser sends it, so only that section reruns). The latency is from sending it to the
 script_finished message. Reports p50/p95/max latency, errors, server CPU (from /proc) and memory per session.
 The server is pinned to one core and the simulated class to the other (taskset), so the load generator does not
 steal the server's CPU; with ``--processes 2`` two servers get a core each and the class is spread over them (the
@@ -78,6 +79,7 @@ class Student:
         self.cached: set[str] = set()
         self.page_hash = ""
         self.widget_id: str | None = None
+        self.fragment_id = ""  # set when the widget sits in a fragment: the browser then asks for that rerun only
         self.latencies: list[float] = []
         self.errors: list[str] = []
         self.bytes = 0
@@ -99,6 +101,8 @@ class Student:
             w = state.widget_states.widgets.add()
             w.id = self.widget_id
             w.double_array_value.data.append(value)
+            if self.fragment_id:
+                state.fragment_id = self.fragment_id
         t0 = time.perf_counter()
         await ws.send(msg.SerializeToString())
         while True:
@@ -120,9 +124,10 @@ class Student:
                     self.errors.append(el.exception.message[:200])
                 widget_id = getattr(getattr(el, etype, None), "id", "") if etype else ""
                 if widget_id.endswith(f"-{self.key}"):
-                    self.widget_id = widget_id
+                    self.widget_id, self.fragment_id = widget_id, fm.delta.fragment_id
             elif kind == "script_finished":
-                if fm.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                if fm.script_finished in (ForwardMsg.FINISHED_SUCCESSFULLY,
+                                          ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
                     return time.perf_counter() - t0
                 if fm.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                     self.errors.append("compile error")
