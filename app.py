@@ -1,10 +1,9 @@
 """Log Loss Lab: the router. Only navigation lives here, and nothing that can raise before st.navigation."""
-import logging
 from pathlib import Path
 
 import streamlit as st
 
-from ui import FRIENDLY_ERROR, PAGES, RUN_LOCK
+from ui import PAGES, RUN_LOCK, report_failure
 
 HERE = Path(__file__).parent
 
@@ -22,6 +21,4 @@ try:
     with RUN_LOCK:  # one script run at a time per process: see ui.RUN_LOCK
         page.run()
 except Exception:  # st.stop and st.rerun are BaseExceptions and pass through
-    # A bug must not show a student a traceback: they get a calm message, the server log gets the details.
-    logging.getLogger("log_loss_lab").exception("page %r failed", page.title)
-    st.error(FRIENDLY_ERROR, icon=":material/sentiment_dissatisfied:")
+    report_failure(f"page {page.title!r}")  # a calm message for the student, the traceback in the server's log

@@ -96,19 +96,34 @@ NODELAY_SOCKETS = tcp_nodelay()  # once per server process, at the first script 
 # fight for the GIL, and the event loop -- which must start each new thread and pass every message on -- waits
 # behind them (py-spy: about 70% of its samples inside Thread.start at 200 students), so the server tops out near
 # 75% of its core while requests queue. Running scripts one after another keeps the loop free to serve: measured
-# with `python -m tests.perf.load` (README, Performance), 100 students' p95 fell from 4.2 s to 1.8 s and the server
-# reached 92% of its core. app.py holds this lock around page.run(), and a section's own rerun (``section``) holds
+# with `python -m tests.perf.load` (README, Performance), 100 students' p95 fell from 4.8 s to 1.2 s and the server
+# reached 90% of its core. app.py holds this lock around page.run(), and a section's own rerun (``section``) holds
 # it too; re-entrant, because a full run calls its sections inside page.run(). A single student never waits on it.
 RUN_LOCK = threading.RLock()
+
+
+FRIENDLY_ERROR = ("Something went wrong on this page — sorry. Your settings are kept in the link: try another value, "
+                  "reload, or open another page. The details were written to the server's log.")
+
+
+def report_failure(what: str) -> None:
+    """Inside an ``except`` block: the calm message where the failure happened, the traceback in the server's log.
+
+    A bug must not show a student a traceback; app.py calls it for a page, ``section`` for a section.
+    """
+    logging.getLogger("log_loss_lab").exception("%s failed", what)
+    st.error(FRIENDLY_ERROR, icon=":material/sentiment_dissatisfied:")
 
 
 def section(func):
     """A part of a page that reruns alone when one of its own controls changes (``st.fragment``).
 
     Only that part's code runs and only its elements are sent again: measured on Honest probabilities' first
-    section, 14 ms of server CPU per interaction instead of 44 (README, Performance). A section must not feed
-    values to the code after it, and it runs under ``RUN_LOCK`` like a whole page. Nothing on screen goes stale:
-    the share link is built when it is asked for (``Page.done``), and URL notices are written by the control.
+    section, 14 ms of server CPU per interaction instead of 44 (README, Performance). What a section returns
+    reaches the code after it only in a full run: a section whose control changes such a value must rerun the page
+    (``st.rerun()``), as the loss explorer's units do. It runs under ``RUN_LOCK`` like a whole page. Nothing on
+    screen goes stale: the share link is built when it is asked for (``Page.done``), and link-value notices are
+    written only in full runs (``Page._check``).
     """
     @functools.wraps(func)
     def one_at_a_time(*args, **kwargs):
@@ -116,14 +131,10 @@ def section(func):
             try:
                 return func(*args, **kwargs)
             except Exception:  # as app.py does for a page: a calm message here, the details in the log
-                logging.getLogger("log_loss_lab").exception("section %r failed", func.__name__)
-                st.error(FRIENDLY_ERROR, icon=":material/sentiment_dissatisfied:")
+                report_failure(f"section {func.__name__!r}")
                 return None
 
     return st.fragment(one_at_a_time)
-
-FRIENDLY_ERROR = ("Something went wrong on this page — sorry. Your settings are kept in the link: try another value, "
-                  "reload, or open another page. The details were written to the server's log.")
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -555,4 +566,3 @@ def page_map() -> None:
         if info.path == "pages/home.py" or not (_ROOT / info.path).is_file():
             continue
         st.page_link(info.path, label=f"**{info.title}** — {info.blurb}", icon=info.icon)
-
