@@ -175,20 +175,25 @@ def test_csv_cells_with_nan_inf_and_text_are_flagged_row_by_row():
     assert np.isfinite(checked.p).all()
 
 
-def test_a_failing_page_shows_a_friendly_message_and_logs_the_details(tmp_path, caplog):
+def _app_with_home_page(tmp_path, source: str):
+    """An AppTest of a copy of the app whose only page is ``source`` (the real app.py, ui.py, lib and config)."""
     import shutil
 
     from streamlit.testing.v1 import AppTest
-
-    from ui import FRIENDLY_ERROR
 
     for name in ("app.py", "ui.py"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "lib", tmp_path / "lib")
     shutil.copytree(ROOT / ".streamlit", tmp_path / ".streamlit")
     (tmp_path / "pages").mkdir()
-    (tmp_path / "pages" / "home.py").write_text("raise RuntimeError('boom: a bug in a page')\n")
-    at = AppTest.from_file(str(tmp_path / "app.py"), default_timeout=30)
+    (tmp_path / "pages" / "home.py").write_text(source)
+    return AppTest.from_file(str(tmp_path / "app.py"), default_timeout=30)
+
+
+def test_a_failing_page_shows_a_friendly_message_and_logs_the_details(tmp_path, caplog):
+    from ui import FRIENDLY_ERROR
+
+    at = _app_with_home_page(tmp_path, "raise RuntimeError('boom: a bug in a page')\n")
     with caplog.at_level("ERROR", logger="log_loss_lab"):
         at.run()
     assert not at.exception
@@ -233,22 +238,13 @@ def test_tcp_nodelay_leaves_no_descriptor_behind():
 
 
 def test_a_failing_section_shows_the_friendly_message_in_place_and_the_rest_of_the_page_stays(tmp_path, caplog):
-    import shutil
-
-    from streamlit.testing.v1 import AppTest
-
     from ui import FRIENDLY_ERROR
 
-    for name in ("app.py", "ui.py"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    shutil.copytree(ROOT / "lib", tmp_path / "lib")
-    shutil.copytree(ROOT / ".streamlit", tmp_path / ".streamlit")
-    (tmp_path / "pages").mkdir()
-    (tmp_path / "pages" / "home.py").write_text(
+    at = _app_with_home_page(
+        tmp_path,
         "import streamlit as st\nimport ui\n\npage = ui.Page('T', 'N')\n\n\n@ui.section\ndef broken():\n"
         "    st.markdown('before the bug')\n    raise RuntimeError('boom: a bug in a section')\n\n\n"
         "broken()\nst.markdown('after the section')\npage.done()\n")
-    at = AppTest.from_file(str(tmp_path / "app.py"), default_timeout=30)
     with caplog.at_level("ERROR", logger="log_loss_lab"):
         at.run()
     assert not at.exception

@@ -2,9 +2,13 @@
 from tests.browser.conftest import settle
 
 
+def metric(page, label: str):
+    """The value element of the metric whose label contains ``label`` (read it after each change)."""
+    return page.locator('[data-testid="stMetric"]').filter(has_text=label).locator('[data-testid="stMetricValue"]')
+
+
 def loss_value(page) -> str:
-    return page.locator('[data-testid="stMetric"]').filter(has_text="Loss (nats)").locator(
-        '[data-testid="stMetricValue"]').inner_text()
+    return metric(page, "Loss (nats)").inner_text()
 
 
 def test_moving_p_to_the_wrong_edge_makes_the_loss_infinite_and_says_why(page, app_url):
@@ -31,8 +35,7 @@ def test_moving_p_to_the_wrong_edge_makes_the_loss_infinite_and_says_why(page, a
 def test_a_typed_bad_value_in_the_table_is_flagged_and_stays(page, app_url):
     page.goto(app_url + "/loss_curves?preset=Always+0.5")
     settle(page)
-    mean = page.locator('[data-testid="stMetric"]').filter(has_text="Mean loss").locator(
-        '[data-testid="stMetricValue"]')
+    mean = metric(page, "Mean loss")
     assert mean.inner_text().startswith("0.6931")
     editor = page.locator('[data-testid="stDataFrame"]:visible').first  # the framework table is folded away
     editor.wait_for(state="visible")
@@ -65,8 +68,7 @@ def test_units_changed_in_the_one_sample_section_reach_the_batch_below(page, app
     """The one-sample section reruns alone, but its units are the batch's too: changing them reruns the page."""
     page.goto(app_url + "/loss_curves")
     settle(page)
-    mean = page.locator('[data-testid="stMetric"]').filter(has_text="Mean loss").locator(
-        '[data-testid="stMetricValue"]')
+    mean = metric(page, "Mean loss")
     assert mean.inner_text().endswith("nats")
     page.locator('[data-testid="stButtonGroup"] button').filter(has_text="bits").click()
     page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetric]')]"
