@@ -176,16 +176,13 @@ def tex_num(x: float, digits: int = 4) -> str:
 
 
 # Every page: static CSS (no user text). Metric values and labels wrap instead of being cut to "0.1…"; formulas are
-# set smaller on a phone (long ones are split into lines there, Page.latex); a chart's text alternative is for
-# screen readers only (visually hidden, still in the accessibility tree).
+# set smaller on a phone (long ones are split into lines there, Page.latex).
 _BASE_CSS = """<style>
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] p {
   white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
 .katex-display { overflow: visible !important; }
 @media (max-width: 640px) { .katex-display { font-size: 0.78em; } }
 [class*="st-key-hidden-ctl-"] { display: none !important; }
-[class*="st-key-chart-alt-"] { position: absolute !important; width: 1px !important; height: 1px !important;
-  overflow: hidden !important; clip-path: inset(50%) !important; white-space: nowrap !important; margin: -1px; }
 </style>"""
 
 # Presentation mode: static CSS (no user text), readable from the back of a room at 1280×720. The top padding
@@ -335,17 +332,16 @@ class Page:
         * its palette colours are those legible on the theme really painted (``charts.for_theme``);
         * in presentation mode its type is larger and it is taller (``charts.for_projector``);
         * the plotly toolbar is left out: it covered the legend (zoom by dragging still works);
-        * ``alt``, one sentence of what the chart shows with its key numbers, is its text alternative for screen
-          readers (visually hidden, next to the chart).
+        * ``alt``, one sentence of what the chart shows with its key numbers, is its text alternative: Streamlit
+          makes it the accessible name of the chart's ``role="figure"`` box (``st.plotly_chart(alt=...)``, one
+          message instead of the hidden paragraph and its container this page used to send beside every chart).
         """
         spec = fig.to_dict() if themed else charts.for_theme(fig.to_dict(), self.dark)  # themed: a cached figure
         if self.presenting:
             spec = charts.for_projector(spec)
         # no plotly toolbar: it sat on the legends (always on touch screens, on hover elsewhere)
         config = {"displaylogo": False, "displayModeBar": False}
-        with st.container(key=f"chart-alt-{key}"):
-            st.markdown(f"Chart: {alt}")
-        st.plotly_chart(charts.FigureSpec(spec), key=key, config=config, **kwargs)
+        st.plotly_chart(charts.FigureSpec(spec), key=key, config=config, alt=f"Chart: {alt}", **kwargs)
 
     def latex(self, *lines: str, stack: bool = False) -> None:
         """A formula in several pieces: one line on a wide screen, one piece a line on a phone (a long formula
@@ -357,6 +353,10 @@ class Page:
             for piece in lines[1:]:
                 out += (" " if piece.lstrip()[:1] in "=+-" else r" \qquad ") + piece
             st.latex(out)
+
+    def row(self):
+        """A row of controls or metrics that wraps onto more lines when the screen is narrow."""
+        return st.container(horizontal=True, gap="medium")
 
     def control_groups(self, titles: list[str], key: str) -> list:
         """Several groups of controls in little height: tabs in one bordered box (the chosen tab is in the URL),

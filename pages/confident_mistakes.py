@@ -83,10 +83,10 @@ def other_losses_section() -> None:
     """BCE beside squared error, hinge, 0-1 and focal loss; one gradient step."""
     st.markdown("All for one sample with true label **y = 1**, against the model's logit z (p = σ(z)). Left of 0 the "
                 "prediction is wrong; far left it is confidently wrong.")
-    g1, g2, g3 = st.columns(3)
-    gamma = page.slider("Focal γ", "gamma", 0.0, 5.0, 2.0, step=0.5, container=g1)
-    use_alpha = page.toggle("Focal α weighting", "use_alpha", container=g2)
-    alpha = page.slider("Focal α", "alpha", 0.05, 0.95, 0.25, step=0.05, container=g3) if use_alpha else None
+    row = page.row()
+    gamma = page.slider("Focal γ", "gamma", 0.0, 5.0, 2.0, step=0.5, container=row)
+    use_alpha = page.toggle("Focal α weighting", "use_alpha", container=row)
+    alpha = page.slider("Focal α", "alpha", 0.05, 0.95, 0.25, step=0.05, container=row) if use_alpha else None
     z = np.linspace(-6, 6, 241)
     ones = np.ones_like(z)
     p = loss.sigmoid(z)
@@ -115,9 +115,9 @@ def other_losses_section() -> None:
                "p − 1 stays near −1 there — the real reason BCE trains better. The 0-1 loss has no gradient at all.")
 
     st.subheader("One gradient step on one confidently wrong sample", anchor=False)
-    s1, s2 = st.columns(2)
-    z0 = page.slider("Start: logit z", "start_z", -8.0, 0.0, -4.0, step=0.5, container=s1)
-    lr = page.slider("Learning rate", "step_lr", 0.1, 5.0, 1.0, step=0.1, container=s2)
+    row = page.row()
+    z0 = page.slider("Start: logit z", "start_z", -8.0, 0.0, -4.0, step=0.5, container=row)
+    lr = page.slider("Learning rate", "step_lr", 0.1, 5.0, 1.0, step=0.1, container=row)
     p0 = float(loss.sigmoid(z0))
     rows = []
     for k in NAMES:

@@ -24,8 +24,10 @@ chart_area = st.container() if page.chart_first else None
 data_group, model_group, race_group = page.control_groups(["Data", "Model and optimizer", "Loss and start"],
                                                           "controls")
 
-EXAMPLE_POINTS = [(f"{a:.2f}", f"{b:.2f}", f"{c:g}") for (a, b), c in zip(*(lambda d: (d.X, d.y))(
-    datasets.make("blobs", 20, noise=0.4, seed=3)), strict=True)]
+def _example_points() -> list[tuple[str, str, str]]:
+    """The table's first rows: 20 points of two blobs (made only when someone opens "Your own points")."""
+    d = datasets.make("blobs", 20, noise=0.4, seed=3)
+    return [(f"{a:.2f}", f"{b:.2f}", f"{c:g}") for (a, b), c in zip(d.X, d.y, strict=True)]
 
 
 def _upload_points():
@@ -45,7 +47,8 @@ def _upload_points():
 def _own_points():
     """The user's points: an upload or the table as edited, checked row by row (``lib.tables.check_points``)."""
     state = st.session_state
-    state.setdefault("points_rows", EXAMPLE_POINTS)
+    if "points_rows" not in state:
+        state.points_rows = _example_points()
     state.setdefault("points_version", 0)
     st.file_uploader(f"Upload a CSV with columns x1, x2, y (up to {datasets.MAX_CSV_BYTES // 1000} KB, "
                      f"{datasets.MAX_POINTS} points)", type=["csv"], key="points_upload", on_change=_upload_points,
@@ -72,45 +75,45 @@ def _own_points():
 
 
 with data_group:
-    c1, c2, c3, c4 = st.columns(4)
+    row = page.row()
     name = page.select("Dataset", "dataset", datasets.DATASETS | {"custom": "Your own points"}, "blobs",
-                       container=c1)
+                       container=row)
     custom = name == "custom"
-    n = page.slider("Points", "n", 20, experiment.MAX_POINTS, 200, step=10, container=c2) if not custom else 200
-    noise = page.slider("Noise", "noise", 0.0, 1.0, 0.3, step=0.05, container=c3,
+    n = page.slider("Points", "n", 20, experiment.MAX_POINTS, 200, step=10, container=row) if not custom else 200
+    noise = page.slider("Noise", "noise", 0.0, 1.0, 0.3, step=0.05, container=row,
                         help="Spread of the blobs, jitter of the other shapes (the separable set ignores it).") \
         if not custom else 0.3
-    balance = page.slider("Share of class 1", "balance", 0.1, 0.9, 0.5, step=0.05, container=c4) \
+    balance = page.slider("Share of class 1", "balance", 0.1, 0.9, 0.5, step=0.05, container=row) \
         if not custom else 0.5
-    c1, c2, c3, c4 = st.columns(4)
-    seed = page.number("Seed", "seed", 0, 9999, 0, step=1, fmt_str="%d", container=c1)
-    c1.button("New sample", on_click=_new_sample, icon=":material/casino:")
-    test_fraction = page.choice_slider("Test share", "test", [0.0, 0.1, 0.2, 0.3, 0.4, 0.5], 0.0, container=c2,
+    row = page.row()
+    seed = page.number("Seed", "seed", 0, 9999, 0, step=1, fmt_str="%d", container=row)
+    row.button("New sample", on_click=_new_sample, icon=":material/casino:")
+    test_fraction = page.choice_slider("Test share", "test", [0.0, 0.1, 0.2, 0.3, 0.4, 0.5], 0.0, container=row,
                                        help="Points held out of training; their loss is drawn dashed.")
-    features = page.toggle("Feature map x₁², x₂², x₁·x₂", "features", container=c3,
+    features = page.toggle("Feature map x₁², x₂², x₁·x₂", "features", container=row,
                            help="Lets the linear model draw curved boundaries: circles and XOR become learnable.")
-    log_axis = page.toggle("Log-scale loss axis", "logloss", container=c4)
+    log_axis = page.toggle("Log-scale loss axis", "logloss", container=row)
 
 with model_group:
-    c1, c2, c3, c4 = st.columns(4)
-    optimizer = page.select("Optimizer", "opt", OPT, "gd", container=c1)
-    lr = page.choice_slider("Learning rate η", "lr", list(experiment.LEARNING_RATES), 0.3, container=c2,
+    row = page.row()
+    optimizer = page.select("Optimizer", "opt", OPT, "gd", container=row)
+    lr = page.choice_slider("Learning rate η", "lr", list(experiment.LEARNING_RATES), 0.3, container=row,
                             help="Log-spaced; large values show oscillation and divergence.")
-    steps = page.choice_slider("Steps", "steps", list(experiment.STEP_COUNTS), 200, container=c3)
-    batch = page.choice_slider("Batch size (SGD)", "batch", list(experiment.BATCH_SIZES), 16, container=c4) \
+    steps = page.choice_slider("Steps", "steps", list(experiment.STEP_COUNTS), 200, container=row)
+    batch = page.choice_slider("Batch size (SGD)", "batch", list(experiment.BATCH_SIZES), 16, container=row) \
         if optimizer == "sgd" else 16
-    c1, c2, c3 = st.columns([1, 1, 2])
-    l2 = page.choice_slider("L2 strength λ", "l2", list(experiment.L2_STRENGTHS), 0.0, container=c1)
-    pos_weight = page.choice_slider("pos_weight", "pw", list(experiment.POS_WEIGHTS), 1.0, container=c2)
+    row = page.row()
+    l2 = page.choice_slider("L2 strength λ", "l2", list(experiment.L2_STRENGTHS), 0.0, container=row)
+    pos_weight = page.choice_slider("pos_weight", "pw", list(experiment.POS_WEIGHTS), 1.0, container=row)
     compare = page.multi("Compare paths with", "compare", {k: v for k, v in OPT.items() if k != optimizer}, [],
-                         container=c3, help="Other optimizers from the same start, same η, drawn on the landscape.")
+                         container=row, help="Other optimizers from the same start, same η, drawn on the landscape.")
 
 with race_group:
-    c1, c2 = st.columns(2)
-    objective = page.select("Train with", "train_with", experiment.TRAIN_WITH, "bce", kind="segmented", container=c1,
+    row = page.row()
+    objective = page.select("Train with", "train_with", experiment.TRAIN_WITH, "bce", kind="segmented", container=row,
                             help="Squared error of the probabilities is what TensorFlow Playground trains with; "
                                  "both races the two from the same start, on the same frames.")
-    start = page.select("Start", "start", experiment.STARTS, "zero", kind="segmented", container=c2,
+    start = page.select("Start", "start", experiment.STARTS, "zero", kind="segmented", container=row,
                         help="Confidently wrong: w₀ points from class 1 to class 0, so most points start with p "
                              "near the wrong edge — where squared error's gradient vanishes.")
 
@@ -133,20 +136,20 @@ settings = experiment.Settings(dataset=name, n=int(n), noise=float(noise), balan
 def _run(settings_fields: dict):
     """The run (shared with every page, ``ui.run_experiment``) and what it shows a student, once per settings."""
     e = ui.run_experiment(settings_fields)
-    return e, experiment.diagnosis(e)
+    return e, experiment.diagnosis(e), experiment.what_to_notice(e)
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
 def _figure(settings_fields: dict, log_axis: bool, dark: bool, stacked: bool, show: int) -> dict:
     """The animated figure of a run, opening on frame ``show`` (the Step control)."""
-    e, _ = _run(settings_fields)
+    e = _run(settings_fields)[0]
     spec = charts.gradient_descent_figure(e, log_loss_axis=log_axis, dark=dark, stacked=stacked, show=show).to_dict()
     return charts.for_theme(spec, dark)  # themed once here, not on every rerun
 
 
 fields = asdict(settings)
-e, notes = _run(fields)
-st.info(f"**{datasets.DATASETS.get(name, 'Your own points')}.** {experiment.what_to_notice(e)}",
+e, notes, notice = _run(fields)
+st.info(f"**{datasets.DATASETS.get(name, 'Your own points')}.** {notice}",
         icon=":material/visibility:")
 race = experiment.race_sentence(e)
 if race:
@@ -172,14 +175,14 @@ caption_slot.caption(
     "first two weights, the other weights and b held at the last step.")
 
 last = e.final
-m = st.columns(6)  # the metrics follow the step the chart shows
-m[0].metric(f"Train {'squared error' if objective == 'squared' else 'loss'} (step {t})", ui.fmt(e.traj.loss[t]))
-m[1].metric("Test loss", ui.fmt(e.test_loss[t]) if len(e.test_loss) else "—")
-m[2].metric("Accuracy", f"{100 * e.train_accuracy[t]:.1f}%")
-m[3].metric("‖w‖", ui.fmt(e.w_norm[t], 3))
-m[4].metric("Gradient norm ‖∇J‖", ui.fmt(e.traj.grad_norm[t], 3))
+numbers = page.row()  # the metrics follow the step the chart shows
+numbers.metric(f"Train {'squared error' if objective == 'squared' else 'loss'} (step {t})", ui.fmt(e.traj.loss[t]))
+numbers.metric("Test loss", ui.fmt(e.test_loss[t]) if len(e.test_loss) else "—")
+numbers.metric("Accuracy", f"{100 * e.train_accuracy[t]:.1f}%")
+numbers.metric("‖w‖", ui.fmt(e.w_norm[t], 3))
+numbers.metric("Gradient norm ‖∇J‖", ui.fmt(e.traj.grad_norm[t], 3))
 gap = e.traj.loss[t] - e.optimum.loss
-m[5].metric("Gap to optimum", "—" if objective == "squared" else ui.fmt(gap, 3) if e.optimum.converged
+numbers.metric("Gap to optimum", "—" if objective == "squared" else ui.fmt(gap, 3) if e.optimum.converged
             else "no optimum", help="Train loss minus the minimum found by scipy (Newton's method)." if
             objective != "squared" and e.optimum.converged else "The optimum is BCE's; this run trains squared "
             "error." if objective == "squared" else e.optimum.message)

@@ -51,13 +51,13 @@ def one_sample_section() -> str:
     log = r"\log" if unit == "nats" else r"\log_2"
 
     with chart:
-        above = st.container()
+        above = None if page.chart_first else page.row()
         t_p, t_z, t_g = page.tabs(["Against p", "Against the logit z", "Gradients"], "view")
         # the three numbers above the chart, or below it where the chart must be on the first screen
-        a, b, c = (st.container() if page.chart_first else above).columns(3)
-        a.metric(f"Loss ({unit})", ui.fmt(value))
-        b.metric("Positive term −y·log p", ui.fmt(positive))
-        c.metric("Negative term −(1−y)·log(1−p)", ui.fmt(negative))
+        numbers = above if above is not None else page.row()
+        numbers.metric(f"Loss ({unit})", ui.fmt(value))
+        numbers.metric("Positive term −y·log p", ui.fmt(positive))
+        numbers.metric("Negative term −(1−y)·log(1−p)", ui.fmt(negative))
         with t_p:
             page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y), key="terms_p",
                        alt=f"the terms −log p and −log(1 − p) against p, the loss for y = {y:g} marked at p = {p:g}: "
@@ -70,9 +70,9 @@ def one_sample_section() -> str:
                        "confident mistake grows linearly in z.")
         with t_g:
             gp, gz = float(loss.bce_grad_prob(y, p)), p - y
-            g1, g2 = st.columns(2)
-            g1.metric("∂L/∂p", ui.fmt(gp))
-            g2.metric("∂L/∂z = p − y", ui.fmt(gz))
+            slopes = page.row()
+            slopes.metric("∂L/∂p", ui.fmt(gp))
+            slopes.metric("∂L/∂z = p − y", ui.fmt(gz))
             page.chart(charts.gradient_figure(y, p), key="grads",
                        alt=f"∂L/∂p, which blows up at p = 0 and 1, and ∂L/∂z = p − y, a straight line; at "
                            f"p = {p:g} they are {ui.fmt(gp)} and {ui.fmt(gz)}.")

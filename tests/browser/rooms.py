@@ -32,7 +32,9 @@ _MEASURE_JS = r"""
     header: header ? box(header) : null,
     title: box(document.querySelector('[data-testid="stMain"] h1')),
     metrics: [], formulas: [], charts: [],
-    alts: [...document.querySelectorAll('[class*="st-key-chart-alt-"]')].map(el => el.textContent.trim()),
+    // each chart's text alternative: the accessible name of the figure box Streamlit wraps it in
+    alts: [...main.querySelectorAll('.js-plotly-plot')].map(
+      p => (p.closest('[role="figure"][aria-label]') || {getAttribute: () => null}).getAttribute('aria-label')),
   };
   for (const el of document.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stMetricValue"] > div,'
                                             + ' [data-testid="stMetricLabel"] p')) {

@@ -85,7 +85,7 @@ def test_page_is_right_in_the_room(rooms, app_url, room, name):
     top = m["charts"][0]["box"][1]
     if top >= height or (room == "projector" and top > 0.65 * height):
         problems.append(f"the main chart starts at {top:.0f} px of a {height} px screen")
-    if len(m["alts"]) < len(m["charts"]) or not all(a.startswith("Chart: ") for a in m["alts"]):
+    if len(m["alts"]) < len(m["charts"]) or not all(a and a.startswith("Chart: ") for a in m["alts"]):
         problems.append(f"{len(m['charts'])} charts but text alternatives {m['alts']}")
     if room in ("light", "dark"):
         problems += _axe_violations_of_ours(page)
