@@ -3,7 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import PAGES, RUN_LOCK, report_failure
+from ui import PAGES, RUN_LOCK, report_failure, routed
 
 HERE = Path(__file__).parent
 
@@ -18,7 +18,7 @@ for info in PAGES:
 
 page = st.navigation(sections)
 try:
-    with RUN_LOCK:  # one script run at a time per process: see ui.RUN_LOCK
+    with RUN_LOCK, routed():  # one script run at a time per process (ui.RUN_LOCK); the page knows it was routed
         page.run()
 except Exception:  # st.stop and st.rerun are BaseExceptions and pass through
     report_failure(f"page {page.title!r}")  # a calm message for the student, the traceback in the server's log

@@ -11,6 +11,7 @@ ever shown inside a code span, never as Markdown or HTML.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import math
@@ -215,22 +216,38 @@ def dark_theme() -> bool:
         return False
 
 
+_ROUTER = threading.local()  # .active: this thread's script run came through app.py's navigation
+
+
+@contextlib.contextmanager
+def routed():
+    """app.py runs the page inside this: a page can tell that it was reached through the real navigation."""
+    _ROUTER.active = True
+    try:
+        yield
+    finally:
+        _ROUTER.active = False
+
+
 def _leave_legacy_multipage_mode() -> None:
-    """Route through app.py even when a fresh server's first visitor arrives by a page link.
+    """Route through app.py even when a fresh server's first visitors arrive by a page link.
 
     Streamlit keeps a process-wide flag, set when a ``pages/`` folder exists and cleared only by the first
-    ``st.navigation`` call. Until then it runs a linked page file directly, without app.py, and shows its legacy
-    menu ("app", "home", …) to every session — so a teacher's shared page link to a newly started server would
-    put the whole classroom in that mode. A page that finds itself run that way clears the flag and reruns, and
-    the rerun goes through app.py's navigation to the same page with the same URL parameters.
+    ``st.navigation`` call; every script run that *starts* while it is set runs the linked page file directly,
+    without app.py (no wide layout, no run lock, no calm failure message), and shows the legacy menu ("app",
+    "home", …). So a teacher's shared link to a newly started server put the class in that mode: measured, 3 of 4
+    students opening pages at once got it, because their runs started before the first one reached
+    ``st.navigation``. A page that finds itself run without app.py (whatever the flag says by now) clears the flag
+    and reruns; the rerun goes through app.py's navigation to the same page with the same URL parameters.
     """
+    if getattr(_ROUTER, "active", False):
+        return
     try:
         from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # the internal moved: nothing to fix, or nothing we can fix
+    except ImportError:  # the internal moved: nothing we can fix, and a rerun would only repeat this run
         return
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    PagesManager.uses_pages_directory = False  # what st.navigation itself sets; the rerun cannot come back here
+    st.rerun()
 
 
 class Page:
