@@ -156,13 +156,19 @@ def for_projector(spec: dict) -> dict:
 
 def typed(a, dtype: str = "f4") -> dict:
     """An array as plotly's base64 typed array (what plotly.py itself sends): f4 = float32 (seven digits, more
-    than a screen shows), f8 = float64, u1 = uint8, i4 = int32. Non-finite floats become NaN (a gap in a line)."""
+    than a screen shows), f8 = float64, u1 = uint8, i4 = int32. Non-finite floats — and, in f4, values beyond
+    float32's range (±3.4e38) — become NaN (a gap in a line)."""
     import base64
 
-    arr = np.asarray(a, dtype=np.float64 if dtype[0] == "f" else None).ravel()
     if dtype[0] == "f":
-        arr = np.where(np.isfinite(arr), arr, np.nan)
-    raw = arr.astype("<" + dtype).tobytes()
+        with np.errstate(over="ignore"):  # a double past float32's range casts to ±inf (then NaN), silently
+            arr = np.asarray(a, dtype=np.float64).ravel().astype("<" + dtype)
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            arr[bad] = np.nan
+    else:
+        arr = np.asarray(a).ravel().astype("<" + dtype)
+    raw = arr.tobytes()
     return {"dtype": dtype, "bdata": base64.b64encode(raw).decode("ascii")}
 
 
@@ -469,14 +475,17 @@ def _race_boundary(race, t: int, box, grid) -> tuple[np.ndarray, np.ndarray]:
     return _level_curves(race.w[t], float(race.b[t]), (0.0,), box, grid)[0]
 
 
-def _sizes(e, t: int) -> tuple[np.ndarray, np.ndarray]:
-    """Marker size per training point by its own loss at step t (5 px for 0 up to 20 px for ≥ 3 nats), as uint8."""
+def _sizes(e, steps) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Marker size per training point by its own loss at each of ``steps`` (6 px for 0 up to 19 px for ≥ 3 nats),
+    as uint8, class 0's and class 1's: step → (sizes0, sizes1). All steps in one pass over the points."""
     from lib import loss
 
-    z = e.F_train @ e.traj.w[t] + e.traj.b[t]
-    per = loss.logit_loss_kernel(e.y_train, z, 1.0)
+    steps = np.asarray(steps, dtype=int)
+    Z = e.F_train @ e.traj.w[steps].T + e.traj.b[steps]  # (points, steps)
+    per = loss.logit_loss_kernel(e.y_train[:, None], Z, 1.0)
     size = (6 + 4.5 * np.minimum(per, 3.0)).astype(np.uint8)
-    return size[e.y_train < 0.5], size[e.y_train >= 0.5]
+    neg, pos = e.y_train < 0.5, e.y_train >= 0.5
+    return {int(t): (size[neg, j], size[pos, j]) for j, t in enumerate(steps)}
 
 
 def _axes(n: int) -> tuple[str, str]:
@@ -531,7 +540,8 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
     bce_axis = s.objective != "bce"
     yard = e.train_bce if bce_axis else traj.loss
     data = []
-    s0, s1 = _sizes(e, now_step)
+    sizes = _sizes(e, e.frames)  # now_step is one of the frames
+    s0, s1 = sizes[now_step]
     for cls, mask, size in ((0, neg, s0), (1, pos, s1)):                               # 0, 1
         data.append(_scatter(e.X_train[mask, 0], e.X_train[mask, 1], 1, mode="markers", name=CLASS_NAME[cls],
                              marker={"color": CLASS_COLOR[cls], "symbol": CLASS_SYMBOL[cls], "size": typed(size, "u1"),
@@ -626,7 +636,7 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
 
     frames = []
     for t in (int(k) for k in e.frames):
-        f0, f1 = _sizes(e, t)
+        f0, f1 = sizes[t]
         (bx, by), (cx, cy) = _boundaries(e, t, box, grid)
         frame = {"name": str(t), "traces": [0, 1, 2, 3, 4, 5],
                  "layout": {"title": {"text": title(t)}},

@@ -140,13 +140,15 @@ def run(s: Settings) -> Experiment:
     race = logistic.train(F_train, train.y, optimizer=s.optimizer, loss="squared", **common) \
         if s.objective == "both" else None
     test_loss = logistic.losses_along(traj, F_test, test.y, pos_weight=s.pos_weight)
+    separable = logistic.is_separable(F_train, train.y, traj.w[-1], float(traj.b[-1]))  # the run may prove it
     return Experiment(
         settings=s, X_train=train.X, y_train=train.y, X_test=test.X, y_test=test.y, F_train=F_train, F_test=F_test,
         feature_names=names, traj=traj, test_loss=test_loss,
         train_accuracy=_accuracy_along(F_train, train.y, traj), test_accuracy=_accuracy_along(F_test, test.y, traj),
         w_norm=np.linalg.norm(traj.w, axis=1),
-        optimum=logistic.optimum(F_train, train.y, l2=s.l2, pos_weight=s.pos_weight),
-        separable=logistic.is_separable(F_train, train.y), frames=frame_steps(s.steps), others=others,
+        optimum=logistic.optimum(F_train, train.y, l2=s.l2, pos_weight=s.pos_weight, separable=separable,
+                                 near=(traj.w[-1], traj.b[-1])),
+        separable=separable, frames=frame_steps(s.steps), others=others,
         train_bce=logistic.losses_along(traj, F_train, train.y, pos_weight=s.pos_weight), race=race,
         race_bce=logistic.losses_along(race, F_train, train.y, pos_weight=s.pos_weight) if race else np.zeros(0),
         race_accuracy=_accuracy_along(F_train, train.y, race) if race else np.zeros(0))

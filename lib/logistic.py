@@ -209,6 +209,7 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     reg = np.full(d + 1, l2)
     reg[d] = 0.0                                      # the bias is not penalized
     neg_w, pos_w = 1.0 - y, pos_weight * y            # ∂L/∂z = (1−y)·σ(z) − w·y·σ(−z)
+    both_w = neg_w + pos_w                            #       = ((1−y) + w·y)·σ(z) − w·y
     start = np.append(np.zeros(d) if w0 is None else np.asarray(w0, dtype=np.float64), float(b0))
     if start.shape != (d + 1,) or not np.all(np.isfinite(start)):
         raise ValueError(f"w0 must be {d} finite numbers and b0 finite, got {w0!r:.60}, {b0!r:.30}")
@@ -230,16 +231,19 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     g = np.empty((K, d + 1))
     step = np.empty((K, d + 1))
     limit = DIVERGENCE_NORM**2
+    all_live = True
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(1, steps + 1):
             if full_rows:
-                g[full] = _grad_rows(theta[full], A, neg_w, pos_w, squared) + reg * theta[full]
+                g[full] = _grad_rows(theta[full], A, both_w, pos_w, squared)
+                if l2:
+                    g[full] += reg * theta[full]
             if sgd is not None:
                 if cursor + batch > n:
                     order, cursor = rng.permutation(n), 0
                 idx = order[cursor:cursor + batch]
                 cursor += batch
-                g[sgd] = _grad_rows(theta[sgd], A[idx], neg_w[idx], pos_w[idx], squared) + reg * theta[sgd]
+                g[sgd] = _grad_rows(theta[sgd], A[idx], both_w[idx], pos_w[idx], squared) + reg * theta[sgd]
             for kind, r in rows.items():
                 if kind in ("gd", "sgd"):
                     step[r] = lr * g[r]
@@ -254,14 +258,15 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
                     s[r] = 0.999 * s[r] + 0.001 * g[r] * g[r]
                     step[r] = lr * (v[r] / (1 - 0.9**t)) / (np.sqrt(s[r] / (1 - 0.999**t)) + 1e-8)
             new = theta - step
-            # one comparison catches both: NaN and inf fail "<= limit", and so does a norm past DIVERGENCE_NORM
-            ok = np.einsum("ij,ij->i", new, new) <= limit
-            if ok.all() and live.all():
+            # ‖θ‖² of all rows together within the limit proves every row is (one call: the usual case); else row
+            # by row — NaN and inf fail "<= limit", and so does a norm past DIVERGENCE_NORM
+            if all_live and np.vdot(new, new) <= limit:
                 theta = new
             else:
-                bad = live & ~ok
-                diverged[bad] = t
+                ok = np.einsum("ij,ij->i", new, new) <= limit
+                diverged[live & ~ok] = t
                 live &= ok
+                all_live = bool(live.all())
                 theta = np.where(live[:, None], new, theta)  # a diverged run stays at its last good step
             hist[t] = theta
     out = {}
@@ -273,29 +278,28 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     return out
 
 
-def _grad_rows(theta: np.ndarray, A: np.ndarray, neg_w: np.ndarray, pos_w: np.ndarray,
+def _grad_rows(theta: np.ndarray, A: np.ndarray, both_w: np.ndarray, pos_w: np.ndarray,
                squared: bool = False) -> np.ndarray:
     """∇ of the mean weighted BCE for each row of θ (k, d+1) on the design A (n, d+1) — the training hot path.
 
-    σ(z) = 1/(1 + e^−z) in place (NumPy's vectorized exp; e^−z = inf gives exactly 0), and σ(−z) = 1 − σ(z):
-    ∂L/∂z = (1−y)σ − w·y(1−σ) = ((1−y) + w·y)·σ − w·y. The absolute error, ~1e−16, is far below what moves a
-    parameter; the recorded losses and gradient norms are computed exactly afterwards.
+    σ(z) by scipy's expit (one call, no overflow), and σ(−z) = 1 − σ(z): ∂L/∂z = (1−y)σ − w·y(1−σ)
+    = ((1−y) + w·y)·σ − w·y, with ``both_w`` = (1−y) + w·y and ``pos_w`` = w·y. The absolute error, ~1e−16, is
+    far below what moves a parameter; the recorded losses and gradient norms are computed exactly afterwards.
     """
-    s = theta @ A.T                                  # (k, n), then σ in place
-    np.negative(s, out=s)
-    np.exp(s, out=s)
-    s += 1.0
-    np.reciprocal(s, out=s)
-    gz = (neg_w + pos_w) * s - pos_w
+    s = special.expit(theta @ A.T)                   # (k, n)
+    gz = both_w * s
+    gz -= pos_w
     if squared:  # ∂/∂z of w·y(1 − σ)² + (1 − y)σ² is 2σ(1 − σ) times BCE's
         gz *= 2.0 * s * (1.0 - s)
     return gz @ A / A.shape[0]
 
 
-def _objective_and_grad_norm_along(X, y, W, B, l2, pos_weight, chunk: int = 512, squared: bool = False):
-    """J and ‖∇J‖ at every row of (W, B), vectorized over steps in chunks (bounded memory); ``squared`` for the
-    squared-error objective (σ and 1 − σ each from scipy's expit, so 1 − σ is not rounded away)."""
+def _objective_and_grad_norm_along(X, y, W, B, l2, pos_weight, chunk: int | None = None, squared: bool = False):
+    """J and ‖∇J‖ at every row of (W, B), vectorized over steps in chunks of ``chunk`` steps (default: ~8,000
+    per-sample values a chunk, so the temporaries stay in the CPU's cache); ``squared`` for the squared-error
+    objective (σ and 1 − σ each from scipy's expit, so 1 − σ is not rounded away)."""
     T = len(B)
+    chunk = chunk or max(8, 8192 // max(len(y), 1))
     L = np.empty(T)
     G = np.empty(T)
     for a in range(0, T, chunk):
@@ -330,11 +334,17 @@ def predict_proba(X, w, b) -> np.ndarray:
     return special.expit(np.asarray(X, dtype=np.float64) @ np.asarray(w, dtype=np.float64) + float(b))
 
 
-def is_separable(X, y) -> bool:
-    """True if a hyperplane separates the classes strictly (an LP: find w, b with tᵢ(w·xᵢ + b) >= 1)."""
+def is_separable(X, y, w=None, b: float = 0.0) -> bool:
+    """True if a hyperplane separates the classes strictly (an LP: find w, b with tᵢ(w·xᵢ + b) >= 1).
+
+    ``w``, ``b``: a candidate, e.g. a trained model; if it already puts every point strictly on its own side,
+    that is the proof and no LP is solved.
+    """
     X = np.asarray(X, dtype=np.float64)
     t = np.where(np.asarray(y) >= 0.5, 1.0, -1.0)
     if len(np.unique(t)) < 2:
+        return True
+    if w is not None and np.all(np.isfinite(w)) and np.isfinite(b) and np.all(t * (X @ w + b) > 0):
         return True
     n, d = X.shape
     A = -t[:, None] * np.column_stack([X, np.ones(n)])
@@ -343,16 +353,19 @@ def is_separable(X, y) -> bool:
     return res.status == 0
 
 
-def optimum(X, y, *, l2: float = 0.0, pos_weight: float = 1.0) -> Fit:
+def optimum(X, y, *, l2: float = 0.0, pos_weight: float = 1.0, separable: bool | None = None,
+            near: tuple | None = None) -> Fit:
     """The minimizer of J by Newton's method with the exact Hessian (``scipy.optimize``, trust-exact).
 
     With l2 = 0 on strictly separable data J has no minimizer (its infimum 0 is approached as ‖w‖ → ∞):
     then ``converged`` is False, w and b are None and ``loss`` is the infimum 0, rather than a made-up point.
-    Hard labels are assumed for that check.
+    Hard labels are assumed for that check; ``separable`` passes ``is_separable(X, y)`` when the caller has it.
+    ``near`` = (w, b), e.g. where gradient descent ended: Newton starts there if it is finite and no worse than
+    zero (fewer steps; J is convex, so the minimizer found is the same).
     """
     X, y, pos_weight, l2 = _checked(X, y, pos_weight, l2)
     n, d = X.shape
-    if l2 == 0 and is_separable(X, y):
+    if l2 == 0 and (is_separable(X, y) if separable is None else separable):
         return Fit(None, None, 0.0, False, "separable data and no L2: the loss has no minimum, only the infimum 0")
     A = np.column_stack([X, np.ones(n)])
     reg = np.full(d + 1, l2)
@@ -371,7 +384,12 @@ def optimum(X, y, *, l2: float = 0.0, pos_weight: float = 1.0) -> Fit:
         s = special.expit(z) * special.expit(-z) * weight
         return (A.T * s) @ A / n + np.diag(reg)
 
-    res = optimize.minimize(fun, np.zeros(d + 1), jac=jac, hess=hess, method="trust-exact",
+    x0 = np.zeros(d + 1)
+    if near is not None:
+        guess = np.append(np.asarray(near[0], dtype=np.float64), float(near[1]))
+        if guess.shape == x0.shape and np.all(np.isfinite(guess)) and fun(guess) <= fun(x0):
+            x0 = guess
+    res = optimize.minimize(fun, x0, jac=jac, hess=hess, method="trust-exact",
                             options={"gtol": 1e-10, "maxiter": 500})
     ok = bool(res.success) or float(np.linalg.norm(res.jac)) < 1e-8
     return Fit(res.x[:d].copy(), float(res.x[d]), float(res.fun), ok, str(res.message))
@@ -392,6 +410,9 @@ def landscape(X, y, w, b, *, axes: tuple[int, int] = (0, 1), span: tuple[np.ndar
     T = np.repeat(theta[:, None], u.size, axis=1)  # (d+1, G)
     T[axes[0]] = u.ravel()
     T[axes[1]] = v.ravel()
-    Z = X @ T[:d] + T[d]  # (n, G)
-    J = np.mean(loss.logit_loss_kernel(y[:, None], Z, pos_weight), axis=0) + 0.5 * l2 * np.sum(T[:d] ** 2, axis=0)
+    J = 0.5 * l2 * np.sum(T[:d] ** 2, axis=0)
+    step = max(1, 8192 // max(n, 1))  # grid points a block: the (n, step) temporaries stay in the CPU's cache
+    for a in range(0, u.size, step):
+        Z = X @ T[:d, a:a + step] + T[d, a:a + step]  # (n, step)
+        J[a:a + step] += np.mean(loss.logit_loss_kernel(y[:, None], Z, pos_weight), axis=0)
     return J.reshape(u.shape)

@@ -235,3 +235,32 @@ def test_squared_error_objective_is_recorded_and_its_gradient_is_right():
         assert traj.grad_norm[k] == pytest.approx(np.linalg.norm(grad), rel=1e-6)
     with pytest.raises(ValueError, match="loss must be one of"):
         logistic.train(d.X, d.y, loss="hinge")
+
+
+def test_a_separating_candidate_proves_separability_without_the_lp(monkeypatch):
+    from scipy import optimize
+
+    d = datasets.make("blobs", 80, noise=0.2, seed=1)
+    t = np.where(d.y >= 0.5, 1.0, -1.0)
+    w = np.linalg.lstsq(np.column_stack([d.X, np.ones(len(t))]), t, rcond=None)[0]  # a hand fit, not ours
+    assert np.all(t * (d.X @ w[:2] + w[2]) > 0)  # it does separate these two blobs
+    calls = []
+    real = optimize.linprog
+    monkeypatch.setattr(optimize, "linprog", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert logistic.is_separable(d.X, d.y, w[:2], w[2]) and calls == []
+    # a candidate that misclassifies a point proves nothing: the LP decides, and finds the separation
+    assert logistic.is_separable(d.X, d.y, -w[:2], -w[2]) and calls == [1]
+    assert logistic.is_separable(d.X, d.y, np.array([np.nan, 0.0]), 0.0) and calls == [1, 1]
+    xor = datasets.make("xor", 80, noise=0.2, seed=1)
+    assert not logistic.is_separable(xor.X, xor.y, w[:2], w[2])
+
+
+def test_the_optimum_is_the_same_from_any_start(blobs):
+    far = logistic.optimum(blobs.X, blobs.y, l2=0.01, near=(np.array([40.0, -40.0]), 25.0))
+    bad = logistic.optimum(blobs.X, blobs.y, l2=0.01, near=(np.array([np.inf, 0.0]), 0.0))
+    plain = logistic.optimum(blobs.X, blobs.y, l2=0.01)
+    close = logistic.optimum(blobs.X, blobs.y, l2=0.01, near=(plain.w + 0.3, plain.b - 0.2))
+    for fit in (far, bad, close):
+        assert fit.converged
+        np.testing.assert_allclose(fit.w, plain.w, rtol=1e-8, atol=1e-10)
+        assert fit.b == pytest.approx(plain.b, rel=1e-8, abs=1e-10)

@@ -467,3 +467,21 @@ def test_the_exact_sum_limit_is_what_the_docstring_says():
 
     promised = re.search(r"correctly rounded up to ([\d ]+)\s+samples", loss.bce.__doc__).group(1)
     assert int(promised.replace(" ", "")) == loss._EXACT_SUM_LIMIT
+
+
+def test_bce_with_logits_on_a_large_array_is_exact_in_every_block():
+    # more than one cache-sized block (loss._softplus works through a big array a block at a time): the values at
+    # the blocks' edges, the last ragged block and a 2-D non-contiguous view must all be as exact as a lone value
+    rng = np.random.default_rng(7)
+    n = 3 * 8192 + 517
+    z = rng.normal(0.0, 30.0, n)
+    z[:6] = [0.0, -0.0, 1e-300, -745.0, 709.0, 40.0]
+    y = (rng.random(n) < 0.5).astype(float)
+    got = loss.bce_with_logits(y, z, reduction="none")
+    for i in [0, 1, 2, 3, 4, 5, 8191, 8192, 8193, 16383, 16384, 24575, 24576, n - 1, *rng.integers(0, n, 60)]:
+        assert ulps(float(got[i]), ref_bce_logits(y[i], z[i], 1.0)) <= 4, (i, y[i], z[i])
+    grid = rng.normal(0.0, 30.0, (200, 200))[:, ::2]  # 20,000 strided values: the block path copies them
+    flat = loss.bce_with_logits(np.zeros_like(grid), grid, reduction="none")
+    assert flat.shape == grid.shape
+    assert np.array_equal(flat, loss.bce_with_logits(np.zeros(grid.size), grid.ravel(), reduction="none")
+                          .reshape(grid.shape))
