@@ -372,8 +372,9 @@ class Page:
             st.latex(out)
 
     def row(self):
-        """A row of controls or metrics that wraps onto more lines when the screen is narrow."""
-        return st.container(horizontal=True, gap="medium")
+        """A row of controls or metrics that wraps onto more lines when the screen is narrow; its items line up
+        at the bottom, so a button sits level with the input box beside it rather than with that box's label."""
+        return st.container(horizontal=True, gap="medium", vertical_alignment="bottom")
 
     def control_groups(self, titles: list[str], key: str) -> list:
         """Several groups of controls in little height: tabs in one bordered box (the chosen tab is in the URL),

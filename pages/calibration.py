@@ -25,12 +25,13 @@ def forecaster_section() -> None:
     RULE_STYLE = {"log": VERMILLION, "brier": BLUE, "absolute": GREEN, "zero_one": PURPLE}
     chart_area = st.container() if page.chart_first else None
     with page.controls("Your forecast"):
-        c1, c2, c3, c4 = st.columns(4)
-        coin = page.number("Coin number", "coin_no", 0, 999, 0, step=1, container=c1,
+        row = page.row()
+        coin = page.number("Coin number", "coin_no", 0, 999, 0, step=1, container=row,
                            help="Each number is a coin with its own hidden bias.")
-        r = page.slider("Your report r", "report", 0.0, 1.0, 0.5, step=0.01, container=c2)
-        n = page.choice_slider("Tosses revealed", "revealed", [0, 1, 5, 10, 20, 50, 100, 200, 500], 20, container=c3)
-        reveal = page.toggle("Reveal the bias q", "reveal", container=c4)
+        r = page.slider("Your report r", "report", 0.0, 1.0, 0.5, step=0.01, container=row)
+        n = page.choice_slider("Tosses revealed", "revealed", [0, 1, 5, 10, 20, 50, 100, 200, 500], 20,
+                                 container=row)
+        reveal = page.toggle("Reveal the bias q", "reveal", container=row)
     q = round(float(np.random.default_rng([int(coin), 11]).uniform(0.05, 0.95)), 2)
     tosses = datasets.coin_tosses(q, n, seed=int(coin)) if n else np.zeros(0)
     k = int(tosses.sum())
@@ -58,8 +59,9 @@ def forecaster_section() -> None:
             st.info("Reveal some tosses (or the bias) to see how each rule scores your report.",
                     icon=":material/casino:")
         if n:  # the numbers under the chart (the chart must be on the first screen of a phone or a projector)
-            for col, rule in zip(st.columns(4), scoring.RULES, strict=True):
-                col.metric(f"Mean {scoring.RULE_NAMES[rule]}", ui.fmt(scores[rule]))
+            numbers = page.row()
+            for rule in scoring.RULES:
+                numbers.metric(f"Mean {scoring.RULE_NAMES[rule]}", ui.fmt(scores[rule]))
     if target is not None:
         best_log = float(scoring.expected_score(target, target, "log"))
         mine = float(scoring.expected_score(target, r, "log"))
@@ -79,11 +81,11 @@ forecaster_section()
 # ------------------------------------------------------------------------------------------ calibration
 st.header("2. Is the model's 0.9 really 90%?", anchor=False)
 with page.controls("The model"):
-    c1, c2, c3, c4 = st.columns(4)
-    name = page.select("Dataset", "cal_data", datasets.DATASETS, "moons", container=c1)
-    n_points = page.choice_slider("Points (half held out)", "cal_n", [60, 100, 200, 400], 60, container=c2)
-    l2 = page.choice_slider("L2 strength λ", "cal_l2", [0.0, 0.001, 0.01, 0.1], 0.0, container=c3)
-    bins = page.choice_slider("Bins", "cal_bins", [5, 10], 5, container=c4)
+    row = page.row()
+    name = page.select("Dataset", "cal_data", datasets.DATASETS, "moons", container=row)
+    n_points = page.choice_slider("Points (half held out)", "cal_n", [60, 100, 200, 400], 60, container=row)
+    l2 = page.choice_slider("L2 strength λ", "cal_l2", [0.0, 0.001, 0.01, 0.1], 0.0, container=row)
+    bins = page.choice_slider("Bins", "cal_bins", [5, 10], 5, container=row)
 settings = experiment.Settings(dataset=name, n=int(n_points), noise=0.3, features=True, l2=float(l2), steps=1000,
                                lr=1.0, test_fraction=0.5)
 e = ui.run_experiment(asdict(settings))
@@ -160,12 +162,11 @@ def threshold_section(y_test: np.ndarray, p_test: np.ndarray, total: float) -> N
     c = scoring.threshold_counts(y_test, p_test, thr)
     h1, h2 = st.columns([1, 1], gap="large")
     with h1:
-        m = st.columns(2)
-        m[0].metric("Accuracy", f"{100 * c.accuracy:.1f}%")
-        m[1].metric("Log loss (any t)", f"{ui.fmt(total)} nats")
-        m = st.columns(2)
-        m[0].metric("Precision", "—" if math.isnan(c.precision) else f"{100 * c.precision:.1f}%")
-        m[1].metric("Recall", "—" if math.isnan(c.recall) else f"{100 * c.recall:.1f}%")
+        numbers = page.row()
+        numbers.metric("Accuracy", f"{100 * c.accuracy:.1f}%")
+        numbers.metric("Log loss (any t)", f"{ui.fmt(total)} nats")
+        numbers.metric("Precision", "—" if math.isnan(c.precision) else f"{100 * c.precision:.1f}%")
+        numbers.metric("Recall", "—" if math.isnan(c.recall) else f"{100 * c.recall:.1f}%")
         st.dataframe(pd.DataFrame({"truth": ["truly 1", "truly 0"], "called 1": [c.tp, c.fp],
                                    "called 0": [c.fn, c.tn]}), hide_index=True)
     with h2:

@@ -21,12 +21,12 @@ def _toss_again():
 
 chart_area = st.container() if page.chart_first else None  # the charts before the controls on a phone/projector
 with page.controls("The coin and its tosses"):
-    c1, c2, c3 = st.columns(3)
-    bias = page.slider("Hidden bias of the coin", "bias", 0.05, 0.95, 0.7, step=0.05, container=c1)
+    row = page.row()
+    bias = page.slider("Hidden bias of the coin", "bias", 0.05, 0.95, 0.7, step=0.05, container=row)
     n = page.choice_slider("Number of tosses n", "tosses", [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], 50,
-                           container=c2)
-    toss = page.number("Toss number (seed)", "toss", 0, 9999, 0, step=1, fmt_str="%d", container=c3)
-    c3.button("Toss again", on_click=_toss_again, icon=":material/casino:")
+                           container=row)
+    toss = page.number("Toss number (seed)", "toss", 0, 9999, 0, step=1, fmt_str="%d", container=row)
+    row.button("Toss again", on_click=_toss_again, icon=":material/casino:")
 
 y = datasets.coin_tosses(bias, n, seed=toss)
 k = int(y.sum())
@@ -56,11 +56,11 @@ with right:
         points=[(mle, float(-loss.bce(mle, mle)), f"max at {mle:.3g}", ORANGE)]), key="loglik",
         alt=f"the mean log-likelihood −BCE(k/n, p) against p, highest at p = {mle:.3g} where it is "
             f"{ui.fmt(-loss.bce(mle, mle))} nats.")
-m1, m2, m3 = st.columns(3)
-m1.metric("Sample mean k/n", f"{mle:.4g}")
-m2.metric("Numerical maximum of the likelihood", f"{best:.4g}",
+numbers = page.row()
+numbers.metric("Sample mean k/n", f"{mle:.4g}")
+numbers.metric("Numerical maximum of the likelihood", f"{best:.4g}",
           help="The highest point of the curve on a grid of step 0.001.")
-m3.metric("BCE of predicting k/n for every toss", f"{ui.fmt(loss.bce(y, np.full(n, mle)))} nats")
+numbers.metric("BCE of predicting k/n for every toss", f"{ui.fmt(loss.bce(y, np.full(n, mle)))} nats")
 st.latex(rf"\hat p = \arg\max_p \mathcal{{L}}(p) = \frac{{k}}{{n}} = \frac{{{k}}}{{{n}}} = {mle:.4g}")
 st.caption("Set the derivative of the log-likelihood, k/p − (n−k)/(1−p), to zero and you get p = k/n: the best "
            "constant prediction under BCE is the sample mean. With more tosses the likelihood narrows around the "
@@ -97,10 +97,10 @@ page.latex(r"\mathrm{BCE}(w, b) = -\frac{1}{n}\sum_i\bigl[y_i\log\sigma(w\cdot x
 
 # ------------------------------------------------------------------------------------------ information theory
 st.header("Cross-entropy = entropy + KL divergence", anchor=False)
-c1, c2, c3 = st.columns(3)
-q = page.slider("Target q (probability that y = 1)", "soft_target", 0.0, 1.0, 0.8, step=0.01, container=c1)
-p = page.slider("Prediction p", "pred", 0.01, 0.99, 0.6, step=0.01, container=c2)
-unit = page.select("Units", "unit", {"nats": "nats", "bits": "bits"}, "nats", kind="segmented", container=c3)
+row = page.row()
+q = page.slider("Target q (probability that y = 1)", "soft_target", 0.0, 1.0, 0.8, step=0.01, container=row)
+p = page.slider("Prediction p", "pred", 0.01, 0.99, 0.6, step=0.01, container=row)
+unit = page.select("Units", "unit", {"nats": "nats", "bits": "bits"}, "nats", kind="segmented", container=row)
 scale = 1.0 if unit == "nats" else 1 / math.log(2)
 H, KL, CE = (float(v) * scale for v in (loss.bernoulli_entropy(q), loss.bernoulli_kl(q, p), loss.bce(q, p)))
 left, right = st.columns([1, 2])

@@ -189,10 +189,10 @@ per = pos + neg
 total = float(loss.bce(checked.y, checked.p, reduction="sum")) * scale
 mean = total / checked.rows.size
 share = per / total if math.isfinite(total) and total > 0 else np.where(np.isinf(per), 1.0, 0.0)
-m1, m2, m3 = st.columns(3)
-m1.metric("Mean loss", f"{ui.fmt(mean)} {unit}")
-m2.metric("Sum", f"{ui.fmt(total)} {unit}")
-m3.metric("Samples in the mean", f"{checked.rows.size} of {checked.n_rows}")
+numbers = page.row()
+numbers.metric("Mean loss", f"{ui.fmt(mean)} {unit}")
+numbers.metric("Sum", f"{ui.fmt(total)} {unit}")
+numbers.metric("Samples in the mean", f"{checked.rows.size} of {checked.n_rows}")
 
 terms = [rf"\bigl({a:g}\,{log} {ui.tex_num(b, 3)} + {1 - a:g}\,{log}({ui.tex_num(1 - b, 3)})\bigr)"
          for a, b in zip(checked.y[:2], checked.p[:2], strict=True)]

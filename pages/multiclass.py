@@ -35,9 +35,9 @@ ce = float(loss.softmax_cross_entropy(y, z))
 grad = p - y
 classes = [f"class {j}" for j in range(K)]
 with charts_col:
-    m1, m2 = st.columns(2)
-    m1.metric("Cross-entropy (nats)", ui.fmt(ce))
-    m2.metric(f"p of the true class {true}", ui.fmt(p[true], 6))
+    numbers = page.row()
+    numbers.metric("Cross-entropy (nats)", ui.fmt(ce))
+    numbers.metric(f"p of the true class {true}", ui.fmt(p[true], 6))
     page.chart(charts.bars_figure(
         classes, [("softmax probability p", p, BLUE, ""), ("target y", y, VERMILLION, "/")],
         y_title="probability", y_range=[0, 1.1], height=300), key="class_probs",
@@ -68,9 +68,9 @@ st.header("Two classes: softmax cross-entropy is BCE", anchor=False)
 if K == 2:
     d = float(z[1] - z[0])
     b = float(loss.bce_with_logits(y[1], d))
-    c1, c2 = st.columns(2)
-    c1.metric("Softmax cross-entropy of (z₀, z₁)", ui.fmt(ce, 10))
-    c2.metric("BCE with logit z₁ − z₀", ui.fmt(b, 10))
+    numbers = page.row()
+    numbers.metric("Softmax cross-entropy of (z₀, z₁)", ui.fmt(ce, 10))
+    numbers.metric("BCE with logit z₁ − z₀", ui.fmt(b, 10))
     page.latex(r"\mathrm{softmax}(z_0, z_1)_1 = \frac{e^{z_1}}{e^{z_0} + e^{z_1}}",
                rf"= \sigma(z_1 - z_0) = \sigma({ui.tex_num(d)})")
     st.caption("Only the difference of the two logits matters, so a binary classifier needs one logit, and its "
