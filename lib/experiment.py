@@ -149,7 +149,9 @@ def run(s: Settings) -> Experiment:
         optimum=logistic.optimum(F_train, train.y, l2=s.l2, pos_weight=s.pos_weight, separable=separable,
                                  near=(traj.w[-1], traj.b[-1])),
         separable=separable, frames=frame_steps(s.steps), others=others,
-        train_bce=logistic.losses_along(traj, F_train, train.y, pos_weight=s.pos_weight), race=race,
+        # BCE without L2 along the run: the trained objective itself when that is BCE with no L2 term
+        train_bce=traj.loss if s.objective != "squared" and s.l2 == 0 else logistic.losses_along(
+            traj, F_train, train.y, pos_weight=s.pos_weight), race=race,
         race_bce=logistic.losses_along(race, F_train, train.y, pos_weight=s.pos_weight) if race else np.zeros(0),
         race_accuracy=_accuracy_along(F_train, train.y, race) if race else np.zeros(0))
 

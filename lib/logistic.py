@@ -109,7 +109,7 @@ class Trajectory:
 
 @dataclass(frozen=True)
 class Fit:
-    """The minimizer of J found by scipy; ``converged`` False (and w, b None) where no minimizer exists."""
+    """The minimizer of J found by Newton's method; ``converged`` False (and w, b None) where no minimizer exists."""
 
     w: np.ndarray | None
     b: float | None
@@ -355,7 +355,8 @@ def is_separable(X, y, w=None, b: float = 0.0) -> bool:
 
 def optimum(X, y, *, l2: float = 0.0, pos_weight: float = 1.0, separable: bool | None = None,
             near: tuple | None = None) -> Fit:
-    """The minimizer of J by Newton's method with the exact Hessian (``scipy.optimize``, trust-exact).
+    """The minimizer of J by Newton's method with the exact Hessian (a damped Newton step with a line search;
+    ``scipy.optimize``'s trust-exact if that cannot converge).
 
     With l2 = 0 on strictly separable data J has no minimizer (its infimum 0 is approached as ‖w‖ → ∞):
     then ``converged`` is False, w and b are None and ``loss`` is the infimum 0, rather than a made-up point.
@@ -389,10 +390,48 @@ def optimum(X, y, *, l2: float = 0.0, pos_weight: float = 1.0, separable: bool |
         guess = np.append(np.asarray(near[0], dtype=np.float64), float(near[1]))
         if guess.shape == x0.shape and np.all(np.isfinite(guess)) and fun(guess) <= fun(x0):
             x0 = guess
+    found = _damped_newton(fun, jac, hess, x0)
+    if found is not None:
+        x, f = found
+        return Fit(x[:d].copy(), float(x[d]), float(f), True, "Newton's method converged")
     res = optimize.minimize(fun, x0, jac=jac, hess=hess, method="trust-exact",
                             options={"gtol": 1e-10, "maxiter": 500})
     ok = bool(res.success) or float(np.linalg.norm(res.jac)) < 1e-8
     return Fit(res.x[:d].copy(), float(res.x[d]), float(res.fun), ok, str(res.message))
+
+
+def _damped_newton(fun, jac, hess, x: np.ndarray, maxiter: int = 60):
+    """Newton's method with a backtracking line search on a smooth convex J: (θ, J(θ)) with ‖∇J(θ)‖ < 1e−10, or
+    None when it cannot get there (a singular Hessian, a stalled search) — the caller then asks scipy's trust
+    region. A few microseconds a step instead of scipy's ~0.5 ms, the same minimizer."""
+    f, g = fun(x), jac(x)
+    for _ in range(maxiter):
+        gnorm = float(np.linalg.norm(g))
+        if gnorm < 1e-10:
+            return x, f
+        try:
+            step = np.linalg.solve(hess(x), g)
+        except np.linalg.LinAlgError:
+            return None
+        slope = float(step @ g)
+        if not (slope > 0 and np.all(np.isfinite(step))):
+            return None
+        t = 1.0
+        while True:
+            new = x - t * step
+            f_new = fun(new)
+            if f_new <= f - 1e-4 * t * slope:  # Armijo: enough decrease
+                g_new = jac(new)
+                break
+            if f_new <= f:  # no visible decrease, J flat to rounding: accept if the gradient shrinks
+                g_new = jac(new)
+                if float(np.linalg.norm(g_new)) < gnorm:
+                    break
+            t *= 0.5
+            if t < 1e-8:
+                return (x, f) if gnorm < 1e-8 else None
+        x, f, g = new, f_new, g_new
+    return (x, f) if float(np.linalg.norm(g)) < 1e-8 else None
 
 
 def landscape(X, y, w, b, *, axes: tuple[int, int] = (0, 1), span: tuple[np.ndarray, np.ndarray],

@@ -1,9 +1,9 @@
 """Honest probabilities: log loss is a proper scoring rule; calibration, temperature scaling and thresholds."""
 import math
 from dataclasses import asdict
+from types import SimpleNamespace
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import ui
@@ -88,13 +88,38 @@ with page.controls("The model"):
     bins = page.choice_slider("Bins", "cal_bins", [5, 10], 5, container=row)
 settings = experiment.Settings(dataset=name, n=int(n_points), noise=0.3, features=True, l2=float(l2), steps=1000,
                                lr=1.0, test_fraction=0.5)
-e = ui.run_experiment(asdict(settings))
-w, b = e.traj.w[-1], float(e.traj.b[-1])
-z_train, z_test = e.F_train @ w + b, e.F_test @ w + b
-p_train, p_test = loss.sigmoid(z_train), loss.sigmoid(z_test)
-rel_train, rel_test = (scoring.reliability_curve(y, p, bins) for y, p in ((e.y_train, p_train), (e.y_test, p_test)))
-split = scoring.log_loss_split(e.y_test, p_test, bins)
-train_loss = float(loss.bce(e.y_train, p_train))
+TEMPS = np.geomspace(0.2, 10.0, 121)      # the temperature chart's grid
+THRESHOLDS = np.linspace(0.05, 0.95, 19)   # the threshold chart's grid
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _model(settings_fields: dict, bins: int) -> SimpleNamespace:
+    """What the page shows of one trained model that no section's control changes, once per model and bins —
+    shared by every session (a class on one link), so a section's rerun or another student's visit reuses it."""
+    e = ui.run_experiment(settings_fields)
+    w, b = e.traj.w[-1], float(e.traj.b[-1])
+    m = SimpleNamespace(e=e, z_train=e.F_train @ w + b, z_test=e.F_test @ w + b)
+    m.p_train, m.p_test = loss.sigmoid(m.z_train), loss.sigmoid(m.z_test)
+    m.rel_train = scoring.reliability_curve(e.y_train, m.p_train, bins)
+    m.rel_test = scoring.reliability_curve(e.y_test, m.p_test, bins)
+    m.split = scoring.log_loss_split(e.y_test, m.p_test, bins)
+    m.train_loss = float(loss.bce(e.y_train, m.p_train))
+    m.best_T = scoring.fit_temperature(e.y_test, m.z_test)
+    m.losses_T = loss.logit_loss_kernel(e.y_test[:, None], m.z_test[:, None] / TEMPS[None, :], 1.0).mean(axis=0)
+    m.counts = [scoring.threshold_counts(e.y_test, m.p_test, t) for t in THRESHOLDS]
+    return m
+
+
+@st.cache_resource(max_entries=1024, show_spinner=False)
+def _split_at(settings_fields: dict, bins: int, T: float) -> scoring.LogLossSplit:
+    """The held-out log loss split of the probabilities σ(z / T)."""
+    m = _model(settings_fields, bins)
+    return scoring.log_loss_split(m.e.y_test, loss.sigmoid(m.z_test / T), bins)
+
+
+fields = asdict(settings)
+model = _model(fields, int(bins))
+e, rel_train, rel_test, split, train_loss = model.e, model.rel_train, model.rel_test, model.split, model.train_loss
 left, right = st.columns([2, 1], gap="large")
 with left:
     page.chart(charts.reliability_figure([("training points", rel_train, BLUE, "circle"),
@@ -119,14 +144,13 @@ st.header("3. Temperature scaling", anchor=False)
 
 
 @ui.section
-def temperature_section(y_test: np.ndarray, z_test: np.ndarray, bins: int) -> None:
+def temperature_section(fields: dict, bins: int) -> None:
     """Temperature scaling of the held-out logits (the model comes from section 2, a full rerun)."""
-    TEMPS = [0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0, 5.6, 8.0]
-    T = page.choice_slider("Temperature T (probabilities σ(z / T))", "temp", TEMPS, 1.0,
+    m = _model(fields, bins)
+    y_test, z_test, best_T, Ts, losses_T = m.e.y_test, m.z_test, m.best_T, TEMPS, m.losses_T
+    T = page.choice_slider("Temperature T (probabilities σ(z / T))", "temp",
+                           [0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0, 5.6, 8.0], 1.0,
                            help="T > 1 softens over-confident probabilities towards ½; T < 1 sharpens them.")
-    best_T = scoring.fit_temperature(y_test, z_test)
-    Ts = np.geomspace(0.2, 10.0, 121)
-    losses_T = loss.logit_loss_kernel(y_test[:, None], z_test[:, None] / Ts[None, :], 1.0).mean(axis=0)  # all T
     at_T = float(loss.bce_with_logits(y_test, z_test / T))
     t1, t2 = st.columns([2, 1], gap="large")
     with t1:
@@ -143,21 +167,23 @@ def temperature_section(y_test: np.ndarray, z_test: np.ndarray, bins: int) -> No
         st.metric("Best T on the held-out points", ui.fmt(best_T, 3),
                   help="0 or ∞ when no finite temperature is best (logits that separate the points, or no better "
                        "than chance).")
-        split_T = scoring.log_loss_split(y_test, loss.sigmoid(z_test / T), bins)
+        split_T = _split_at(fields, bins, float(T))
         st.metric("Calibration part at this T", f"{ui.fmt(split_T.calibration)} nats")
     st.caption("Temperature scaling divides every logit by one number T: the order of the predictions — and so the "
                "accuracy at ½ — does not change, only how confident they are. T is fitted on held-out points.")
 
 
-temperature_section(e.y_test, z_test, bins)
+temperature_section(fields, int(bins))
 
 # ------------------------------------------------------------------------------------------ threshold
 st.header("4. The threshold moves accuracy, not log loss", anchor=False)
 
 
 @ui.section
-def threshold_section(y_test: np.ndarray, p_test: np.ndarray, total: float) -> None:
+def threshold_section(fields: dict, bins: int) -> None:
     """Accuracy, precision and recall move with the threshold; the log loss does not."""
+    m = _model(fields, bins)
+    y_test, p_test, total, ts, counts = m.e.y_test, m.p_test, m.split.total, THRESHOLDS, m.counts
     thr = page.slider("Decision threshold t (call class 1 when p ≥ t)", "thr", 0.05, 0.95, 0.5, step=0.05)
     c = scoring.threshold_counts(y_test, p_test, thr)
     h1, h2 = st.columns([1, 1], gap="large")
@@ -167,11 +193,9 @@ def threshold_section(y_test: np.ndarray, p_test: np.ndarray, total: float) -> N
         numbers.metric("Log loss (any t)", f"{ui.fmt(total)} nats")
         numbers.metric("Precision", "—" if math.isnan(c.precision) else f"{100 * c.precision:.1f}%")
         numbers.metric("Recall", "—" if math.isnan(c.recall) else f"{100 * c.recall:.1f}%")
-        st.dataframe(pd.DataFrame({"truth": ["truly 1", "truly 0"], "called 1": [c.tp, c.fp],
-                                   "called 0": [c.fn, c.tn]}), hide_index=True)
+        st.markdown(f"| at t = {thr:g} | called 1 | called 0 |\n| --- | ---: | ---: |\n"
+                    f"| truly 1 | {c.tp} | {c.fn} |\n| truly 0 | {c.fp} | {c.tn} |")  # numbers only: no user text
     with h2:
-        ts = np.linspace(0.05, 0.95, 19)
-        counts = [scoring.threshold_counts(y_test, p_test, t) for t in ts]
         page.chart(charts.lines_figure(
             ts, [("accuracy", [x.accuracy for x in counts], {"color": BLUE}),
                  ("precision", [x.precision for x in counts], {"color": GREEN}),
@@ -185,6 +209,6 @@ def threshold_section(y_test: np.ndarray, p_test: np.ndarray, total: float) -> N
                "score the decisions made from them.")
 
 
-threshold_section(e.y_test, p_test, split.total)
+threshold_section(fields, int(bins))
 
 page.done()

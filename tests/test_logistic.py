@@ -264,3 +264,27 @@ def test_the_optimum_is_the_same_from_any_start(blobs):
         assert fit.converged
         np.testing.assert_allclose(fit.w, plain.w, rtol=1e-8, atol=1e-10)
         assert fit.b == pytest.approx(plain.b, rel=1e-8, abs=1e-10)
+
+
+def test_when_newton_gives_up_scipys_trust_region_finds_the_same_optimum(blobs, monkeypatch):
+    from sklearn.linear_model import LogisticRegression
+
+    newton = logistic.optimum(blobs.X, blobs.y, l2=0.01)
+    monkeypatch.setattr(logistic, "_damped_newton", lambda *a, **k: None)
+    fallback = logistic.optimum(blobs.X, blobs.y, l2=0.01)
+    ref = LogisticRegression(tol=1e-12, max_iter=10_000, C=1.0 / (0.01 * len(blobs.y))).fit(blobs.X, blobs.y)
+    for fit in (newton, fallback):
+        assert fit.converged
+        np.testing.assert_allclose(fit.w, ref.coef_[0], rtol=1e-5, atol=1e-6)
+    assert "Newton" in newton.message and "Newton" not in fallback.message
+
+
+@pytest.mark.parametrize("objective,l2", [("bce", 0.0), ("both", 0.0), ("bce", 0.01), ("squared", 0.0)])
+def test_the_runs_bce_curve_is_mean_bce_without_l2_whatever_was_trained(objective, l2):
+    from lib import experiment
+
+    e = experiment.run(experiment.Settings(n=60, steps=25, objective=objective, l2=l2, pos_weight=2.0))
+    for t in (0, 7, 25):  # by hand: the weighted BCE of step t's model, no L2 term
+        z = e.F_train @ e.traj.w[t] + e.traj.b[t]
+        expected = loss.bce_with_logits(e.y_train, z, pos_weight=2.0)
+        assert e.train_bce[t] == pytest.approx(expected, rel=1e-12)

@@ -854,6 +854,11 @@ def test_threshold_moves_accuracy_precision_recall_but_not_log_loss(t):
     assert num(metric(at, "Precision")) == pytest.approx(100 * precision_score(e.y_test, pred), abs=0.06)
     assert num(metric(at, "Recall")) == pytest.approx(100 * recall_score(e.y_test, pred), abs=0.06)
     assert num(metric(at, "Log loss (any t)")) == pytest.approx(log_loss(e.y_test, p), rel=1e-3)
+    from sklearn.metrics import confusion_matrix
+
+    tn, fp, fn, tp = confusion_matrix(e.y_test, pred, labels=[0, 1]).ravel()
+    table = next(m.value for m in at.markdown if m.value.startswith("| at t = "))
+    assert f"| truly 1 | {tp} | {fn} |" in table and f"| truly 0 | {fp} | {tn} |" in table
 
 
 def test_calibration_sentence_is_computed_from_the_diagram():
