@@ -74,12 +74,19 @@ def start_server(port: int, post_script_gc: bool, core: int = 0, options: tuple[
 
 
 class Student:
+    """One simulated browser on one page, moving one control. ``scenario`` is (page, control key, values): a list
+    of values to pick from, None for the control's own options (a select slider or segmented control), or "new"
+    for values never sent before (each one a fresh computation, e.g. a new seed)."""
+
     def __init__(self, port: int, scenario, rng: random.Random):
         self.port, (self.page, self.key, self.values), self.rng = port, scenario, rng
         self.cached: set[str] = set()
         self.page_hash = ""
         self.widget_id: str | None = None
         self.fragment_id = ""  # set when the widget sits in a fragment: the browser then asks for that rerun only
+        self.wire = "double_array_value"  # the widget's value type on the wire, read from its element
+        self.options: list[str] = []
+        self.fresh = 1000
         self.latencies: list[float] = []
         self.errors: list[str] = []
         self.bytes = 0
@@ -100,7 +107,10 @@ class Student:
         if value is not None and self.widget_id:
             w = state.widget_states.widgets.add()
             w.id = self.widget_id
-            w.double_array_value.data.append(value)
+            if self.wire == "double_value":
+                w.double_value = value
+            else:
+                getattr(w, self.wire).data.append(value)
             if self.fragment_id:
                 state.fragment_id = self.fragment_id
         t0 = time.perf_counter()
@@ -125,6 +135,7 @@ class Student:
                 widget_id = getattr(getattr(el, etype, None), "id", "") if etype else ""
                 if widget_id.endswith(f"-{self.key}"):
                     self.widget_id, self.fragment_id = widget_id, fm.delta.fragment_id
+                    self._learn(etype, getattr(el, etype))
             elif kind == "script_finished":
                 if fm.script_finished in (ForwardMsg.FINISHED_SUCCESSFULLY,
                                           ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
@@ -132,6 +143,24 @@ class Student:
                 if fm.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                     self.errors.append("compile error")
                     return time.perf_counter() - t0
+
+    def _learn(self, etype: str, proto) -> None:
+        """How this widget's value travels (as the browser sends it) and, for a choice, its options."""
+        from streamlit.proto.Slider_pb2 import Slider
+
+        if etype == "slider" and proto.type == Slider.Type.SELECT_SLIDER:
+            self.wire, self.options = "string_array_value", list(proto.options)
+        elif etype == "button_group":
+            self.wire, self.options = "string_array_value", [o.content for o in proto.options]
+        elif etype == "number_input":
+            self.wire = "double_value"
+
+    def next_value(self):
+        """The next value to send: one of the scenario's values or the control's options, or a fresh one."""
+        if self.values == "new":
+            self.fresh += 1
+            return float(self.fresh)
+        return self.rng.choice(self.options if self.values is None else self.values)
 
     async def run(self, until: float) -> None:
         import websockets
@@ -147,7 +176,7 @@ class Student:
                     await asyncio.sleep(self.rng.uniform(2.0, 5.0))
                     if time.perf_counter() >= until:
                         break
-                    self.latencies.append(await self._rerun(ws, self.rng.choice(self.values)))
+                    self.latencies.append(await self._rerun(ws, self.next_value()))
         except Exception as e:  # a dropped connection or timeout is an error of the run, not of the harness
             self.errors.append(f"{type(e).__name__}: {e}"[:200])
 
