@@ -107,8 +107,8 @@ class Student:
         if value is not None and self.widget_id:
             w = state.widget_states.widgets.add()
             w.id = self.widget_id
-            if self.wire == "double_value":
-                w.double_value = value
+            if self.wire in ("double_value", "string_value"):
+                setattr(w, self.wire, value)
             else:
                 getattr(w, self.wire).data.append(value)
             if self.fragment_id:
@@ -152,6 +152,8 @@ class Student:
             self.wire, self.options = "string_array_value", list(proto.options)
         elif etype == "button_group":
             self.wire, self.options = "string_array_value", [o.content for o in proto.options]
+        elif etype == "selectbox":
+            self.wire, self.options = "string_value", list(proto.options)
         elif etype == "number_input":
             self.wire = "double_value"
 
@@ -160,7 +162,10 @@ class Student:
         if self.values == "new":
             self.fresh += 1
             return float(self.fresh)
-        return self.rng.choice(self.options if self.values is None else self.values)
+        choices = self.options if self.values is None else self.values
+        if not choices:
+            raise RuntimeError(f"{self.key!r} on {self.page}: no values given and no options read from its element")
+        return self.rng.choice(choices)
 
     async def run(self, until: float) -> None:
         import websockets
