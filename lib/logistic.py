@@ -299,7 +299,7 @@ def _objective_and_grad_norm_along(X, y, W, B, l2, pos_weight, chunk: int | None
     per-sample values a chunk, so the temporaries stay in the CPU's cache); ``squared`` for the squared-error
     objective (σ and 1 − σ each from scipy's expit, so 1 − σ is not rounded away)."""
     T = len(B)
-    chunk = chunk or max(8, 8192 // max(len(y), 1))
+    chunk = chunk or max(8, loss.BLOCK // max(len(y), 1))
     L = np.empty(T)
     G = np.empty(T)
     for a in range(0, T, chunk):
@@ -325,8 +325,18 @@ def losses_along(traj: Trajectory, X, y, *, pos_weight: float = 1.0) -> np.ndarr
     y = np.asarray(y, dtype=np.float64)
     if len(y) == 0:
         return np.zeros(0)
-    Z = X @ traj.w.T + traj.b  # (n, steps+1)
-    return np.mean(loss.logit_loss_kernel(y[:, None], Z, float(pos_weight)), axis=0)
+    return _mean_losses(X, y, traj.w.T, traj.b, float(pos_weight))
+
+
+def _mean_losses(X: np.ndarray, y: np.ndarray, W: np.ndarray, B: np.ndarray, pos_weight: float) -> np.ndarray:
+    """Mean weighted BCE on (X, y) of every model (W[:, j], B[j]) — W is (d, models) — a block of models at a
+    time, so the (n, block) temporaries stay in the CPU's cache (``loss.BLOCK`` values)."""
+    out = np.empty(len(B))
+    step = max(1, loss.BLOCK // max(len(y), 1))
+    for a in range(0, len(B), step):
+        Z = X @ W[:, a:a + step] + B[a:a + step]  # (n, block)
+        out[a:a + step] = np.mean(loss.logit_loss_kernel(y[:, None], Z, pos_weight), axis=0)
+    return out
 
 
 def predict_proba(X, w, b) -> np.ndarray:
@@ -449,9 +459,5 @@ def landscape(X, y, w, b, *, axes: tuple[int, int] = (0, 1), span: tuple[np.ndar
     T = np.repeat(theta[:, None], u.size, axis=1)  # (d+1, G)
     T[axes[0]] = u.ravel()
     T[axes[1]] = v.ravel()
-    J = 0.5 * l2 * np.sum(T[:d] ** 2, axis=0)
-    step = max(1, 8192 // max(n, 1))  # grid points a block: the (n, step) temporaries stay in the CPU's cache
-    for a in range(0, u.size, step):
-        Z = X @ T[:d, a:a + step] + T[d, a:a + step]  # (n, step)
-        J[a:a + step] += np.mean(loss.logit_loss_kernel(y[:, None], Z, pos_weight), axis=0)
+    J = _mean_losses(X, y, T[:d], T[d], pos_weight) + 0.5 * l2 * np.sum(T[:d] ** 2, axis=0)
     return J.reshape(u.shape)

@@ -105,6 +105,8 @@ def _model(settings_fields: dict, bins: int) -> SimpleNamespace:
     m.split = scoring.log_loss_split(e.y_test, m.p_test, bins)
     m.train_loss = float(loss.bce(e.y_train, m.p_train))
     m.best_T = scoring.fit_temperature(e.y_test, m.z_test)
+    m.loss_at_best_T = float(loss.bce_with_logits(e.y_test, m.z_test / m.best_T)) \
+        if math.isfinite(m.best_T) and m.best_T > 0 else math.nan
     m.losses_T = loss.logit_loss_kernel(e.y_test[:, None], m.z_test[:, None] / TEMPS[None, :], 1.0).mean(axis=0)
     m.counts = [scoring.threshold_counts(e.y_test, m.p_test, t) for t in THRESHOLDS]
     return m
@@ -156,7 +158,7 @@ def temperature_section(fields: dict, bins: int) -> None:
     with t1:
         marks = [(T, at_T, f"T = {T:g}", ORANGE)]
         if math.isfinite(best_T) and 0.2 <= best_T <= 10:
-            marks.append((best_T, float(loss.bce_with_logits(y_test, z_test / best_T)), "best T", GREY))
+            marks.append((best_T, m.loss_at_best_T, "best T", GREY))
         page.chart(charts.lines_figure(Ts, [("held-out log loss", losses_T, {"color": VERMILLION})],
                                        x_title="temperature T", y_title="log loss (nats)", log_x=True, points=marks,
                                        hover_x="T", height=300),
