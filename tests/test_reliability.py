@@ -237,6 +237,93 @@ def test_tcp_nodelay_leaves_no_descriptor_behind():
     assert len(os.listdir("/proc/self/fd")) == before
 
 
+def _running_loop_with_counted_wakeups():
+    """A real asyncio loop in its own thread whose self-pipe writes are counted, then coalesced (ui)."""
+    import asyncio
+    import threading
+
+    from ui import coalesce_wakeups
+
+    loop = asyncio.new_event_loop()
+    writes = [0]
+    real = loop._write_to_self
+
+    def counted():
+        writes[0] += 1
+        real()
+
+    loop._write_to_self = counted
+    assert coalesce_wakeups(loop)
+    assert not coalesce_wakeups(loop)  # once per loop
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    return loop, thread, writes
+
+
+def _stop(loop, thread):
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    loop.close()
+
+
+def test_coalesced_wakeups_run_every_callback_from_many_threads_with_fewer_writes():
+    import threading
+    import time
+
+    loop, thread, writes = _running_loop_with_counted_wakeups()
+    per_thread, n_threads = 3000, 4
+    ran = [0]
+    all_ran = threading.Event()
+
+    def callback():  # on the loop's thread
+        ran[0] += 1
+        if ran[0] == per_thread * n_threads:
+            all_ran.set()
+
+    def burst(k):
+        for i in range(per_thread):
+            loop.call_soon_threadsafe(callback)
+            if (i + k) % 97 == 0:
+                time.sleep(0.0005)  # let the loop drain and go idle now and then
+
+    senders = [threading.Thread(target=burst, args=(k,)) for k in range(n_threads)]
+    for t in senders:
+        t.start()
+    for t in senders:
+        t.join(timeout=60)
+    assert all_ran.wait(timeout=30), f"only {ran[0]} of {per_thread * n_threads} callbacks ran"
+    assert 1 <= writes[0] < per_thread * n_threads // 2, writes[0]
+    _stop(loop, thread)
+
+
+def test_coalesced_wakeups_never_lose_the_wakeup_of_an_idle_loop():
+    import random
+    import threading
+    import time
+
+    loop, thread, writes = _running_loop_with_counted_wakeups()
+    rng = random.Random(7)
+    for i in range(400):
+        done = threading.Event()
+        time.sleep(rng.choice([0, 0, 0.0002, 0.001]))  # the loop idle in select, or still busy
+        loop.call_soon_threadsafe(done.set)
+        assert done.wait(timeout=5), f"call {i}: the loop was never woken"
+    # a call made on the loop's own thread writes nothing and still runs (the loop looks before it waits)
+    before, done = writes[0], threading.Event()
+    loop.call_soon_threadsafe(lambda: loop.call_soon_threadsafe(done.set))
+    assert done.wait(timeout=5)
+    assert writes[0] == before + 1
+    _stop(loop, thread)
+
+
+def test_coalesced_wakeups_leave_an_object_without_a_self_pipe_alone():
+    from ui import coalesce_wakeups
+
+    assert not coalesce_wakeups(None)
+    assert not coalesce_wakeups(object())
+
+
 def test_a_failing_section_shows_the_friendly_message_in_place_and_the_rest_of_the_page_stays(tmp_path, caplog):
     from ui import FRIENDLY_ERROR
 
