@@ -621,6 +621,31 @@ def _share_dialog(link: str) -> None:
     st.caption("Opening this link shows this page with every control as it is now.")
 
 
+_PAGE_CACHES: dict[tuple, object] = {}
+
+
+def cached(max_entries: int):
+    """``st.cache_resource`` (shared by every session, no spinner) for a function defined in a page file, wrapped
+    once per process instead of at every rerun.
+
+    A page file runs again at every rerun, and a decorator in it with it: Streamlit's reads the function's source to
+    key its cache (``inspect.getsource``), ~0.4 ms per function on every interaction (py-spy, gradient descent).
+    Here the wrapper is kept per file, name and code object: a function edited while the server runs is a new code
+    object and gets a fresh cache, as it would from Streamlit. The first run's function is the one kept, so it must
+    take what it needs from its arguments, imported modules and other cached functions — never from the page's
+    per-run variables. As in Streamlit, arguments whose names start with "_" are not hashed: pass a big argument
+    that way beside a short string that identifies it (hashing a settings dict costs ~0.3 ms; its repr, 10 µs).
+    """
+    def wrap(func):
+        code = func.__code__
+        key = (code.co_filename, func.__qualname__, code)
+        if key not in _PAGE_CACHES:
+            _PAGE_CACHES[key] = st.cache_resource(max_entries=max_entries, show_spinner=False)(func)
+        return _PAGE_CACHES[key]
+
+    return wrap
+
+
 @st.cache_resource(max_entries=128, show_spinner=False)
 def run_experiment(settings_fields: dict):
     """``lib.experiment.run`` once per settings, shared by every session and page (a class on one link hits it). A

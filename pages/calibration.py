@@ -92,11 +92,12 @@ TEMPS = np.geomspace(0.2, 10.0, 121)      # the temperature chart's grid
 THRESHOLDS = np.linspace(0.05, 0.95, 19)   # the threshold chart's grid
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
-def _model(settings_fields: dict, bins: int) -> SimpleNamespace:
+@ui.cached(max_entries=256)
+def _model(key: str, _fields: dict, bins: int) -> SimpleNamespace:
     """What the page shows of one trained model that no section's control changes, once per model and bins —
-    shared by every session (a class on one link), so a section's rerun or another student's visit reuses it."""
-    e = ui.run_experiment(settings_fields)
+    shared by every session (a class on one link), so a section's rerun or another student's visit reuses it
+    (``key``: the settings' repr, every field exactly)."""
+    e = ui.run_experiment(_fields)
     w, b = e.traj.w[-1], float(e.traj.b[-1])
     m = SimpleNamespace(e=e, z_train=e.F_train @ w + b, z_test=e.F_test @ w + b)
     m.p_train, m.p_test = loss.sigmoid(m.z_train), loss.sigmoid(m.z_test)
@@ -112,15 +113,15 @@ def _model(settings_fields: dict, bins: int) -> SimpleNamespace:
     return m
 
 
-@st.cache_resource(max_entries=1024, show_spinner=False)
-def _split_at(settings_fields: dict, bins: int, T: float) -> scoring.LogLossSplit:
+@ui.cached(max_entries=1024)
+def _split_at(key: str, _fields: dict, bins: int, T: float) -> scoring.LogLossSplit:
     """The held-out log loss split of the probabilities σ(z / T)."""
-    m = _model(settings_fields, bins)
+    m = _model(key, _fields, bins)
     return scoring.log_loss_split(m.e.y_test, loss.sigmoid(m.z_test / T), bins)
 
 
-fields = asdict(settings)
-model = _model(fields, int(bins))
+fields, run_key = asdict(settings), repr(settings)
+model = _model(run_key, fields, int(bins))
 e, rel_train, rel_test, split, train_loss = model.e, model.rel_train, model.rel_test, model.split, model.train_loss
 left, right = st.columns([2, 1], gap="large")
 with left:
@@ -146,9 +147,9 @@ st.header("3. Temperature scaling", anchor=False)
 
 
 @ui.section
-def temperature_section(fields: dict, bins: int) -> None:
+def temperature_section(key: str, fields: dict, bins: int) -> None:
     """Temperature scaling of the held-out logits (the model comes from section 2, a full rerun)."""
-    m = _model(fields, bins)
+    m = _model(key, fields, bins)
     y_test, z_test, best_T, Ts, losses_T = m.e.y_test, m.z_test, m.best_T, TEMPS, m.losses_T
     T = page.choice_slider("Temperature T (probabilities σ(z / T))", "temp",
                            [0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0, 5.6, 8.0], 1.0,
@@ -169,22 +170,22 @@ def temperature_section(fields: dict, bins: int) -> None:
         st.metric("Best T on the held-out points", ui.fmt(best_T, 3),
                   help="0 or ∞ when no finite temperature is best (logits that separate the points, or no better "
                        "than chance).")
-        split_T = _split_at(fields, bins, float(T))
+        split_T = _split_at(key, fields, bins, float(T))
         st.metric("Calibration part at this T", f"{ui.fmt(split_T.calibration)} nats")
     st.caption("Temperature scaling divides every logit by one number T: the order of the predictions — and so the "
                "accuracy at ½ — does not change, only how confident they are. T is fitted on held-out points.")
 
 
-temperature_section(fields, int(bins))
+temperature_section(run_key, fields, int(bins))
 
 # ------------------------------------------------------------------------------------------ threshold
 st.header("4. The threshold moves accuracy, not log loss", anchor=False)
 
 
 @ui.section
-def threshold_section(fields: dict, bins: int) -> None:
+def threshold_section(key: str, fields: dict, bins: int) -> None:
     """Accuracy, precision and recall move with the threshold; the log loss does not."""
-    m = _model(fields, bins)
+    m = _model(key, fields, bins)
     y_test, p_test, total, ts, counts = m.e.y_test, m.p_test, m.split.total, THRESHOLDS, m.counts
     thr = page.slider("Decision threshold t (call class 1 when p ≥ t)", "thr", 0.05, 0.95, 0.5, step=0.05)
     c = scoring.threshold_counts(y_test, p_test, thr)
@@ -211,6 +212,6 @@ def threshold_section(fields: dict, bins: int) -> None:
                "score the decisions made from them.")
 
 
-threshold_section(fields, int(bins))
+threshold_section(run_key, fields, int(bins))
 
 page.done()

@@ -132,23 +132,24 @@ settings = experiment.Settings(dataset=name, n=int(n), noise=float(noise), balan
                                objective=objective, start=start, points=points or ())
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
-def _run(settings_fields: dict):
-    """The run (shared with every page, ``ui.run_experiment``) and what it shows a student, once per settings."""
-    e = ui.run_experiment(settings_fields)
+@ui.cached(max_entries=128)
+def _run(key: str, _fields: dict):
+    """The run (shared with every page, ``ui.run_experiment``) and what it shows a student, once per settings
+    (``key``: the settings' repr, every field exactly)."""
+    e = ui.run_experiment(_fields)
     return e, experiment.diagnosis(e), experiment.what_to_notice(e)
 
 
-@st.cache_resource(max_entries=512, show_spinner=False)
-def _figure(settings_fields: dict, log_axis: bool, dark: bool, stacked: bool, show: int) -> dict:
+@ui.cached(max_entries=512)
+def _figure(key: str, _fields: dict, log_axis: bool, dark: bool, stacked: bool, show: int) -> dict:
     """The animated figure of a run, opening on frame ``show`` (the Step control)."""
-    e = _run(settings_fields)[0]
+    e = _run(key, _fields)[0]
     spec = charts.gradient_descent_figure(e, log_loss_axis=log_axis, dark=dark, stacked=stacked, show=show).to_dict()
     return charts.for_theme(spec, dark)  # themed once here, not on every rerun
 
 
-fields = asdict(settings)
-e, notes, notice = _run(fields)
+fields, run_key = asdict(settings), repr(settings)
+e, notes, notice = _run(run_key, fields)
 st.info(f"**{datasets.DATASETS.get(name, 'Your own points')}.** {notice}",
         icon=":material/visibility:")
 race = experiment.race_sentence(e)
@@ -165,7 +166,8 @@ with chart_area or st.container():
     caption_slot = st.container()
 t = int(e.frames[int(show)])
 with chart_slot:
-    page.chart(charts.FigureSpec(_figure(fields, log_axis, page.dark, page.phone, int(show))), key="gd",
+    page.chart(charts.FigureSpec(_figure(run_key, fields, log_axis, page.dark, page.phone, int(show))),
+               key="gd",
                alt=experiment.describe(e, t), themed=True)
 caption_slot.caption(
     f"Frame {int(show)} is step {int(e.frames[int(show)])} of {e.final}; the numbers below are for it (while ▶ Play "

@@ -324,6 +324,41 @@ def test_coalesced_wakeups_leave_an_object_without_a_self_pipe_alone():
     assert not coalesce_wakeups(object())
 
 
+def test_a_page_cache_is_wrapped_once_per_function_and_anew_when_the_function_changes(monkeypatch, tmp_path):
+    import linecache
+
+    import streamlit as st
+
+    import ui
+
+    made = []
+    real = st.cache_resource
+
+    def counting(*args, **kwargs):
+        made.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(st, "cache_resource", counting)
+
+    def define(body: str, name: str = "some_page.py"):  # what each rerun of a page file does
+        path = tmp_path / name
+        path.write_text(f"@ui.cached(max_entries=8)\ndef twice(key: str, _big: dict):\n    return {body}\n")
+        linecache.checkcache(str(path))  # as a server reading an edited file (Streamlit keys by the source)
+        namespace = {"ui": ui}
+        exec(compile(path.read_text(), str(path), "exec"), namespace)
+        return namespace["twice"]
+
+    first, again = define("2 * len(_big)"), define("2 * len(_big)")
+    assert first is again and len(made) == 1  # a rerun of the page: no new wrapper, no source read again
+    assert made[0] == {"max_entries": 8, "show_spinner": False}
+    edited = define("3 * len(_big)")
+    assert edited is not first and len(made) == 2  # an edited function gets its own cache
+    elsewhere = define("2 * len(_big)", name="another_page.py")
+    assert elsewhere is not first  # the same code in another page file is another function
+    assert first("k", {"a": 1}) == 2 and edited("k", {"a": 1}) == 3
+    assert first("k", {"a": 1, "b": 2}) == 2  # keyed by the string; the "_" argument is not hashed
+
+
 def test_a_failing_section_shows_the_friendly_message_in_place_and_the_rest_of_the_page_stays(tmp_path, caplog):
     from ui import FRIENDLY_ERROR
 
