@@ -140,14 +140,21 @@ def run(s: Settings) -> Experiment:
     race = logistic.train(F_train, train.y, optimizer=s.optimizer, loss="squared", **common) \
         if s.objective == "both" else None
     test_loss = logistic.losses_along(traj, F_test, test.y, pos_weight=s.pos_weight)
-    separable = logistic.is_separable(F_train, train.y, traj.w[-1], float(traj.b[-1]))  # the run may prove it
+    # separable? the run may prove it (it separates the points), or Newton's optimum may disprove it (the classes
+    # overlap, so BCE has a minimizer); only without either proof is an LP solved
+    w_end, b_end = traj.w[-1], float(traj.b[-1])
+    separates = logistic.separates(F_train, train.y, w_end, b_end)
+    best = logistic.optimum(F_train, train.y, l2=s.l2, pos_weight=s.pos_weight, separable=True if separates else None,
+                            near=(w_end, b_end))
+    separable = separates or logistic.is_separable(
+        F_train, train.y, stationary=(best.w, best.b) if best.converged and s.l2 == 0 else None,
+        pos_weight=s.pos_weight)
     return Experiment(
         settings=s, X_train=train.X, y_train=train.y, X_test=test.X, y_test=test.y, F_train=F_train, F_test=F_test,
         feature_names=names, traj=traj, test_loss=test_loss,
         train_accuracy=_accuracy_along(F_train, train.y, traj), test_accuracy=_accuracy_along(F_test, test.y, traj),
         w_norm=np.linalg.norm(traj.w, axis=1),
-        optimum=logistic.optimum(F_train, train.y, l2=s.l2, pos_weight=s.pos_weight, separable=separable,
-                                 near=(traj.w[-1], traj.b[-1])),
+        optimum=best,
         separable=separable, frames=frame_steps(s.steps), others=others,
         # BCE without L2 along the run: the trained objective itself when that is BCE with no L2 term
         train_bce=traj.loss if s.objective != "squared" and s.l2 == 0 else logistic.losses_along(

@@ -344,23 +344,69 @@ def predict_proba(X, w, b) -> np.ndarray:
     return special.expit(np.asarray(X, dtype=np.float64) @ np.asarray(w, dtype=np.float64) + float(b))
 
 
-def is_separable(X, y, w=None, b: float = 0.0) -> bool:
+def is_separable(X, y, w=None, b: float = 0.0, *, stationary: tuple | None = None, pos_weight: float = 1.0) -> bool:
     """True if a hyperplane separates the classes strictly (an LP: find w, b with tᵢ(w·xᵢ + b) >= 1).
 
-    ``w``, ``b``: a candidate, e.g. a trained model; if it already puts every point strictly on its own side,
-    that is the proof and no LP is solved.
+    Two shortcuts, each a proof, before the LP is solved:
+
+    * ``w``, ``b``: a candidate, e.g. a trained model: if it puts every point strictly on its own side, separable.
+    * ``stationary`` = (w, b): a point where BCE without L2 (with ``pos_weight``) is stationary, e.g. Newton's
+      optimum: if it shows the classes' convex hulls meet (:func:`overlap_shown`), not separable.
     """
     X = np.asarray(X, dtype=np.float64)
     t = np.where(np.asarray(y) >= 0.5, 1.0, -1.0)
     if len(np.unique(t)) < 2:
         return True
-    if w is not None and np.all(np.isfinite(w)) and np.isfinite(b) and np.all(t * (X @ w + b) > 0):
+    if w is not None and separates(X, y, w, b):
         return True
+    if stationary is not None and overlap_shown(X, y, *stationary, pos_weight=pos_weight):
+        return False
     n, d = X.shape
     A = -t[:, None] * np.column_stack([X, np.ones(n)])
     res = optimize.linprog(np.zeros(d + 1), A_ub=A, b_ub=-np.ones(n), bounds=[(None, None)] * (d + 1),
                            method="highs")
     return res.status == 0
+
+
+def separates(X, y, w, b: float) -> bool:
+    """Whether the model (w, b) puts every point strictly on its own side of w·x + b = 0 (y >= ½ on the positive
+    side): then it is the proof that the classes are separable."""
+    X = np.asarray(X, dtype=np.float64)
+    t = np.where(np.asarray(y) >= 0.5, 1.0, -1.0)
+    w = np.asarray(w, dtype=np.float64)
+    return bool(np.all(np.isfinite(w)) and np.isfinite(b) and np.all(t * (X @ w + b) > 0))
+
+
+OVERLAP_TOL = 1e-8  # how close (relative to the points' spread) two hull points must be to count as meeting
+
+
+def overlap_shown(X, y, w, b, *, pos_weight: float = 1.0) -> bool:
+    """Whether the model (w, b) shows that no hyperplane separates the classes (hard labels 0/1).
+
+    Where BCE without L2 is stationary, ∂J/∂b = 0 and ∇_w J = 0 say Σ_{y=1} aᵢ (xᵢ, 1) = Σ_{y=0} cⱼ (xⱼ, 1) with
+    aᵢ = pos_weight·(1 − pᵢ) > 0 and cⱼ = pⱼ > 0: a convex combination of class-1 points equals one of class-0
+    points, so their convex hulls meet and no hyperplane can put the two on strictly opposite sides (Farkas; a
+    finite minimizer exists only for overlapping classes). This computes those two hull points from (w, b) and
+    accepts when they are within ``OVERLAP_TOL`` of the points' spread: a separating line would need a margin
+    that thin. Anywhere else — a point far from stationary, separable data, where every aᵢ and cⱼ underflows —
+    the two points lie apart and the answer is False (no proof; ask the LP).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if not (np.all((y == 0.0) | (y == 1.0)) and np.all(np.isfinite(w)) and np.isfinite(b)):
+        return False
+    pos = y == 1.0
+    if pos.all() or not pos.any():
+        return False
+    z = X @ np.asarray(w, dtype=np.float64) + float(b)
+    a = pos_weight * special.expit(-z[pos])
+    c = special.expit(z[~pos])
+    sa, sc = float(a.sum()), float(c.sum())
+    if not (sa > 0 and sc > 0):
+        return False
+    gap = float(np.linalg.norm(a @ X[pos] / sa - c @ X[~pos] / sc))
+    spread = float(np.max(np.ptp(X, axis=0))) if X.size else 0.0
+    return gap <= OVERLAP_TOL * max(spread, 1e-300)
 
 
 def optimum(X, y, *, l2: float = 0.0, pos_weight: float = 1.0, separable: bool | None = None,
@@ -370,14 +416,18 @@ def optimum(X, y, *, l2: float = 0.0, pos_weight: float = 1.0, separable: bool |
 
     With l2 = 0 on strictly separable data J has no minimizer (its infimum 0 is approached as ‖w‖ → ∞):
     then ``converged`` is False, w and b are None and ``loss`` is the infimum 0, rather than a made-up point.
-    Hard labels are assumed for that check; ``separable`` passes ``is_separable(X, y)`` when the caller has it.
+    Hard labels are assumed for that check; ``separable`` passes ``is_separable(X, y)`` when the caller has it,
+    else the minimizer Newton finds is the proof that there is one (:func:`overlap_shown`), and only without that
+    proof is the LP solved.
     ``near`` = (w, b), e.g. where gradient descent ended: Newton starts there if it is finite and no worse than
     zero (fewer steps; J is convex, so the minimizer found is the same).
     """
     X, y, pos_weight, l2 = _checked(X, y, pos_weight, l2)
     n, d = X.shape
-    if l2 == 0 and (is_separable(X, y) if separable is None else separable):
-        return Fit(None, None, 0.0, False, "separable data and no L2: the loss has no minimum, only the infimum 0")
+    no_minimum = Fit(None, None, 0.0, False, "separable data and no L2: the loss has no minimum, only the infimum 0")
+    if l2 == 0 and separable:
+        return no_minimum
+    ask = l2 == 0 and separable is None  # not known yet: Newton's point may prove overlap, else the LP decides
     A = np.column_stack([X, np.ones(n)])
     reg = np.full(d + 1, l2)
     reg[-1] = 0.0
@@ -403,7 +453,11 @@ def optimum(X, y, *, l2: float = 0.0, pos_weight: float = 1.0, separable: bool |
     found = _damped_newton(fun, jac, hess, x0)
     if found is not None:
         x, f = found
+        if ask and not overlap_shown(X, y, x[:d], x[d], pos_weight=pos_weight) and is_separable(X, y):
+            return no_minimum
         return Fit(x[:d].copy(), float(x[d]), float(f), True, "Newton's method converged")
+    if ask and is_separable(X, y):
+        return no_minimum
     res = optimize.minimize(fun, x0, jac=jac, hess=hess, method="trust-exact",
                             options={"gtol": 1e-10, "maxiter": 500})
     ok = bool(res.success) or float(np.linalg.norm(res.jac)) < 1e-8

@@ -3,6 +3,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lib import datasets, logistic, loss
 
@@ -253,6 +255,75 @@ def test_a_separating_candidate_proves_separability_without_the_lp(monkeypatch):
     assert logistic.is_separable(d.X, d.y, np.array([np.nan, 0.0]), 0.0) and calls == [1, 1]
     xor = datasets.make("xor", 80, noise=0.2, seed=1)
     assert not logistic.is_separable(xor.X, xor.y, w[:2], w[2])
+
+
+def _lp_separable(X, y) -> bool:
+    """The reference, written here from the definition: is there (w, b) with tᵢ(w·xᵢ + b) >= 1 for all i?"""
+    from scipy.optimize import linprog
+
+    t = np.where(y >= 0.5, 1.0, -1.0)
+    A = -t[:, None] * np.column_stack([X, np.ones(len(t))])
+    res = linprog(np.zeros(X.shape[1] + 1), A_ub=A, b_ub=-np.ones(len(t)), bounds=[(None, None)] * (X.shape[1] + 1),
+                  method="highs")
+    return res.status == 0
+
+
+def test_the_overlap_proof_is_two_hull_points_that_meet_computed_by_hand():
+    # two positives at x = 0 and 2, one negative at x = 1: the hulls meet at 1 (not separable); BCE's stationary
+    # point by symmetry has w = 0, and b with p = 1/3 for all three points (a hand derivation: ∂J/∂b = 0 ⇔ p̄ = ⅓)
+    X = np.array([[0.0, 0.0], [2.0, 0.0], [1.0, 0.0]])
+    y = np.array([1.0, 1.0, 0.0])
+    b = np.log(2.0)  # σ(b) = 2/3 = share of class 1
+    assert logistic.overlap_shown(X, y, np.zeros(2), b)
+    # (the hull points: class 1's two weighted ⅓ each → (1, 0); class 0's one → (1, 0): they meet)
+    # far from stationary (w tilted), the weighted points differ: no proof
+    assert not logistic.overlap_shown(X, y, np.array([3.0, 0.0]), -2.0)
+    # move the negative off the segment: separable, and no (w, b) whatsoever proves overlap
+    X2 = X.copy()
+    X2[2] = [1.0, 0.5]
+    assert _lp_separable(X2, y)
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        assert not logistic.overlap_shown(X2, y, rng.normal(0, 10, 2), rng.normal(0, 10))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), gap=st.floats(0.0, 4.0), n=st.integers(6, 60),
+       pos_weight=st.sampled_from([1.0, 0.5, 3.0]))
+def test_is_separable_with_newtons_point_agrees_with_the_lp_and_never_proves_a_separable_set_overlaps(
+        seed, gap, n, pos_weight):
+    rng = np.random.default_rng(seed)
+    y = (np.arange(n) % 2).astype(float)
+    X = rng.normal(0, 1, (n, 2)) + np.outer(y, [gap, 0.0])
+    truth = _lp_separable(X, y)
+    fit = logistic.optimum(X, y, pos_weight=pos_weight)
+    assert fit.converged == (not truth)  # a minimizer exactly when the classes overlap
+    if fit.converged:
+        assert logistic.is_separable(X, y, stationary=(fit.w, fit.b), pos_weight=pos_weight) is False
+    # a proof of overlap is never found for separable points, wherever one looks
+    for w, b in [(rng.normal(0, 5, 2), rng.normal(0, 5)), (np.zeros(2), 0.0)]:
+        if truth:
+            assert not logistic.overlap_shown(X, y, w, b, pos_weight=pos_weight)
+
+
+def test_a_default_gradient_descent_run_on_overlapping_blobs_solves_no_lp(monkeypatch):
+    from scipy import optimize
+
+    from lib import experiment
+
+    calls = []
+    real = optimize.linprog
+    monkeypatch.setattr(optimize, "linprog", lambda *a, **k: calls.append(1) or real(*a, **k))
+    import scipy.optimize
+    assert scipy.optimize.linprog is not real
+    for seed in (0, 2, 3, 4, 5):
+        e = experiment.run(experiment.Settings(seed=seed))
+        assert not _lp_separable(e.F_train, e.y_train)  # the reference: these points overlap
+        assert not e.separable and e.optimum.converged
+    assert len(calls) == 5  # the reference's own five
+    # separable data: the trained model is the proof; with L2 the page still needs the LP's answer
+    e = experiment.run(experiment.Settings(dataset="separable", l2=0.1))
+    assert e.separable == _lp_separable(e.F_train, e.y_train)
 
 
 def test_the_optimum_is_the_same_from_any_start(blobs):
