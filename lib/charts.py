@@ -10,6 +10,8 @@ the whole budget of an interaction on a page with several charts; a dict costs w
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -84,13 +86,17 @@ THEMED = {dark: {c: _legible(c, BACKGROUND[dark]) for c in (BLUE, VERMILLION, GR
           for dark in (False, True)}
 
 
-def for_theme(spec: dict, dark: bool) -> dict:
+def for_theme(spec: dict, dark: bool, *, frames: bool = True) -> dict:
     """A figure spec with every palette colour replaced by its legible variant for the theme really painted.
 
     Only exact palette colours are replaced (strings equal to one of them), wherever they occur: trace lines,
-    markers, bar fills, frames. Returns a new dict; the input is not changed.
+    markers, bar fills, frames. Returns a new dict; the input is not changed. ``frames=False`` passes animation
+    frames through unwalked, for a figure whose frames move data and carry no colour (gradient descent's: 40 frames,
+    most of the walk).
     """
     table = THEMED[bool(dark)]
+    if not frames and "frames" in spec:
+        return {**for_theme({k: v for k, v in spec.items() if k != "frames"}, dark), "frames": spec["frames"]}
 
     def walk(v):
         if isinstance(v, str):
@@ -170,6 +176,16 @@ def typed(a, dtype: str = "f4") -> dict:
         arr = np.asarray(a).ravel().astype("<" + dtype)
     raw = arr.tobytes()
     return {"dtype": dtype, "bdata": base64.b64encode(raw).decode("ascii")}
+
+
+def _coords(a) -> list | dict:
+    """A line's coordinates for a trace or an animation frame: a short line (a straight boundary, 2–5 points) as a
+    plain list of numbers (None for a gap), which is cheaper to build than a typed array and no longer; a long one
+    (a level curve of mapped features) as a typed array."""
+    a = np.asarray(a, dtype=np.float64).ravel()
+    if a.size > 8:
+        return typed(a)
+    return [v if math.isfinite(v) else None for v in a.tolist()]
 
 
 def _axis(title: str, rng=None, log: bool = False) -> dict:
@@ -641,13 +657,13 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
         frame = {"name": str(t), "traces": [0, 1, 2, 3, 4, 5],
                  "layout": {"title": {"text": title(t)}},
                  "data": [{"marker": {"size": typed(f0, "u1")}}, {"marker": {"size": typed(f1, "u1")}},
-                          {"x": typed(bx), "y": typed(by)}, {"x": typed(cx), "y": typed(cy)},
+                          {"x": _coords(bx), "y": _coords(by)}, {"x": _coords(cx), "y": _coords(cy)},
                           {"x": [float(traj.w[t, 0])], "y": [float(traj.w[t, 1])]},
                           {"x": [t], "y": [float(yard[t])]}]}
         if race is not None:
             rx, ry = _race_boundary(race, t, box, grid)
             frame["traces"] += [6, 7, 8]
-            frame["data"] += [{"x": typed(rx), "y": typed(ry)},
+            frame["data"] += [{"x": _coords(rx), "y": _coords(ry)},
                               {"x": [float(race.w[t, 0])], "y": [float(race.w[t, 1])]},
                               {"x": [t], "y": [float(e.race_bce[t])]}]
         frames.append(frame)

@@ -75,3 +75,27 @@ def test_figure_spec_is_what_streamlit_serializes():
     fig = charts.FigureSpec(spec)
     as_streamlit = return_figure_from_figure_or_data(fig, validate_figure=True)  # what st.plotly_chart calls
     assert json.loads(pio.to_json(as_streamlit, validate=False)) == spec
+
+
+@pytest.mark.parametrize("settings", [{}, {"objective": "both", "start": "wrong"},
+                                      {"dataset": "circles", "features": True},
+                                      {"test_fraction": 0.3, "compare": ("adam",)}], ids=str)
+def test_gradient_descent_frames_carry_no_colour_so_theming_may_skip_them(settings):
+    from lib import experiment
+
+    e = experiment.run(experiment.Settings(**settings))
+    for dark in (False, True):
+        spec = charts.gradient_descent_figure(e, dark=dark).to_dict()
+        whole = charts.for_theme(spec, dark)
+        assert charts.for_theme(spec, dark, frames=False) == whole
+        assert len(whole["frames"]) == len(e.frames)
+    # the rest is themed: on white, the orange of the "now" marker is darkened to a legible orange
+    spec = charts.gradient_descent_figure(e, dark=False).to_dict()
+    assert charts.ORANGE in str(spec["data"]) and charts.ORANGE not in str(charts.for_theme(spec, False)["data"])
+
+
+def test_a_short_line_is_a_plain_list_and_a_long_one_a_typed_array_with_the_same_numbers():
+    short = charts._coords(np.array([0.5, np.nan, -2.25]))
+    assert short == [0.5, None, -2.25]
+    xs = np.linspace(-1, 1, 50)
+    assert np.allclose(decode(charts._coords(xs)), xs.astype(np.float32))
