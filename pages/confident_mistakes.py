@@ -63,12 +63,10 @@ def ladder_section() -> None:
     st.caption("Each extra 9 of confidence adds log 10 ≈ 2.3 nats to the price of a mistake, without end, while the "
                "hit's cost was already almost 0. The model is rewarded a little for being sure and punished a lot for "
                "being sure and wrong.")
-    ladder = pd.DataFrame({"c": LADDER, "hit −log c": [loss.bce(1.0, v) for v in LADDER],
-                           "mistake −log(1−c)": [loss.bce(1.0, 1 - v) for v in LADDER]})
-    ladder["mistake / hit"] = ladder["mistake −log(1−c)"] / ladder["hit −log c"]
     with st.expander("The ladder as a table"):
-        st.dataframe(ladder, hide_index=True, column_config={k: st.column_config.NumberColumn(format="%.4g")
-                                                             for k in ladder.columns})
+        rungs = [(v, float(loss.bce(1.0, v)), float(loss.bce(1.0, 1 - v))) for v in LADDER]
+        ui.table(["c", "hit −log c", "mistake −log(1−c)", "mistake / hit"],
+                 [[f"{v:g}", ui.fmt(h), ui.fmt(m), ui.fmt(m / h)] for v, h, m in rungs], numeric_from=0)
 
 
 ladder_section()
@@ -124,9 +122,8 @@ def other_losses_section() -> None:
         g = float(loss.comparison_grad_logit(1.0, z0, k, gamma=gamma, alpha=alpha))
         p1 = float(loss.sigmoid(z0 - lr * g))
         rows.append((NAMES[k], g, z0 - lr * g, p1, p1 - p0))
-    step = pd.DataFrame(rows, columns=["loss", "gradient ∂L/∂z", "new z", "new p", "p moved by"])
-    st.dataframe(step, hide_index=True, column_config={k: st.column_config.NumberColumn(format="%.4g")
-                                                       for k in step.columns[1:]})
+    ui.table(["loss", "gradient ∂L/∂z", "new z", "new p", "p moved by"],
+             [[name, *(ui.fmt(x) for x in numbers)] for name, *numbers in rows])
     st.caption(f"The sample starts at p = σ({z0:g}) = {ui.fmt(p0)} for a true 1. One step z ← z − lr·∂L/∂z.")
 
 

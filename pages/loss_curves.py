@@ -97,7 +97,7 @@ def one_sample_section() -> str:
                 rows.append((name, "accepts hard labels only", "refuses soft labels (ValueError)"))
                 continue
             rows.append((name, how, ui.fmt(loss.framework_bce(y, p, fw) * scale)))
-        st.dataframe(pd.DataFrame(rows, columns=["Who", "What it does", f"Reports ({unit})"]), hide_index=True)
+        ui.table(["Who", "What it does", f"Reports ({unit})"], rows, numeric_from=2)
         st.caption("A clamp keeps training from crashing on ∞, but the number it reports is the clamp, not the "
                    "loss. Float32 (PyTorch's and Keras's default dtype) also rounds p within 3e−8 of 1 to exactly 1. "
                    "Keras with the TensorFlow backend hands a sigmoid output layer's logits to the loss, which is then "

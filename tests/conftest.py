@@ -82,6 +82,33 @@ def metric(at, label_start: str) -> str:
     raise KeyError(f"no metric {label_start!r}; have {[m.label for m in at.metric]}")
 
 
+def md_table(at, first_header: str) -> list[dict]:
+    """The rows of a Markdown table (``ui.table``) whose first header cell is ``first_header``: {header: cell}."""
+    for m in at.markdown:
+        if m.value.startswith(f"| {first_header} |"):
+            lines = m.value.splitlines()
+
+            def cells(line: str) -> list[str]:
+                parts, cur, i = [], "", 0
+                body = line.strip()[1:-1]
+                while i < len(body):
+                    if body[i] == "\\" and i + 1 < len(body):
+                        cur += body[i + 1]
+                        i += 2
+                        continue
+                    if body[i] == "|":
+                        parts.append(cur.strip())
+                        cur = ""
+                    else:
+                        cur += body[i]
+                    i += 1
+                return [*parts, cur.strip()]
+
+            header = cells(lines[0])
+            return [dict(zip(header, cells(line), strict=True)) for line in lines[2:]]
+    raise KeyError(f"no Markdown table starting with {first_header!r}")
+
+
 @pytest.fixture
 def app():
     return open_page

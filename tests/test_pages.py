@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.conftest import chart, metric, open_page
+from tests.conftest import chart, md_table, metric, open_page
 
 LN2 = math.log(2)
 
@@ -142,8 +142,7 @@ def test_loss_explorer_certain_mistake_is_infinite_and_frameworks_show_their_cla
     at = open_page(LOSS, {"prob": "0.0"})
     assert metric(at, "Loss (nats)") == "∞"
     assert any("−log 0 = ∞" in e.value for e in at.error)
-    table = at.dataframe[0].value
-    reported = dict(zip(table["Who"], table.iloc[:, 2], strict=True))
+    reported = {row["Who"]: row["Reports (nats)"] for row in md_table(at, "Who")}
     assert reported["Exact (this app), float64"] == "∞"
     assert num(reported["PyTorch F.binary_cross_entropy, float32 tensors"]) == 100.0
     assert num(reported["Keras BinaryCrossentropy on float32 probabilities"]) == pytest.approx(-math.log(1e-7),
@@ -155,13 +154,13 @@ def test_loss_explorer_framework_table_for_a_true_0_at_p_1_and_for_a_soft_label(
     from sklearn.metrics import log_loss
 
     at = open_page(LOSS, {"label": "y = 0", "prob": "1.0"})
-    reported = dict(zip(at.dataframe[0].value["Who"], at.dataframe[0].value.iloc[:, 2], strict=True))
+    reported = {row["Who"]: row["Reports (nats)"] for row in md_table(at, "Who")}
     # float32: Keras's upper clip 1 − 1e−7 is 1 − 2⁻²³, so it reports 23·ln 2 = 15.94, not −log 1e−7 = 16.12
     assert num(reported["Keras BinaryCrossentropy on float32 probabilities"]) == pytest.approx(23 * LN2, rel=1e-3)
     assert num(reported["scikit-learn log_loss, float64"]) == pytest.approx(log_loss([0], [1.0], labels=[0, 1]),
                                                                           rel=1e-3)
     at = open_page(LOSS, {"label": "soft y", "ys": "0.7", "prob": "0.0"})
-    reported = dict(zip(at.dataframe[0].value["Who"], at.dataframe[0].value.iloc[:, 2], strict=True))
+    reported = {row["Who"]: row["Reports (nats)"] for row in md_table(at, "Who")}
     assert "refuses soft labels" in reported["scikit-learn log_loss, float64"]
     with pytest.raises(ValueError):  # and so it does
         log_loss([0.7], [0.5], labels=[0, 1])
@@ -312,13 +311,14 @@ def test_confident_mistakes_squared_error_gradient_vanishes_where_bce_stays():
 
 def test_confident_mistakes_one_step_moves_p_most_under_bce_not_squared_error():
     at = open_page(CM, {"start_z": "-6.0", "step_lr": "1.0"})
-    table = at.dataframe[1].value.set_index("loss")
-    moved = table["p moved by"]
+    table = {row["loss"]: row for row in md_table(at, "loss")}
+    moved = {name: num(row["p moved by"]) for name, row in table.items()}
     assert moved["BCE"] > 10 * moved["squared error (p − y)²"]
     assert moved["0-1 loss"] == 0
-    # by hand: z1 = z0 − lr·(σ(z0) − 1)
+    # by hand: z1 = z0 − lr·(σ(z0) − 1), shown to four significant digits
     z1 = -6.0 - (1 / (1 + math.exp(6.0)) - 1)
-    assert table.loc["BCE", "new z"] == pytest.approx(z1, rel=1e-9)
+    assert num(table["BCE"]["new z"]) == pytest.approx(z1, rel=5e-4)
+    assert num(table["BCE"]["new p"]) == pytest.approx(1 / (1 + math.exp(-z1)), rel=5e-4)
 
 
 def test_confident_mistakes_symmetry_and_pos_weight():
@@ -339,7 +339,7 @@ def test_confident_mistakes_label_smoothing_moves_the_minimum():
 
 def test_confident_mistakes_framework_table_shows_the_clamps():
     at = open_page(CM)
-    table = at.dataframe[2].value.set_index("p")
+    table = at.dataframe[0].value.set_index("p")
     assert num(table.loc["1e−300", "exact"]) == pytest.approx(300 * math.log(10), rel=1e-3)
     assert num(table.loc["1e−300", "PyTorch BCELoss, float32 (log ≥ −100)"]) == 100
     assert num(table.loc["1e−300", "Keras BinaryCrossentropy, float32 (p ≥ 1e−7)"]) == pytest.approx(

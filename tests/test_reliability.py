@@ -375,3 +375,20 @@ def test_a_failing_section_shows_the_friendly_message_in_place_and_the_rest_of_t
         "before the bug", "after the section"]
     assert any("boom: a bug in a section" in (r.exc_text or str(r.exc_info)) for r in caplog.records)
     assert at.button(key="share_view")  # the page finished: its share button is there
+
+
+def _table_script():
+    import ui
+
+    ui.table(["name", "value"], [["a | b", "1"], ["c\\d", "−2.5"]])
+
+
+def test_a_markdown_table_keeps_a_cell_with_a_pipe_or_a_backslash_whole():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import md_table
+
+    at = AppTest.from_function(_table_script)
+    at.run()
+    assert md_table(at, "name") == [{"name": "a | b", "value": "1"}, {"name": "c\\d", "value": "−2.5"}]
+    assert at.markdown[0].value.splitlines()[1] == "| --- | ---: |"  # numbers aligned right

@@ -32,6 +32,12 @@ _MEASURE_JS = r"""
     header: header ? box(header) : null,
     title: box(document.querySelector('[data-testid="stMain"] h1')),
     metrics: [], formulas: [], charts: [],
+    // a Markdown table (ui.table) must fit its column or scroll inside its own box, never run past the edge
+    tables: [...document.querySelectorAll('[data-testid="stMarkdownContainer"] table')].filter(
+      t => t.getBoundingClientRect().width > 0).map(t => ({
+        text: t.innerText.slice(0, 40), right: t.getBoundingClientRect().right,
+        limit: t.parentElement.getBoundingClientRect().right, scrolls: t.scrollWidth > t.clientWidth + 1,
+        scrollable: ['auto', 'scroll'].includes(getComputedStyle(t).overflowX)})),
     // each chart's text alternative: the accessible name of the figure box Streamlit wraps it in
     alts: [...main.querySelectorAll('.js-plotly-plot')].map(
       p => (p.closest('[role="figure"][aria-label]') || {getAttribute: () => null}).getAttribute('aria-label')),

@@ -74,6 +74,9 @@ def test_page_is_right_in_the_room(rooms, app_url, room, name):
     for x in m["metrics"]:
         if x["scroll"] > x["client"] + 1:
             problems.append(f"metric cut: {x['text']!r}")
+    for x in m["tables"]:
+        if x["right"] > x["limit"] + 1 or (x["scrolls"] and not x["scrollable"]):
+            problems.append(f"table cut ({x['right']:.0f} > {x['limit']:.0f} px): {x['text']!r}")
     for x in m["formulas"]:
         if x["scroll"] > x["client"] + 4:
             problems.append(f"formula cut ({x['scroll']} > {x['client']} px): {x['text'][:30]!r}")
