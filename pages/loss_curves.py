@@ -58,27 +58,32 @@ def one_sample_section() -> str:
         numbers.metric(f"Loss ({unit})", ui.fmt(value))
         numbers.metric("Positive term −y·log p", ui.fmt(positive))
         numbers.metric("Negative term −(1−y)·log(1−p)", ui.fmt(negative))
-        with t_p:
-            page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y), key="terms_p",
-                       alt=f"the terms −log p and −log(1 − p) against p, the loss for y = {y:g} marked at p = {p:g}: "
-                           f"{ui.fmt(value)} {unit}.")
-        with t_z:
-            page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y, axis="z"), key="terms_z",
-                       alt=f"the terms softplus(−z) and softplus(z) against the logit z from −10 to 10, the loss for "
-                           f"y = {y:g} marked at z = {ui.fmt(loss.logit(p))}: {ui.fmt(value)} {unit}.")
-            st.caption("On the logit axis the terms are softplus curves: straight lines far out, so the loss of a "
-                       "confident mistake grows linearly in z.")
-        with t_g:
-            gp, gz = float(loss.bce_grad_prob(y, p)), p - y
-            slopes = page.row()
-            slopes.metric("∂L/∂p", ui.fmt(gp))
-            slopes.metric("∂L/∂z = p − y", ui.fmt(gz))
-            page.chart(charts.gradient_figure(y, p), key="grads",
-                       alt=f"∂L/∂p, which blows up at p = 0 and 1, and ∂L/∂z = p − y, a straight line; at "
-                           f"p = {p:g} they are {ui.fmt(gp)} and {ui.fmt(gz)}.")
-            st.caption("∂L/∂p = (p − y)/(p(1 − p)) blows up at the edges, but the model moves z, not p: the chain rule "
-                       "multiplies by dp/dz = p(1 − p), which cancels the blow-up and leaves ∂L/∂z = p − y, never "
-                       "more than 1 in size — large exactly when the prediction is far from the label.")
+        # only the open tab is drawn (the tabs' choice is tracked and in the link): a student moving p sees one
+        # chart, so one chart is built and sent, not three; opening another tab reruns this section
+        if t_p.open:
+            with t_p:
+                page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y), key="terms_p",
+                           alt=f"the terms −log p and −log(1 − p) against p, the loss for y = {y:g} marked at "
+                               f"p = {p:g}: {ui.fmt(value)} {unit}.")
+        if t_z.open:
+            with t_z:
+                page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y, axis="z"), key="terms_z",
+                           alt=f"the terms softplus(−z) and softplus(z) against the logit z from −10 to 10, the loss "
+                               f"for y = {y:g} marked at z = {ui.fmt(loss.logit(p))}: {ui.fmt(value)} {unit}.")
+                st.caption("On the logit axis the terms are softplus curves: straight lines far out, so the loss of a "
+                           "confident mistake grows linearly in z.")
+        if t_g.open:
+            with t_g:
+                gp, gz = float(loss.bce_grad_prob(y, p)), p - y
+                slopes = page.row()
+                slopes.metric("∂L/∂p", ui.fmt(gp))
+                slopes.metric("∂L/∂z = p − y", ui.fmt(gz))
+                page.chart(charts.gradient_figure(y, p), key="grads",
+                           alt=f"∂L/∂p, which blows up at p = 0 and 1, and ∂L/∂z = p − y, a straight line; at "
+                               f"p = {p:g} they are {ui.fmt(gp)} and {ui.fmt(gz)}.")
+                st.caption("∂L/∂p = (p − y)/(p(1 − p)) blows up at the edges, but the model moves z, not p: the chain "
+                           "rule multiplies by dp/dz = p(1 − p), which cancels the blow-up and leaves ∂L/∂z = p − y, "
+                           "never more than 1 in size — large exactly when the prediction is far from the label.")
 
     page.latex(rf"L = -{y:g}\cdot{log}({ui.tex_num(p, 6)}) - {1 - y:g}\cdot{log}({ui.tex_num(1 - p, 6)})",
                rf"= {ui.tex_num(value)}\ \text{{{unit}}}")

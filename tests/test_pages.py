@@ -100,9 +100,22 @@ def test_loss_explorer_default_sample_by_hand():
     assert num(metric(at, "Loss (nats)")) == pytest.approx(-math.log(0.8), rel=1e-3)
     assert num(metric(at, "Positive term")) == pytest.approx(-math.log(0.8), rel=1e-3)
     assert num(metric(at, "Negative term")) == 0.0
+    assert any(r"\log(0.8)" in latex.value and "0.2231" in latex.value for latex in at.latex)
+    at = open_page(LOSS, {"view": "Gradients"})
     assert num(metric(at, "∂L/∂p")) == pytest.approx(-1 / 0.8, rel=1e-3)
     assert num(metric(at, "∂L/∂z")) == pytest.approx(0.8 - 1, rel=1e-3)
-    assert any(r"\log(0.8)" in latex.value and "0.2231" in latex.value for latex in at.latex)
+
+
+def test_loss_explorer_builds_only_the_open_tabs_chart():
+    def one_sample_charts(at):
+        ids = [el.proto.id for el in at.get("plotly_chart")]
+        return {key for key in ("terms_p", "terms_z", "grads") if any(key in i for i in ids)}
+
+    assert one_sample_charts(open_page(LOSS)) == {"terms_p"}
+    assert one_sample_charts(open_page(LOSS, {"view": "Against the logit z"})) == {"terms_z"}
+    at = open_page(LOSS, {"view": "Gradients"})
+    assert one_sample_charts(at) == {"grads"}
+    assert not any(m.label.startswith("∂L/∂p") for m in open_page(LOSS).metric)  # the tab's numbers come with it
 
 
 def test_loss_explorer_curves_are_the_two_terms():
@@ -113,7 +126,7 @@ def test_loss_explorer_curves_are_the_two_terms():
     np.testing.assert_allclose(neg["y"], -np.log1p(-neg["x"]), rtol=2e-6, atol=1e-7)
     assert pos["line"]["width"] > neg["line"]["width"]  # y = 1: the positive term is the active one
     assert point["x"][0] == pytest.approx(0.8) and point["y"][0] == pytest.approx(-math.log(0.8), rel=1e-6)
-    zfig = chart(at, "terms_z")
+    zfig = chart(open_page(LOSS, {"view": "Against the logit z"}), "terms_z")
     z, softplus_minus = zfig["data"][0]["x"], zfig["data"][0]["y"]
     np.testing.assert_allclose(softplus_minus, np.logaddexp(0, -z), rtol=2e-6)
 

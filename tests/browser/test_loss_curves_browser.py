@@ -78,3 +78,26 @@ def test_units_changed_in_the_one_sample_section_reach_the_batch_below(page, app
     assert "unit=bits" in page.url
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.console.errors == []
+
+
+def test_another_tab_draws_its_chart_when_opened_and_follows_p(page, app_url):
+    page.goto(app_url + "/loss_curves")
+    settle(page)
+    figure = '[role="figure"][aria-label^="Chart: ∂L/∂p"]'
+    assert page.locator(figure).count() == 0  # a closed tab is not drawn
+    page.get_by_role("tab", name="Gradients").click()
+    page.locator(figure).wait_for(timeout=30000)
+    settle(page)
+    assert "view=Gradients" in page.url
+    assert metric(page, "∂L/∂p").inner_text().startswith("−1.25")  # (p − y)/(p(1 − p)) at p = 0.8, y = 1
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Predicted probability").locator(
+        'input[type="range"]')
+    slider.focus()
+    page.keyboard.press("Home")
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
+                           ".some(e => e.innerText.trim() === '−∞')")
+    settle(page)
+    assert page.locator(figure).count() == 1
+    page.get_by_role("tab", name="Against p").click()
+    page.locator('[role="figure"][aria-label^="Chart: the terms −log p"]').wait_for(timeout=30000)
+    assert page.locator('[data-testid="stException"]').count() == 0
