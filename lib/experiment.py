@@ -146,7 +146,7 @@ def run(s: Settings) -> Experiment:
     separates = logistic.separates(F_train, train.y, w_end, b_end)
     best = logistic.optimum(F_train, train.y, l2=s.l2, pos_weight=s.pos_weight, separable=True if separates else None,
                             near=(w_end, b_end))
-    separable = separates or logistic.is_separable(
+    separable = separates or (s.l2 == 0 and best.w is None) or logistic.is_separable(  # w None: the LP said so
         F_train, train.y, stationary=(best.w, best.b) if best.converged and s.l2 == 0 else None,
         pos_weight=s.pos_weight)
     return Experiment(
