@@ -223,10 +223,10 @@ def bce(y, p, *, reduction: str = "mean"):
 def _softplus(z: np.ndarray) -> np.ndarray:
     """softplus(z) = log(1 + e^z) = −log σ(−z), exact for all z including ±inf.
 
-    Written as max(z, 0) + log1p(e) with e = e^−|z| ∈ [0, 1]: two non-negative parts, so nothing cancels. log1p
-    is taken with vectorized operations only: u = 1 + e rounds, but e − (u − 1) is its exact rounding error
-    (Fast2Sum), so log1p(e) = log u + (e − (u − 1))/u — several times faster than ``scipy.special.log_expit``
-    or ``np.log1p`` on large arrays, and as exact (tests/test_loss.py checks it against mpmath).
+    Written as max(z, 0) + log1p(e) with e = e^−|z| ∈ [0, 1]: two non-negative parts, so nothing cancels, and
+    ``np.log1p`` keeps e's digits where 1 + e would round them away (tests/test_loss.py checks the result against
+    mpmath). Measured with NumPy 2.4 on this project's machine, a 204,800-value landscape a block at a time:
+    2.9 ms, against 3.8 ms for the log u + (e − (u − 1))/u form (Fast2Sum) this used before.
     """
     z = np.asarray(z, dtype=np.float64)
     if z.size <= BLOCK:
@@ -244,9 +244,7 @@ BLOCK = 8192  # values per block of a large computation: 64 KB, so the block and
 
 
 def _softplus_block(z: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(z))
-    u = 1.0 + e
-    return np.maximum(z, 0.0) + (np.log(u) + (e - (u - 1.0)) / u)
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
 
 
 def bce_with_logits(y, z, *, reduction: str = "mean", pos_weight: float = 1.0):
