@@ -11,23 +11,25 @@ def loss_value(page) -> str:
     return metric(page, "Loss (nats)").inner_text()
 
 
+def p_slider_key(page, key: str, shown: str) -> None:
+    """Press ``key`` on the p slider and wait until some metric shows ``shown``."""
+    page.locator('[data-testid="stSlider"]').filter(has_text="Predicted probability").locator(
+        'input[type="range"]').focus()
+    page.keyboard.press(key)
+    page.wait_for_function("(shown) => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
+                           ".some(e => e.innerText.trim() === shown)", arg=shown)
+
+
 def test_moving_p_to_the_wrong_edge_makes_the_loss_infinite_and_says_why(page, app_url):
     page.goto(app_url + "/loss_curves")
     settle(page)
     assert loss_value(page).startswith("0.2231")
-    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Predicted probability").locator(
-        'input[type="range"]')
-    slider.focus()
-    page.keyboard.press("Home")
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
-                           ".some(e => e.innerText.trim() === '∞')")
+    p_slider_key(page, "Home", "∞")
     settle(page)
     assert loss_value(page) == "∞"
     assert "−log 0 = ∞" in page.locator('[data-testid="stAlert"]').filter(has_text="The loss is").inner_text()
     assert "prob=0" in page.url
-    page.keyboard.press("End")
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
-                           ".some(e => e.innerText.trim() === '0')")
+    p_slider_key(page, "End", "0")
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.console.errors == []
 
@@ -90,12 +92,7 @@ def test_another_tab_draws_its_chart_when_opened_and_follows_p(page, app_url):
     settle(page)
     assert "view=Gradients" in page.url
     assert metric(page, "∂L/∂p").inner_text().startswith("−1.25")  # (p − y)/(p(1 − p)) at p = 0.8, y = 1
-    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Predicted probability").locator(
-        'input[type="range"]')
-    slider.focus()
-    page.keyboard.press("Home")
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
-                           ".some(e => e.innerText.trim() === '−∞')")
+    p_slider_key(page, "Home", "−∞")
     settle(page)
     assert page.locator(figure).count() == 1
     page.get_by_role("tab", name="Against p").click()
