@@ -140,15 +140,13 @@ def run(s: Settings) -> Experiment:
     race = logistic.train(F_train, train.y, optimizer=s.optimizer, loss="squared", **common) \
         if s.objective == "both" else None
     test_loss = logistic.losses_along(traj, F_test, test.y, pos_weight=s.pos_weight)
-    # separable? the run may prove it (it separates the points), or Newton's optimum may disprove it (the classes
-    # overlap, so BCE has a minimizer); only without either proof is an LP solved
+    # separable? the run may prove it (it separates the points); without L2, optimum() settles the rest — Newton's
+    # minimizer proves overlap, else its LP decides — and says "separable" by returning no weights
     w_end, b_end = traj.w[-1], float(traj.b[-1])
     separates = logistic.separates(F_train, train.y, w_end, b_end)
     best = logistic.optimum(F_train, train.y, l2=s.l2, pos_weight=s.pos_weight, separable=True if separates else None,
                             near=(w_end, b_end))
-    separable = separates or (s.l2 == 0 and best.w is None) or logistic.is_separable(  # w None: the LP said so
-        F_train, train.y, stationary=(best.w, best.b) if best.converged and s.l2 == 0 else None,
-        pos_weight=s.pos_weight)
+    separable = best.w is None if s.l2 == 0 else separates or logistic.is_separable(F_train, train.y)
     return Experiment(
         settings=s, X_train=train.X, y_train=train.y, X_test=test.X, y_test=test.y, F_train=F_train, F_test=F_test,
         feature_names=names, traj=traj, test_loss=test_loss,

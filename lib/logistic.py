@@ -344,14 +344,12 @@ def predict_proba(X, w, b) -> np.ndarray:
     return special.expit(np.asarray(X, dtype=np.float64) @ np.asarray(w, dtype=np.float64) + float(b))
 
 
-def is_separable(X, y, w=None, b: float = 0.0, *, stationary: tuple | None = None, pos_weight: float = 1.0) -> bool:
+def is_separable(X, y, w=None, b: float = 0.0) -> bool:
     """True if a hyperplane separates the classes strictly (an LP: find w, b with tᵢ(w·xᵢ + b) >= 1).
 
-    Two shortcuts, each a proof, before the LP is solved:
-
-    * ``w``, ``b``: a candidate, e.g. a trained model: if it puts every point strictly on its own side, separable.
-    * ``stationary`` = (w, b): a point where BCE without L2 (with ``pos_weight``) is stationary, e.g. Newton's
-      optimum: if it shows the classes' convex hulls meet (:func:`overlap_shown`), not separable.
+    ``w``, ``b``: a candidate, e.g. a trained model: if it puts every point strictly on its own side, that is the
+    proof and no LP is solved. (The opposite proof, that the classes overlap, is Newton's minimizer:
+    :func:`overlap_shown`, used by :func:`optimum`.)
     """
     X = np.asarray(X, dtype=np.float64)
     t = np.where(np.asarray(y) >= 0.5, 1.0, -1.0)
@@ -359,8 +357,6 @@ def is_separable(X, y, w=None, b: float = 0.0, *, stationary: tuple | None = Non
         return True
     if w is not None and separates(X, y, w, b):
         return True
-    if stationary is not None and overlap_shown(X, y, *stationary, pos_weight=pos_weight):
-        return False
     n, d = X.shape
     A = -t[:, None] * np.column_stack([X, np.ones(n)])
     res = optimize.linprog(np.zeros(d + 1), A_ub=A, b_ub=-np.ones(n), bounds=[(None, None)] * (d + 1),
