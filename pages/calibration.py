@@ -196,8 +196,8 @@ def threshold_section(key: str, fields: dict, bins: int) -> None:
         numbers.metric("Log loss (any t)", f"{ui.fmt(total)} nats")
         numbers.metric("Precision", "—" if math.isnan(c.precision) else f"{100 * c.precision:.1f}%")
         numbers.metric("Recall", "—" if math.isnan(c.recall) else f"{100 * c.recall:.1f}%")
-        st.markdown(f"| at t = {thr:g} | called 1 | called 0 |\n| --- | ---: | ---: |\n"
-                    f"| truly 1 | {c.tp} | {c.fn} |\n| truly 0 | {c.fp} | {c.tn} |")  # numbers only: no user text
+        ui.table([f"at t = {thr:g}", "called 1", "called 0"],
+                 [["truly 1", str(c.tp), str(c.fn)], ["truly 0", str(c.fp), str(c.tn)]])
     with h2:
         page.chart(charts.lines_figure(
             ts, [("accuracy", [x.accuracy for x in counts], {"color": BLUE}),
