@@ -18,12 +18,6 @@ def _new_sample():
     st.session_state["seed"] = int(st.session_state.get("seed", 0)) % 9999 + 1
 
 
-# On a phone or a projector the animated chart comes first (Play must show the boundary moving on the first
-# screen); the controls follow it. Elsewhere the controls (two tabs, little height) come first, then the chart.
-chart_area = st.container() if page.chart_first else None
-data_group, model_group, race_group = page.control_groups(["Data", "Model and optimizer", "Loss and start"],
-                                                          "controls")
-
 def _example_points() -> list[tuple[str, str, str]]:
     """The table's first rows: 20 points of two blobs (made only when someone opens "Your own points")."""
     d = datasets.make("blobs", 20, noise=0.4, seed=3)
@@ -74,64 +68,6 @@ def _own_points():
     return tuple(tuple(row) for row in np.column_stack([checked.X, checked.y]).tolist())
 
 
-with data_group:
-    row = page.row()
-    name = page.select("Dataset", "dataset", datasets.DATASETS | {"custom": "Your own points"}, "blobs",
-                       container=row)
-    custom = name == "custom"
-    n = page.slider("Points", "n", 20, experiment.MAX_POINTS, 200, step=10, container=row) if not custom else 200
-    noise = page.slider("Noise", "noise", 0.0, 1.0, 0.3, step=0.05, container=row,
-                        help="Spread of the blobs, jitter of the other shapes (the separable set ignores it).") \
-        if not custom else 0.3
-    balance = page.slider("Share of class 1", "balance", 0.1, 0.9, 0.5, step=0.05, container=row) \
-        if not custom else 0.5
-    row = page.row()
-    seed = page.number("Seed", "seed", 0, 9999, 0, step=1, fmt_str="%d", container=row)
-    row.button("New sample", on_click=_new_sample, icon=":material/casino:")
-    test_fraction = page.choice_slider("Test share", "test", [0.0, 0.1, 0.2, 0.3, 0.4, 0.5], 0.0, container=row,
-                                       help="Points held out of training; their loss is drawn dashed.")
-    features = page.toggle("Feature map x₁², x₂², x₁·x₂", "features", container=row,
-                           help="Lets the linear model draw curved boundaries: circles and XOR become learnable.")
-    log_axis = page.toggle("Log-scale loss axis", "logloss", container=row)
-
-with model_group:
-    row = page.row()
-    optimizer = page.select("Optimizer", "opt", OPT, "gd", container=row)
-    lr = page.choice_slider("Learning rate η", "lr", list(experiment.LEARNING_RATES), 0.3, container=row,
-                            help="Log-spaced; large values show oscillation and divergence.")
-    steps = page.choice_slider("Steps", "steps", list(experiment.STEP_COUNTS), 200, container=row)
-    batch = page.choice_slider("Batch size (SGD)", "batch", list(experiment.BATCH_SIZES), 16, container=row) \
-        if optimizer == "sgd" else 16
-    row = page.row()
-    l2 = page.choice_slider("L2 strength λ", "l2", list(experiment.L2_STRENGTHS), 0.0, container=row)
-    pos_weight = page.choice_slider("pos_weight", "pw", list(experiment.POS_WEIGHTS), 1.0, container=row)
-    compare = page.multi("Compare paths with", "compare", {k: v for k, v in OPT.items() if k != optimizer}, [],
-                         container=row, help="Other optimizers from the same start, same η, drawn on the landscape.")
-
-with race_group:
-    row = page.row()
-    objective = page.select("Train with", "train_with", experiment.TRAIN_WITH, "bce", kind="segmented", container=row,
-                            help="Squared error of the probabilities is what TensorFlow Playground trains with; "
-                                 "both races the two from the same start, on the same frames.")
-    start = page.select("Start", "start", experiment.STARTS, "zero", kind="segmented", container=row,
-                        help="Confidently wrong: w₀ points from class 1 to class 0, so most points start with p "
-                             "near the wrong edge — where squared error's gradient vanishes.")
-
-points = ()
-if custom:
-    with data_group:
-        points = _own_points()
-    if points is None:
-        page.done()
-        st.stop()
-
-settings = experiment.Settings(dataset=name, n=int(n), noise=float(noise), balance=float(balance), seed=int(seed),
-                               test_fraction=float(test_fraction), features=bool(features), optimizer=optimizer,
-                               batch_size=int(batch), lr=float(lr), steps=int(steps), l2=float(l2),
-                               pos_weight=float(pos_weight), compare=tuple(c for c in compare if c != optimizer),
-                               objective=objective, start=start, points=points or ())
-
-
 @ui.cached(max_entries=128)
 def _run(key: str, _fields: dict):
     """The run (shared with every page, ``ui.run_experiment``) and what it shows a student, once per settings
@@ -148,79 +84,158 @@ def _figure(key: str, _fields: dict, log_axis: bool, dark: bool, stacked: bool, 
     return charts.for_theme(spec, dark, frames=False)  # themed once here, not on every rerun; frames hold no colour
 
 
-fields, run_key = asdict(settings), repr(settings)
-e, notes, notice = _run(run_key, fields)
-st.info(f"**{datasets.DATASETS.get(name, 'Your own points')}.** {notice}",
-        icon=":material/visibility:")
-race = experiment.race_sentence(e)
-if race:
-    st.info(race, icon=":material/sports_score:")
-for kind, text in notes:
-    (st.warning if kind == "warning" else st.info)(text)
+def _controls():
+    """The three tabs of controls: the run's settings and the loss axis, or None while the user's own points can't
+    be trained on (the table says why)."""
+    data_group, model_group, race_group = page.control_groups(["Data", "Model and optimizer", "Loss and start"],
+                                                              "controls")
+    with data_group:
+        row = page.row()
+        name = page.select("Dataset", "dataset", datasets.DATASETS | {"custom": "Your own points"}, "blobs",
+                           container=row)
+        custom = name == "custom"
+        n = page.slider("Points", "n", 20, experiment.MAX_POINTS, 200, step=10, container=row) if not custom else 200
+        noise = page.slider("Noise", "noise", 0.0, 1.0, 0.3, step=0.05, container=row,
+                            help="Spread of the blobs, jitter of the other shapes (the separable set ignores it).") \
+            if not custom else 0.3
+        balance = page.slider("Share of class 1", "balance", 0.1, 0.9, 0.5, step=0.05, container=row) \
+            if not custom else 0.5
+        row = page.row()
+        seed = page.number("Seed", "seed", 0, 9999, 0, step=1, fmt_str="%d", container=row)
+        row.button("New sample", on_click=_new_sample, icon=":material/casino:")
+        test_fraction = page.choice_slider("Test share", "test", [0.0, 0.1, 0.2, 0.3, 0.4, 0.5], 0.0, container=row,
+                                           help="Points held out of training; their loss is drawn dashed.")
+        features = page.toggle("Feature map x₁², x₂², x₁·x₂", "features", container=row,
+                               help="Lets the linear model draw curved boundaries: circles and XOR become learnable.")
+        log_axis = page.toggle("Log-scale loss axis", "logloss", container=row)
 
-n_frames = len(e.frames)
-with chart_area or st.container():
-    chart_slot = st.container()
-    show = page.number(f"Show frame (0 … {n_frames - 1}; − / + step one frame)", "frame", 0, n_frames - 1,
-                       n_frames - 1, help="Step through the run one frame at a time; ▶ Play in the chart animates it.")
-    caption_slot = st.container()
-t = int(e.frames[int(show)])
-with chart_slot:
-    page.chart(charts.FigureSpec(_figure(run_key, fields, log_axis, page.dark, page.phone, int(show))),
-               key="gd",
-               alt=experiment.describe(e, t), themed=True)
-caption_slot.caption(
-    f"Frame {int(show)} is step {int(e.frames[int(show)])} of {e.final}; the numbers below are for it (while ▶ Play "
-    "runs, the chart's title carries them). ▶ Play animates the run in your browser (no waiting on the server); drag "
-    "the step slider to go back to any step, or step frame by frame with − / + in the frame box. Point size is each "
-    "point's own loss right now: the big ones pull the boundary hardest. The landscape shows the loss over the "
-    "first two weights, the other weights and b held at the last step.")
+    with model_group:
+        row = page.row()
+        optimizer = page.select("Optimizer", "opt", OPT, "gd", container=row)
+        lr = page.choice_slider("Learning rate η", "lr", list(experiment.LEARNING_RATES), 0.3, container=row,
+                                help="Log-spaced; large values show oscillation and divergence.")
+        steps = page.choice_slider("Steps", "steps", list(experiment.STEP_COUNTS), 200, container=row)
+        batch = page.choice_slider("Batch size (SGD)", "batch", list(experiment.BATCH_SIZES), 16, container=row) \
+            if optimizer == "sgd" else 16
+        row = page.row()
+        l2 = page.choice_slider("L2 strength λ", "l2", list(experiment.L2_STRENGTHS), 0.0, container=row)
+        pos_weight = page.choice_slider("pos_weight", "pw", list(experiment.POS_WEIGHTS), 1.0, container=row)
+        compare = page.multi("Compare paths with", "compare", {k: v for k, v in OPT.items() if k != optimizer}, [],
+                             container=row,
+                             help="Other optimizers from the same start, same η, drawn on the landscape.")
 
-last = e.final
-numbers = page.row()  # the metrics follow the step the chart shows
-numbers.metric(f"Train {'squared error' if objective == 'squared' else 'loss'} (step {t})", ui.fmt(e.traj.loss[t]))
-numbers.metric("Test loss", ui.fmt(e.test_loss[t]) if len(e.test_loss) else "—")
-numbers.metric("Accuracy", f"{100 * e.train_accuracy[t]:.1f}%")
-numbers.metric("‖w‖", ui.fmt(e.w_norm[t], 3))
-numbers.metric("Gradient norm ‖∇J‖", ui.fmt(e.traj.grad_norm[t], 3))
-gap = e.traj.loss[t] - e.optimum.loss
-numbers.metric("Gap to optimum", "—" if objective == "squared" else ui.fmt(gap, 3) if e.optimum.converged
-            else "no optimum", help="Train loss minus the minimum found by scipy (Newton's method)." if
-            objective != "squared" and e.optimum.converged else "The optimum is BCE's; this run trains squared "
-            "error." if objective == "squared" else e.optimum.message)
+    with race_group:
+        row = page.row()
+        objective = page.select("Train with", "train_with", experiment.TRAIN_WITH, "bce", kind="segmented",
+                                container=row,
+                                help="Squared error of the probabilities is what TensorFlow Playground trains with; "
+                                     "both races the two from the same start, on the same frames.")
+        start = page.select("Start", "start", experiment.STARTS, "zero", kind="segmented", container=row,
+                            help="Confidently wrong: w₀ points from class 1 to class 0, so most points start with p "
+                                 "near the wrong edge — where squared error's gradient vanishes.")
 
-if objective == "squared":
-    page.latex(rf"J(w, b) = \frac{{1}}{{{len(e.y_train)}}}\sum_i \Bigl[{pos_weight:g}\,y_i(1-p_i)^2 + (1-y_i)\,p_i^2"
-               rf"\Bigr] + \frac{{{l2:g}}}{{2}}\lVert w\rVert^2", r"p_i = \sigma(w\cdot x_i + b)")
-else:
-    page.latex(rf"J(w, b) = \frac{{1}}{{{len(e.y_train)}}}\sum_i \Bigl[{pos_weight:g}\,y_i\log\frac{{1}}{{p_i}}",
-               rf"+ (1-y_i)\log\frac{{1}}{{1-p_i}}\Bigr] + \frac{{{l2:g}}}{{2}}\lVert w\rVert^2",
-               r"p_i = \sigma(w\cdot x_i + b)")
-page.latex(*(piece.format(lr=f"{lr:g}", batch=int(batch)) for piece in logistic.UPDATE_RULES[optimizer]))
-bce_grad = r"(p_i - y_i)" if pos_weight == 1 else rf"\bigl[(1-y_i)\,p_i - {pos_weight:g}\,y_i\,(1-p_i)\bigr]"
-if objective == "squared":
-    st.latex(rf"\frac{{\partial J}}{{\partial z_i}} = \frac{{2}}{{n}}\,p_i(1-p_i)\,{bce_grad}")
-else:
-    st.latex(rf"\frac{{\partial J}}{{\partial z_i}} = \frac{{1}}{{n}}\,{bce_grad}")
-st.markdown(logistic.STEP_SENTENCE[optimizer].format(lr=f"{lr:g}") + " " + (
-    "Squared error's gradient in the logit is BCE's times 2p(1 − p): near 0 wherever p is near 0 or 1, so a "
-    "confident mistake barely pushes." if objective == "squared" else
-    "BCE's gradient in the logit is p − y, so every point pushes in proportion to how wrong it is — confident "
-    "mistakes push hardest." if pos_weight == 1 else
-    f"With pos_weight = {pos_weight:g} a positive point pushes {pos_weight:g}·(1 − p) and a negative one p: each in "
-    "proportion to how wrong it is, the positives weighted more."))
-
-
-def _run_csv() -> str:
-    """The whole run as CSV, built only when someone downloads it."""
-    table = pd.DataFrame({"step": np.arange(last + 1), "train_loss": e.traj.loss, "accuracy": e.train_accuracy,
-                          "w_norm": e.w_norm, "grad_norm": e.traj.grad_norm, "b": e.traj.b}
-                         | {f"w_{name}": e.traj.w[:, j] for j, name in enumerate(e.feature_names)}
-                         | ({"test_loss": e.test_loss} if len(e.test_loss) else {}))
-    return table.to_csv(index=False)
+    points = ()
+    if custom:
+        with data_group:
+            points = _own_points()
+        if points is None:
+            return None
+    settings = experiment.Settings(dataset=name, n=int(n), noise=float(noise), balance=float(balance), seed=int(seed),
+                                   test_fraction=float(test_fraction), features=bool(features), optimizer=optimizer,
+                                   batch_size=int(batch), lr=float(lr), steps=int(steps), l2=float(l2),
+                                   pos_weight=float(pos_weight), compare=tuple(c for c in compare if c != optimizer),
+                                   objective=objective, start=start, points=points or ())
+    return settings, bool(log_axis)
 
 
-st.download_button("Download the run as CSV", _run_csv, file_name="gradient_descent_run.csv", mime="text/csv",
-                   icon=":material/download:", on_click="ignore")
+def _lesson(s: experiment.Settings, log_axis: bool, chart_area) -> None:
+    """What the run of settings ``s`` shows: the sentences computed from it, the animation, the numbers at the
+    frame shown, the formulas with the user's numbers, and the run as CSV."""
+    fields, run_key = asdict(s), repr(s)
+    e, notes, notice = _run(run_key, fields)
+    st.info(f"**{datasets.DATASETS.get(s.dataset, 'Your own points')}.** {notice}", icon=":material/visibility:")
+    race = experiment.race_sentence(e)
+    if race:
+        st.info(race, icon=":material/sports_score:")
+    for kind, text in notes:
+        (st.warning if kind == "warning" else st.info)(text)
 
+    n_frames = len(e.frames)
+    with chart_area or st.container():
+        chart_slot = st.container()
+        show = page.number(f"Show frame (0 … {n_frames - 1}; − / + step one frame)", "frame", 0, n_frames - 1,
+                           n_frames - 1,
+                           help="Step through the run one frame at a time; ▶ Play in the chart animates it.")
+        caption_slot = st.container()
+    t = int(e.frames[int(show)])
+    with chart_slot:
+        page.chart(charts.FigureSpec(_figure(run_key, fields, log_axis, page.dark, page.phone, int(show))),
+                   key="gd", alt=experiment.describe(e, t), themed=True)
+    caption_slot.caption(
+        f"Frame {int(show)} is step {t} of {e.final}; the numbers below are for it (while ▶ Play runs, the chart's "
+        "title carries them). ▶ Play animates the run in your browser (no waiting on the server); drag the step "
+        "slider to go back to any step, or step frame by frame with − / + in the frame box. Point size is each "
+        "point's own loss right now: the big ones pull the boundary hardest. The landscape shows the loss over the "
+        "first two weights, the other weights and b held at the last step.")
+
+    squared = s.objective == "squared"
+    numbers = page.row()  # the metrics follow the step the chart shows
+    numbers.metric(f"Train {'squared error' if squared else 'loss'} (step {t})", ui.fmt(e.traj.loss[t]))
+    numbers.metric("Test loss", ui.fmt(e.test_loss[t]) if len(e.test_loss) else "—")
+    numbers.metric("Accuracy", f"{100 * e.train_accuracy[t]:.1f}%")
+    numbers.metric("‖w‖", ui.fmt(e.w_norm[t], 3))
+    numbers.metric("Gradient norm ‖∇J‖", ui.fmt(e.traj.grad_norm[t], 3))
+    gap = e.traj.loss[t] - e.optimum.loss
+    numbers.metric("Gap to optimum", "—" if squared else ui.fmt(gap, 3) if e.optimum.converged else "no optimum",
+                   help="Train loss minus the minimum found by scipy (Newton's method)." if
+                   not squared and e.optimum.converged else "The optimum is BCE's; this run trains squared error."
+                   if squared else e.optimum.message)
+
+    pw, l2, lr = s.pos_weight, s.l2, s.lr
+    if squared:
+        page.latex(rf"J(w, b) = \frac{{1}}{{{len(e.y_train)}}}\sum_i \Bigl[{pw:g}\,y_i(1-p_i)^2 + (1-y_i)\,p_i^2"
+                   rf"\Bigr] + \frac{{{l2:g}}}{{2}}\lVert w\rVert^2", r"p_i = \sigma(w\cdot x_i + b)")
+    else:
+        page.latex(rf"J(w, b) = \frac{{1}}{{{len(e.y_train)}}}\sum_i \Bigl[{pw:g}\,y_i\log\frac{{1}}{{p_i}}",
+                   rf"+ (1-y_i)\log\frac{{1}}{{1-p_i}}\Bigr] + \frac{{{l2:g}}}{{2}}\lVert w\rVert^2",
+                   r"p_i = \sigma(w\cdot x_i + b)")
+    page.latex(*(piece.format(lr=f"{lr:g}", batch=s.batch_size) for piece in logistic.UPDATE_RULES[s.optimizer]))
+    bce_grad = r"(p_i - y_i)" if pw == 1 else rf"\bigl[(1-y_i)\,p_i - {pw:g}\,y_i\,(1-p_i)\bigr]"
+    if squared:
+        st.latex(rf"\frac{{\partial J}}{{\partial z_i}} = \frac{{2}}{{n}}\,p_i(1-p_i)\,{bce_grad}")
+    else:
+        st.latex(rf"\frac{{\partial J}}{{\partial z_i}} = \frac{{1}}{{n}}\,{bce_grad}")
+    st.markdown(logistic.STEP_SENTENCE[s.optimizer].format(lr=f"{lr:g}") + " " + (
+        "Squared error's gradient in the logit is BCE's times 2p(1 − p): near 0 wherever p is near 0 or 1, so a "
+        "confident mistake barely pushes." if squared else
+        "BCE's gradient in the logit is p − y, so every point pushes in proportion to how wrong it is — confident "
+        "mistakes push hardest." if pw == 1 else
+        f"With pos_weight = {pw:g} a positive point pushes {pw:g}·(1 − p) and a negative one p: each in proportion "
+        "to how wrong it is, the positives weighted more."))
+
+    def run_csv() -> str:
+        """The whole run as CSV, built only when someone downloads it."""
+        table = pd.DataFrame({"step": np.arange(e.final + 1), "train_loss": e.traj.loss, "accuracy": e.train_accuracy,
+                              "w_norm": e.w_norm, "grad_norm": e.traj.grad_norm, "b": e.traj.b}
+                             | {f"w_{name}": e.traj.w[:, j] for j, name in enumerate(e.feature_names)}
+                             | ({"test_loss": e.test_loss} if len(e.test_loss) else {}))
+        return table.to_csv(index=False)
+
+    st.download_button("Download the run as CSV", run_csv, file_name="gradient_descent_run.csv", mime="text/csv",
+                       icon=":material/download:", on_click="ignore")
+
+
+@ui.section
+def gradient_descent_section() -> None:
+    """Everything below the header. A control reruns only this part (a fragment), not the navigation, header and
+    sidebar around it: the whole lesson depends on every control, so there is nothing finer to split."""
+    # On a phone or a projector the animated chart comes first (Play must show the boundary moving on the first
+    # screen); the controls follow it. Elsewhere the controls (three tabs, little height) come first, then the chart.
+    chart_area = st.container() if page.chart_first else None
+    chosen = _controls()
+    if chosen is not None:
+        _lesson(*chosen, chart_area)
+
+
+gradient_descent_section()
 page.done()

@@ -78,3 +78,51 @@ def test_an_exercise_link_in_a_fresh_browser_locks_and_hides(browser, app_url):
     assert not page.get_by_text("Compare paths with").is_visible()
     assert page.locator('[data-testid="stSelectbox"]').filter(has_text="Optimizer").is_hidden()
     context.close()
+
+
+def test_a_control_reruns_only_the_lesson_and_the_link_keeps_up(page, app_url):
+    """The page's body is one section (a fragment): moving the learning rate makes the browser ask for that
+    section's rerun only (the server answers without resending the navigation or the header), the chart and the
+    numbers follow the new run, and the address bar and the share link carry the new value."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    from tests.browser.test_classroom_browser import share_link
+
+    received: list = []
+
+    def on_socket(ws):
+        def on_frame(payload):
+            if isinstance(payload, bytes):
+                msg = ForwardMsg()
+                msg.ParseFromString(payload)
+                received.append(msg)
+        ws.on("framereceived", on_frame)
+
+    page.on("websocket", on_socket)
+    page.goto(app_url + "/gradient_descent")
+    settle(page)
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .gtitle', timeout=30000)
+    assert any(m.WhichOneof("type") == "navigation" for m in received)  # the first, full run sends the menu
+    title_before = page.evaluate(TITLE)
+    page.get_by_role("tab", name="Model and optimizer").click()
+    settle(page)
+    received.clear()
+    slider = page.get_by_role("slider", name="Learning rate η")
+    slider.focus()
+    for _ in range(3):  # 0.3 → 0.001 … the log-spaced options, three steps down
+        page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => /[?&]lr=0\\.0/.test(location.search)", timeout=20000)
+    settle(page)
+    page.wait_for_function(f"() => ({TITLE})() !== {title_before!r}", timeout=20000)
+    finished = [m.script_finished for m in received if m.WhichOneof("type") == "script_finished"]
+    assert finished and set(finished) == {ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
+    kinds = {m.WhichOneof("type") for m in received}
+    assert "navigation" not in kinds and "page_config_changed" not in kinds
+    assert any(m.WhichOneof("type") == "delta" and m.delta.new_element.WhichOneof("type") == "plotly_chart"
+               for m in received)
+    lr = parse_qs(urlsplit(page.url).query)["lr"]
+    assert parse_qs(urlsplit(share_link(page)).query)["lr"] == lr
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console.errors == []
