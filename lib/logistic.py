@@ -208,8 +208,19 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     A = np.column_stack([X, np.ones(n)])             # z = A·θ with θ = (w, b)
     reg = np.full(d + 1, l2)
     reg[d] = 0.0                                      # the bias is not penalized
-    neg_w, pos_w = 1.0 - y, pos_weight * y            # ∂L/∂z = (1−y)·σ(z) − w·y·σ(−z)
-    both_w = neg_w + pos_w                            #       = ((1−y) + w·y)·σ(z) − w·y
+    signed = _signed_design(A, y, pos_weight)         # hard labels (every dataset): one expit per gradient
+    if signed is not None:
+        As, C = signed
+        Cs = As * C[:, None]
+
+        def grad(th, idx=slice(None)):
+            return _grad_rows_signed(th, As[idx], Cs[idx], squared)
+    else:
+        neg_w, pos_w = 1.0 - y, pos_weight * y        # ∂L/∂z = (1−y)·σ(z) − w·y·σ(−z)
+        both_w = neg_w + pos_w                        #       = ((1−y) + w·y)·σ(z) − w·y
+
+        def grad(th, idx=slice(None)):
+            return _grad_rows(th, A[idx], both_w[idx], pos_w[idx], squared)
     start = np.append(np.zeros(d) if w0 is None else np.asarray(w0, dtype=np.float64), float(b0))
     if start.shape != (d + 1,) or not np.all(np.isfinite(start)):
         raise ValueError(f"w0 must be {d} finite numbers and b0 finite, got {w0!r:.60}, {b0!r:.30}")
@@ -235,7 +246,7 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(1, steps + 1):
             if full_rows:
-                g[full] = _grad_rows(theta[full], A, both_w, pos_w, squared)
+                g[full] = grad(theta[full])
                 if l2:
                     g[full] += reg * theta[full]
             if sgd is not None:
@@ -243,7 +254,7 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
                     order, cursor = rng.permutation(n), 0
                 idx = order[cursor:cursor + batch]
                 cursor += batch
-                g[sgd] = _grad_rows(theta[sgd], A[idx], both_w[idx], pos_w[idx], squared) + reg * theta[sgd]
+                g[sgd] = grad(theta[sgd], idx) + reg * theta[sgd]
             for kind, r in rows.items():
                 if kind in ("gd", "sgd"):
                     step[r] = lr * g[r]
@@ -280,7 +291,8 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
 
 def _grad_rows(theta: np.ndarray, A: np.ndarray, both_w: np.ndarray, pos_w: np.ndarray,
                squared: bool = False) -> np.ndarray:
-    """∇ of the mean weighted BCE for each row of θ (k, d+1) on the design A (n, d+1) — the training hot path.
+    """∇ of the mean weighted BCE for each row of θ (k, d+1) on the design A (n, d+1), for soft labels (hard ones
+    take :func:`_grad_rows_signed`).
 
     σ(z) by scipy's expit (one call, no overflow), and σ(−z) = 1 − σ(z): ∂L/∂z = (1−y)σ − w·y(1−σ)
     = ((1−y) + w·y)·σ − w·y, with ``both_w`` = (1−y) + w·y and ``pos_w`` = w·y. The absolute error, ~1e−16, is
@@ -294,6 +306,27 @@ def _grad_rows(theta: np.ndarray, A: np.ndarray, both_w: np.ndarray, pos_w: np.n
     return gz @ A / A.shape[0]
 
 
+def _signed_design(A: np.ndarray, y: np.ndarray, pos_weight: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """For hard labels, each point's loss is c·softplus(s·z) with s = −1, c = pos_weight for y = 1 and s = +1,
+    c = 1 for y = 0 (softplus(−z) = −log σ(z), softplus(z) = −log(1 − σ(z))): returns (As, c), the rows of the
+    design A signed (so As·θ = s·z) and the weights. None when some label is soft."""
+    positive = y == 1.0
+    if not np.all(positive | (y == 0.0)):
+        return None
+    s = np.where(positive, -1.0, 1.0)
+    return A * s[:, None], np.where(positive, pos_weight, 1.0)
+
+
+def _grad_rows_signed(theta: np.ndarray, As: np.ndarray, Cs: np.ndarray, squared: bool = False) -> np.ndarray:
+    """∇ of the mean weighted BCE (or squared error) for each row of θ (k, d+1), hard labels — the training hot
+    path. With :func:`_signed_design`'s As and c, and Cs = c·As: ∇J = Σᵢ cᵢ·σ(sᵢzᵢ)·sᵢaᵢ / n = σ(θ·Asᵀ)·Cs / n,
+    one expit and two products, nothing subtracted (σ(sz) is the probability given to the wrong class)."""
+    q = special.expit(theta @ As.T)                   # (k, n)
+    if squared:  # squared error's gradient in z is BCE's times 2σ(z)(1 − σ(z)), the same for s·z
+        q *= 2.0 * q * (1.0 - q)
+    return q @ Cs / As.shape[0]
+
+
 def _objective_and_grad_norm_along(X, y, W, B, l2, pos_weight, chunk: int | None = None, squared: bool = False):
     """J and ‖∇J‖ at every row of (W, B), vectorized over steps in chunks of ``chunk`` steps (default: ~8,000
     per-sample values a chunk, so the temporaries stay in the CPU's cache); ``squared`` for the squared-error
@@ -302,19 +335,36 @@ def _objective_and_grad_norm_along(X, y, W, B, l2, pos_weight, chunk: int | None
     chunk = chunk or max(8, loss.BLOCK // max(len(y), 1))
     L = np.empty(T)
     G = np.empty(T)
+    n, d = X.shape
+    signed = _signed_design(np.column_stack([X, np.ones(n)]), y, pos_weight)
     for a in range(0, T, chunk):
         Wc, Bc = W[a:a + chunk], B[a:a + chunk]
-        Z = X @ Wc.T + Bc                                     # (n, k)
-        gz = loss.logit_grad_kernel(y[:, None], Z, pos_weight)  # (n, k)
-        if squared:
-            s, r = special.expit(Z), special.expit(-Z)
-            per = pos_weight * y[:, None] * r * r + (1.0 - y[:, None]) * s * s
-            gz = 2.0 * s * r * gz
+        if signed is not None:  # hard labels: every term from s·z, one expit (see _signed_design)
+            As, c = signed
+            Zs = As @ np.vstack([Wc.T, Bc])                   # (n, k): s·z
+            q = special.expit(Zs)                             # σ(s·z)
+            if squared:
+                r = special.expit(-Zs)                        # 1 − σ(s·z), not rounded away
+                per, gz = q * q, 2.0 * q * q * r
+            else:
+                with np.errstate(over="ignore"):
+                    per, gz = loss._softplus(Zs), q
+            grad = As.T @ (c[:, None] * gz) / n               # (d+1, k)
+            mean = c @ per / n
+            gw, gb = grad[:d] + l2 * Wc.T, grad[d]
         else:
-            per = loss.logit_loss_kernel(y[:, None], Z, pos_weight)
-        L[a:a + chunk] = np.mean(per, axis=0) + 0.5 * l2 * np.sum(Wc * Wc, axis=1)
-        gw = X.T @ gz / len(y) + l2 * Wc.T                    # (d, k)
-        gb = np.mean(gz, axis=0)
+            Z = X @ Wc.T + Bc                                 # (n, k)
+            gz = loss.logit_grad_kernel(y[:, None], Z, pos_weight)  # (n, k)
+            if squared:
+                s, r = special.expit(Z), special.expit(-Z)
+                per = pos_weight * y[:, None] * r * r + (1.0 - y[:, None]) * s * s
+                gz = 2.0 * s * r * gz
+            else:
+                per = loss.logit_loss_kernel(y[:, None], Z, pos_weight)
+            mean = np.mean(per, axis=0)
+            gw = X.T @ gz / n + l2 * Wc.T                     # (d, k)
+            gb = np.mean(gz, axis=0)
+        L[a:a + chunk] = mean + 0.5 * l2 * np.sum(Wc * Wc, axis=1)
         G[a:a + chunk] = np.sqrt(np.sum(gw * gw, axis=0) + gb * gb)
     return L, G
 
@@ -332,10 +382,17 @@ def _mean_losses(X: np.ndarray, y: np.ndarray, W: np.ndarray, B: np.ndarray, pos
     """Mean weighted BCE on (X, y) of every model (W[:, j], B[j]) — W is (d, models) — a block of models at a
     time, so the (n, block) temporaries stay in the CPU's cache (``loss.BLOCK`` values)."""
     out = np.empty(len(B))
-    step = max(1, loss.BLOCK // max(len(y), 1))
+    n = len(y)
+    step = max(1, loss.BLOCK // max(n, 1))
+    signed = _signed_design(np.column_stack([X, np.ones(n)]), y, pos_weight)
+    theta = np.vstack([W, B]) if signed is not None else None
     for a in range(0, len(B), step):
-        Z = X @ W[:, a:a + step] + B[a:a + step]  # (n, block)
-        out[a:a + step] = np.mean(loss.logit_loss_kernel(y[:, None], Z, pos_weight), axis=0)
+        if signed is not None:  # hard labels: Σ c·softplus(s·z), one softplus and one weighted sum per block
+            with np.errstate(over="ignore"):
+                out[a:a + step] = signed[1] @ loss._softplus(signed[0] @ theta[:, a:a + step]) / n
+        else:
+            Z = X @ W[:, a:a + step] + B[a:a + step]  # (n, block)
+            out[a:a + step] = np.mean(loss.logit_loss_kernel(y[:, None], Z, pos_weight), axis=0)
     return out
 
 

@@ -359,3 +359,63 @@ def test_the_runs_bce_curve_is_mean_bce_without_l2_whatever_was_trained(objectiv
         z = e.F_train @ e.traj.w[t] + e.traj.b[t]
         expected = loss.bce_with_logits(e.y_train, z, pos_weight=2.0)
         assert e.train_bce[t] == pytest.approx(expected, rel=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(4, 40), d=st.integers(1, 3), soft=st.booleans(), pos_weight=st.sampled_from([0.5, 1.0, 3.0]),
+       l2=st.sampled_from([0.0, 0.1]), objective=st.sampled_from(["bce", "squared"]),
+       optimizer=st.sampled_from(["gd", "sgd"]), seed=st.integers(0, 10**6))
+def test_training_follows_the_textbook_update_for_hard_and_soft_labels(n, d, soft, pos_weight, l2, objective,
+                                                                      optimizer, seed):
+    """Every step is θ ← θ − η·∇J with ∇J written out here from the per-sample loss (BCE or squared error, any
+    pos_weight, L2 on w), for hard labels (the signed fast path) and soft ones; the recorded J and ‖∇J‖ are the
+    hand-written ones at every step, and the loss over a grid is the objective at its points."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(0.0, 1.5, (n, d))
+    y = rng.uniform(0, 1, n) if soft else (rng.uniform(0, 1, n) < 0.5).astype(float)
+    lr, steps, batch = 0.5, 8, 3
+
+    def sig(z):
+        return 0.5 * (1 + np.tanh(0.5 * z))  # σ another way than scipy's expit
+
+    def J(theta):
+        z = X @ theta[:d] + theta[d]
+        if objective == "bce":  # softplus(−z) = log(1 + e^−z) by numpy's logaddexp
+            per = pos_weight * y * np.logaddexp(0.0, -z) + (1 - y) * np.logaddexp(0.0, z)
+        else:
+            per = pos_weight * y * (1 - sig(z)) ** 2 + (1 - y) * sig(z) ** 2
+        return np.mean(per) + 0.5 * l2 * theta[:d] @ theta[:d]
+
+    def grad(theta, rows):
+        z = X[rows] @ theta[:d] + theta[d]
+        p = sig(z)
+        gz = (1 - y[rows]) * p - pos_weight * y[rows] * (1 - p)  # ∂BCE/∂z
+        if objective == "squared":
+            gz = 2 * p * (1 - p) * gz
+        A = np.column_stack([X[rows], np.ones(len(rows))])
+        return A.T @ gz / len(rows) + l2 * np.append(theta[:d], 0.0)
+
+    traj = logistic.train(X, y, optimizer=optimizer, lr=lr, steps=steps, l2=l2, pos_weight=pos_weight,
+                          loss=objective, batch_size=batch, seed=seed)
+    theta = np.zeros(d + 1)
+    shuffle = np.random.default_rng(seed)  # the documented mini-batches: a fresh shuffle by the seed each epoch
+    order, cursor = shuffle.permutation(n), 0
+    for t in range(steps + 1):
+        np.testing.assert_allclose(np.append(traj.w[t], traj.b[t]), theta, rtol=1e-9, atol=1e-12)
+        assert traj.loss[t] == pytest.approx(J(theta), rel=1e-12)
+        assert traj.grad_norm[t] == pytest.approx(np.linalg.norm(grad(theta, np.arange(n))), rel=1e-9, abs=1e-15)
+        if optimizer == "sgd":
+            if cursor + batch > n:
+                order, cursor = shuffle.permutation(n), 0
+            rows = order[cursor:cursor + batch]
+            cursor += batch
+        else:
+            rows = np.arange(n)
+        theta = theta - lr * grad(theta, rows)
+    span = (np.linspace(-2, 2, 3), np.linspace(-1, 1, 4))
+    L = logistic.landscape(X, y, traj.w[-1], traj.b[-1], axes=(0, d), span=span, l2=l2, pos_weight=pos_weight)
+    if objective == "bce":
+        for i, j in ((0, 0), (3, 2), (1, 1)):
+            at = np.append(traj.w[-1], traj.b[-1])
+            at[0], at[d] = span[0][j], span[1][i]
+            assert L[i, j] == pytest.approx(J(at), rel=1e-12)
