@@ -147,6 +147,35 @@ def _server_event_loop():
 _SERVER_LOOP = _server_event_loop()
 COALESCED_WAKEUPS = coalesce_wakeups(_SERVER_LOOP)  # once per server process, at the first script run
 
+
+def reuse_frozen_json() -> bool:
+    """Have ``st.plotly_chart`` take a :class:`lib.charts.FrozenSpec`'s JSON, made once, instead of encoding the
+    same cached figure again at every rerun.
+
+    Streamlit encodes a figure with ``plotly.io.to_json(figure, validate=False)`` (the figure as its dict, here
+    the FrozenSpec itself); this puts a function in front of plotly's that answers that one call for a FrozenSpec
+    with :meth:`~lib.charts.FrozenSpec.json` (plotly's own encoding, made on first use) and passes every other
+    call through unchanged. Idempotent; returns True when the hook is in place.
+    """
+    import plotly.io as pio
+    from plotly.io import _json
+
+    if getattr(pio.to_json, "reuses_frozen_json", False):
+        return True
+
+    def to_json(fig, *args, **kwargs):
+        if isinstance(fig, charts.FrozenSpec) and not args and kwargs == {"validate": False}:
+            return fig.json()
+        return _json.to_json(fig, *args, **kwargs)
+
+    to_json.reuses_frozen_json = True
+    to_json.__doc__ = _json.to_json.__doc__
+    pio.to_json = to_json
+    return True
+
+
+REUSED_JSON = reuse_frozen_json()  # once per process
+
 # Python's collector looks at its youngest generation after every 700 net new container objects; a rerun makes
 # thousands (figure specs, messages) that mostly die by reference counting moments later, but the frequent young
 # collections catch them alive and promote them, and the promoted pile triggers full collections of the whole heap

@@ -77,6 +77,35 @@ def test_figure_spec_is_what_streamlit_serializes():
     assert json.loads(pio.to_json(as_streamlit, validate=False)) == spec
 
 
+def test_a_frozen_spec_is_encoded_once_as_plotly_encodes_it_and_streamlit_takes_that(monkeypatch):
+    """A FrozenSpec's JSON is plotly's own encoding of it, made once; with ``ui``'s hook, the call Streamlit makes
+    (``plotly.io.to_json(figure, validate=False)``) returns that string without encoding again, and every other
+    call goes to plotly unchanged."""
+    import json
+
+    import plotly.io as pio
+    from plotly.io import _json
+    from plotly.tools import return_figure_from_figure_or_data
+
+    import ui
+
+    assert ui.REUSED_JSON and ui.reuse_frozen_json()  # in place, and a second call changes nothing
+    plain = {"data": [{"type": "scatter", "x": [1, 2], "y": [3.5, None], "name": "ü <b>"}], "layout": {"height": 300}}
+    frozen = charts.FrozenSpec(plain)
+    calls = []
+    real = _json.to_json
+    monkeypatch.setattr(_json, "to_json", lambda fig, *a, **k: calls.append(type(fig)) or real(fig, *a, **k))
+    as_streamlit = return_figure_from_figure_or_data(charts.FigureSpec(frozen), validate_figure=True)
+    assert as_streamlit is frozen
+    first = pio.to_json(as_streamlit, validate=False)
+    again = pio.to_json(as_streamlit, validate=False)
+    assert first is again and calls == [charts.FrozenSpec]  # encoded once
+    assert json.loads(first) == plain and first == real(dict(plain), validate=False)
+    calls.clear()
+    assert pio.to_json(plain, validate=False) == first and calls == [dict]  # a plain dict: plotly's call
+    assert pio.to_json(frozen, validate=False, pretty=True) == real(plain, validate=False, pretty=True)
+
+
 @pytest.mark.parametrize("settings", [{}, {"objective": "both", "start": "wrong"},
                                       {"dataset": "circles", "features": True},
                                       {"test_fraction": 0.3, "compare": ("adam",)}], ids=str)

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.conftest import chart, md_table, metric, open_page
+from tests.conftest import assert_ok, chart, md_table, metric, open_page
 
 LN2 = math.log(2)
 
@@ -424,6 +424,22 @@ def test_gradient_descent_boundary_is_where_p_is_one_half():
     traj = logistic.train(data.X, data.y, lr=0.3, steps=200)
     z = traj.w[k, 0] * bx + traj.w[k, 1] * by + traj.b[k]
     np.testing.assert_allclose(z[np.isfinite(z)], 0.0, atol=1e-4)  # float32 coordinates on the line z = 0
+
+
+def test_gradient_descent_shows_a_cached_figure_again_without_encoding_it(monkeypatch):
+    """A rerun with the same run, step and theme shows the same cached animation: the same JSON, not encoded
+    again (it is ~64 KB; encoding it costs ~1 ms of a shared server per interaction)."""
+    from plotly.io import _json
+
+    at = open_page("pages/gradient_descent.py", {"seed": "4321", "noise": "0.45"})
+    first = [el.proto.spec for el in at.get("plotly_chart")]
+    encoded = []
+    real = _json.to_json
+    monkeypatch.setattr(_json, "to_json", lambda fig, *a, **k: encoded.append(len(str(fig))) or real(fig, *a, **k))
+    at.run()
+    assert_ok(at)
+    assert [el.proto.spec for el in at.get("plotly_chart")] == first and len(first) == 1
+    assert encoded == []
 
 
 def test_gradient_descent_huge_learning_rate_is_explained_never_nan():
