@@ -3,7 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import PAGES, RUN_LOCK, report_failure, routed
+from ui import PAGES, RUN_LOCK, SEEN, report_failure, routed
 
 HERE = Path(__file__).parent
 
@@ -17,8 +17,11 @@ for info in PAGES:
         st.Page(HERE / info.path, title=info.title, icon=info.icon, default=info.path == "pages/home.py"))
 
 page = st.navigation(sections)
+first_run = not st.session_state.get(SEEN, False)  # this browser's first run: queued after working students'
+st.session_state[SEEN] = True
 try:
-    with RUN_LOCK, routed():  # one script run at a time per process (ui.RUN_LOCK); the page knows it was routed
+    # one script run at a time per process (ui.RUN_LOCK); the page knows it was routed
+    with RUN_LOCK.held(first_run=first_run), routed():
         page.run()
 except Exception:  # st.stop and st.rerun are BaseExceptions and pass through
     report_failure(f"page {page.title!r}")  # a calm message for the student, the traceback in the server's log

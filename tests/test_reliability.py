@@ -392,3 +392,68 @@ def test_a_markdown_table_keeps_a_cell_with_a_pipe_or_a_backslash_whole():
     at.run()
     assert md_table(at, "name") == [{"name": "a | b", "value": "1"}, {"name": "c\\d", "value": "−2.5"}]
     assert at.markdown[0].value.splitlines()[1] == "| --- | ---: |"  # numbers aligned right
+
+
+def test_the_run_lock_lets_working_students_in_before_arriving_ones_each_in_order():
+    """ui.RunLock: re-entrant for its holder; of the runs waiting, reruns of sessions that ran before go first,
+    then first runs, each queue in arrival order; a thread that does not hold it cannot release it."""
+    import threading
+    import time
+
+    from ui import RunLock
+
+    lock = RunLock()
+    order: list[str] = []
+    with lock:
+        with lock:  # a section's rerun inside its page's run
+            assert lock.waiting() == (0, 0)
+        waiters = []
+        for name, first in (("arrive-1", True), ("arrive-2", True), ("work-1", False), ("work-2", False)):
+            def run(name=name, first=first):
+                with lock.held(first_run=first):
+                    order.append(name)
+            t = threading.Thread(target=run)
+            t.start()
+            waiters.append(t)
+            deadline = time.monotonic() + 5
+            while sum(lock.waiting()) < len(waiters) and time.monotonic() < deadline:
+                time.sleep(0.001)  # each queued before the next arrives: the order of arrival is known
+        assert lock.waiting() == (2, 2)
+        other = threading.Thread(target=lambda: order.append(f"try:{lock.acquire(blocking=False)}"))
+        other.start()
+        other.join()
+        errors = []
+
+        def stranger():
+            try:
+                lock.release()
+            except RuntimeError as e:
+                errors.append(str(e))
+        s = threading.Thread(target=stranger)
+        s.start()
+        s.join()
+        assert errors and "does not hold" in errors[0]
+    for t in waiters:
+        t.join(5)
+    assert order == ["try:False", "work-1", "work-2", "arrive-1", "arrive-2"]
+    assert lock.acquire(blocking=False)
+    lock.release()
+
+
+def test_a_browsers_first_run_is_queued_as_a_first_run_and_its_next_runs_as_reruns(monkeypatch):
+    import contextlib
+
+    import ui
+    from tests.conftest import open_page
+
+    seen: list[bool] = []
+
+    @contextlib.contextmanager
+    def held(first_run=False):
+        seen.append(first_run)
+        yield
+
+    monkeypatch.setattr(ui.RUN_LOCK, "held", held)
+    at = open_page("pages/confident_mistakes.py")
+    at.run()
+    assert seen == [True, False]
