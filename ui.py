@@ -149,33 +149,36 @@ _SERVER_LOOP = _server_event_loop()
 COALESCED_WAKEUPS = coalesce_wakeups(_SERVER_LOOP)  # once per server process, at the first script run
 
 
-def reuse_frozen_json() -> bool:
-    """Have ``st.plotly_chart`` take a :class:`lib.charts.FrozenSpec`'s JSON, made once, instead of encoding the
-    same cached figure again at every rerun.
+def reuse_encoded_json() -> bool:
+    """Have ``st.plotly_chart`` take a :class:`lib.charts.EncodedFigure`'s JSON instead of encoding the same cached
+    figure again at every rerun.
 
     Streamlit encodes a figure with ``plotly.io.to_json(figure, validate=False)`` (the figure as its dict, here
-    the FrozenSpec itself); this puts a function in front of plotly's that answers that one call for a FrozenSpec
-    with :meth:`~lib.charts.FrozenSpec.json` (plotly's own encoding, made on first use) and passes every other
-    call through unchanged. Idempotent; returns True when the hook is in place.
+    the EncodedFigure itself); this puts a function in front of plotly's that answers that one call with the
+    figure's :attr:`~lib.charts.EncodedFigure.json` (plotly's own encoding) and gives plotly the decoded figure
+    for any other call about one; every other call passes through unchanged. Idempotent; returns True when the
+    hook is in place.
     """
     import plotly.io as pio
     from plotly.io import _json
 
-    if getattr(pio.to_json, "reuses_frozen_json", False):
+    if getattr(pio.to_json, "reuses_encoded_json", False):
         return True
 
     def to_json(fig, *args, **kwargs):
-        if isinstance(fig, charts.FrozenSpec) and not args and kwargs == {"validate": False}:
-            return fig.json()
+        if isinstance(fig, charts.EncodedFigure):
+            if not args and kwargs == {"validate": False}:
+                return fig.json
+            fig = fig.spec()
         return _json.to_json(fig, *args, **kwargs)
 
-    to_json.reuses_frozen_json = True
+    to_json.reuses_encoded_json = True
     to_json.__doc__ = _json.to_json.__doc__
     pio.to_json = to_json
     return True
 
 
-REUSED_JSON = reuse_frozen_json()  # once per process
+REUSED_JSON = reuse_encoded_json()  # once per process
 
 # Python's collector looks at its youngest generation after every 700 net new container objects; a rerun makes
 # thousands (figure specs, messages) that mostly die by reference counting moments later, but the frequent young
@@ -537,8 +540,8 @@ class Page:
           message instead of the hidden paragraph and its container this page used to send beside every chart).
         """
         spec = fig.to_dict() if themed else charts.for_theme(fig.to_dict(), self.dark)  # themed: a cached figure
-        if self.presenting:
-            spec = charts.for_projector(spec)
+        if self.presenting:  # larger type: a new figure (an encoded one decoded first)
+            spec = charts.for_projector(spec.spec() if isinstance(spec, charts.EncodedFigure) else spec)
         # no plotly toolbar: it sat on the legends (always on touch screens, on hover elsewhere)
         config = {"displaylogo": False, "displayModeBar": False}
         st.plotly_chart(charts.FigureSpec(spec), key=key, config=config, alt=f"Chart: {alt}", **kwargs)

@@ -135,26 +135,31 @@ class FigureSpec(go.Figure):
         return f"FigureSpec({len(self._spec.get('data', []))} traces, {len(self._spec.get('frames', []))} frames)"
 
 
-class FrozenSpec(dict):
-    """A finished figure spec that nothing changes any more (a cached figure), which keeps its JSON once made.
+class EncodedFigure(dict):
+    """A finished figure kept only as plotly's JSON of it, for caches that hold many and show them again and again.
 
     ``st.plotly_chart`` encodes its figure to JSON at every call: ~1 ms for a gradient-descent animation (64 KB),
-    paid again at every rerun that shows the same cached figure — under a class's load, 8.6% of the server's time
-    (py-spy, 200 students). ``ui.reuse_frozen_json`` has Streamlit take :meth:`json` instead. Wrap only a spec
-    that is never mutated afterwards.
+    paid again at every rerun that shows the same cached figure (under a class's load, 8.6% of the server's time,
+    py-spy at 200 students); ``ui.reuse_encoded_json`` has Streamlit take :attr:`json` instead. And one string is
+    nothing for Python's collector to walk, where the same animation as nested dicts is ~1,000 containers: with a
+    cache of such dicts a full collection took ~250 ms on the server. The dict itself holds only the layout's
+    height and width, the values ``st.plotly_chart`` reads beside the JSON; :meth:`spec` decodes the whole figure.
     """
 
-    __slots__ = ("_json",)
+    __slots__ = ("json",)
 
-    def json(self) -> str:
-        """The spec as plotly encodes it (``plotly.io.to_json(spec, validate=False)``), made on the first call."""
-        try:
-            return self._json
-        except AttributeError:
-            from plotly.io import _json
+    def __init__(self, spec: dict):
+        layout = spec.get("layout", {})
+        super().__init__(layout={k: layout[k] for k in ("height", "width") if k in layout})
+        from plotly.io import _json
 
-            self._json = _json.to_json(self, validate=False)  # plotly's own encoder, never a hook in front of it
-            return self._json
+        self.json: str = _json.to_json(spec, validate=False)  # plotly's own encoder, never a hook in front of it
+
+    def spec(self) -> dict:
+        """The whole figure, decoded from :attr:`json`."""
+        import json
+
+        return json.loads(self.json)
 
 
 PROJECTOR_SCALE = 19 / 14  # type in presentation mode: 14 px → 19 px, and every other size in proportion

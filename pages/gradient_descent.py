@@ -77,12 +77,12 @@ def _run(key: str, _fields: dict):
 
 
 @ui.cached(max_entries=512)
-def _figure(key: str, _fields: dict, log_axis: bool, dark: bool, stacked: bool, show: int) -> dict:
+def _figure(key: str, _fields: dict, log_axis: bool, dark: bool, stacked: bool, show: int) -> charts.EncodedFigure:
     """The animated figure of a run, opening on frame ``show`` (the Step control)."""
     e = _run(key, _fields)[0]
     spec = charts.gradient_descent_figure(e, log_loss_axis=log_axis, dark=dark, stacked=stacked, show=show).to_dict()
-    # themed once here, not on every rerun (frames hold no colour); frozen: encoded to JSON once, not per rerun
-    return charts.FrozenSpec(charts.for_theme(spec, dark, frames=False))
+    # themed once here, not on every rerun (frames hold no colour); kept as its JSON, encoded once
+    return charts.EncodedFigure(charts.for_theme(spec, dark, frames=False))
 
 
 def _controls():

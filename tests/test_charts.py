@@ -77,33 +77,44 @@ def test_figure_spec_is_what_streamlit_serializes():
     assert json.loads(pio.to_json(as_streamlit, validate=False)) == spec
 
 
-def test_a_frozen_spec_is_encoded_once_as_plotly_encodes_it_and_streamlit_takes_that(monkeypatch):
-    """A FrozenSpec's JSON is plotly's own encoding of it, made once; with ``ui``'s hook, the call Streamlit makes
-    (``plotly.io.to_json(figure, validate=False)``) returns that string without encoding again, and every other
-    call goes to plotly unchanged."""
+def test_an_encoded_figure_is_plotlys_json_which_streamlit_takes_and_holds_nothing_to_collect(monkeypatch):
+    """An EncodedFigure is plotly's own encoding of the spec, made once; with ``ui``'s hook the call Streamlit makes
+    (``plotly.io.to_json(figure, validate=False)``) returns that string, any other call about it gets the decoded
+    figure, and calls about other figures go to plotly unchanged. It holds no nested containers for the collector
+    beyond the layout's size, which Streamlit reads."""
+    import gc
     import json
 
     import plotly.io as pio
     from plotly.io import _json
     from plotly.tools import return_figure_from_figure_or_data
+    from streamlit.elements.plotly_chart import _resolve_content_height
 
     import ui
 
-    assert ui.REUSED_JSON and ui.reuse_frozen_json()  # in place, and a second call changes nothing
-    plain = {"data": [{"type": "scatter", "x": [1, 2], "y": [3.5, None], "name": "ü <b>"}], "layout": {"height": 300}}
-    frozen = charts.FrozenSpec(plain)
-    calls = []
+    assert ui.REUSED_JSON and ui.reuse_encoded_json()  # in place, and a second call changes nothing
+    plain = {"data": [{"type": "scatter", "x": [1, 2], "y": [3.5, None], "name": "ü <b>"}],
+             "layout": {"height": 300, "title": {"text": "t"}}}
     real = _json.to_json
+    encoded = charts.EncodedFigure(plain)
+    assert encoded.json == real(plain, validate=False) and encoded.spec() == plain
+    calls = []
     monkeypatch.setattr(_json, "to_json", lambda fig, *a, **k: calls.append(type(fig)) or real(fig, *a, **k))
-    as_streamlit = return_figure_from_figure_or_data(charts.FigureSpec(frozen), validate_figure=True)
-    assert as_streamlit is frozen
-    first = pio.to_json(as_streamlit, validate=False)
-    again = pio.to_json(as_streamlit, validate=False)
-    assert first is again and calls == [charts.FrozenSpec]  # encoded once
-    assert json.loads(first) == plain and first == real(dict(plain), validate=False)
-    calls.clear()
-    assert pio.to_json(plain, validate=False) == first and calls == [dict]  # a plain dict: plotly's call
-    assert pio.to_json(frozen, validate=False, pretty=True) == real(plain, validate=False, pretty=True)
+    as_streamlit = return_figure_from_figure_or_data(charts.FigureSpec(encoded), validate_figure=True)
+    assert as_streamlit is encoded and _resolve_content_height("content", as_streamlit) == 300
+    assert pio.to_json(as_streamlit, validate=False) is encoded.json and calls == []  # not encoded again
+    assert pio.to_json(plain, validate=False) == encoded.json and calls == [dict]  # a plain dict: plotly's call
+    assert pio.to_json(encoded, validate=False, pretty=True) == real(plain, validate=False, pretty=True)
+    assert json.loads(pio.to_json(encoded, validate=False)) == plain
+
+    def containers(obj) -> int:  # tracked containers reachable through dict values and list items
+        inner = list(obj.values()) if isinstance(obj, dict) else list(obj) if isinstance(obj, list) else []
+        return sum(gc.is_tracked(x) + containers(x) for x in inner)
+
+    from lib import experiment
+
+    spec = charts.gradient_descent_figure(experiment.run(experiment.Settings())).to_dict()
+    assert containers(spec) > 500 and containers(charts.EncodedFigure(spec)) == 0
 
 
 @pytest.mark.parametrize("settings", [{}, {"objective": "both", "start": "wrong"},
