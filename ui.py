@@ -20,6 +20,7 @@ import math
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -199,18 +200,21 @@ if _SERVER_LOOP is not None:
 # reached 90% of its core. app.py holds this lock around page.run(), and a section's own rerun (``section``) holds
 # it too; re-entrant, because a full run calls its sections inside page.run(). A single student never waits on it.
 # Among the runs waiting, a working student's goes before an arriving browser's first run (RunLock): 200 students
-# opening the link within 3 s, one core, three rounds each (tests.perf.load): p95 of the moves 439–573 ms against
-# 1,004–1,770 ms in arrival order, the slowest move 0.6–0.8 s against 4.4–5.0 s (README, Performance).
+# opening the link within 3 s, one core (tests.perf.load, README, Performance): p95 of the moves 163–320 ms over
+# four runs against 1,004–1,770 ms in arrival order; the first pages' p95 stays ~6 s (the arrival is ~9 s of work).
 class RunLock:
     """A re-entrant lock for script runs that lets a working student's rerun in before a new session's first run.
 
     When a class opens the link together, every arriving browser brings a first run of a whole page (~45 ms of
     CPU on the heavier pages); queued in arrival order, the students who have their page already wait behind all
     of them for every move they make. Here the waiting runs form two queues, each in arrival order: reruns of
-    sessions that have run before, and first runs; the lock goes to the first of the first queue, else to the
-    first of the second. The lock is handed over on release (no herd of woken threads). ``with RUN_LOCK:`` takes
-    it as a rerun; ``RUN_LOCK.held(first_run=True)`` as a first run.
+    sessions that have run before, and first runs; the lock goes to the first rerun, else to the first first run
+    — or to that first run anyway once it has waited ``FIRST_RUN_PATIENCE``, so that an arriving student's page
+    is late, never starved, when the server is overloaded. The lock is handed over on release (no herd of woken
+    threads). ``with RUN_LOCK:`` takes it as a rerun; ``RUN_LOCK.held(first_run=True)`` as a first run.
     """
+
+    FIRST_RUN_PATIENCE = 8.0  # seconds a first run lets reruns go first
 
     def __init__(self) -> None:
         self._mutex = threading.Lock()
@@ -229,7 +233,7 @@ class RunLock:
                 return False
             handed = threading.Lock()
             handed.acquire()
-            self._queues[1 if first_run else 0].append((me, handed))
+            self._queues[1 if first_run else 0].append((me, handed, time.monotonic()))
         handed.acquire()  # released by release(), which has made this thread the owner
         return True
 
@@ -240,9 +244,12 @@ class RunLock:
             self._depth -= 1
             if self._depth:
                 return
-            queue = self._queues[0] or self._queues[1]
+            reruns, first_runs = self._queues
+            # a first run waits behind reruns, but not longer than FIRST_RUN_PATIENCE: nobody's page starves
+            overdue = first_runs and time.monotonic() - first_runs[0][2] > self.FIRST_RUN_PATIENCE
+            queue = first_runs if overdue or not reruns else reruns
             if queue:
-                self._owner, handed = queue.popleft()
+                self._owner, handed, _ = queue.popleft()
                 self._depth = 1
                 handed.release()
             else:

@@ -396,7 +396,8 @@ def test_a_markdown_table_keeps_a_cell_with_a_pipe_or_a_backslash_whole():
 
 def test_the_run_lock_lets_working_students_in_before_arriving_ones_each_in_order():
     """ui.RunLock: re-entrant for its holder; of the runs waiting, reruns of sessions that ran before go first,
-    then first runs, each queue in arrival order; a thread that does not hold it cannot release it."""
+    then first runs, each queue in arrival order, unless a first run has waited past the lock's patience; a thread
+    that does not hold it cannot release it."""
     import threading
     import time
 
@@ -438,6 +439,26 @@ def test_the_run_lock_lets_working_students_in_before_arriving_ones_each_in_orde
     assert order == ["try:False", "work-1", "work-2", "arrive-1", "arrive-2"]
     assert lock.acquire(blocking=False)
     lock.release()
+
+    # a first run that has waited past the patience goes before the reruns behind it: late, never starved
+    lock.FIRST_RUN_PATIENCE = 0.3
+    order.clear()
+    with lock:
+        waiters = []
+        for name, first, pause in (("arrive-old", True, 0.5), ("work-3", False, 0.0), ("arrive-new", True, 0.0)):
+            def run(name=name, first=first):
+                with lock.held(first_run=first):
+                    order.append(name)
+            t = threading.Thread(target=run)
+            t.start()
+            waiters.append(t)
+            deadline = time.monotonic() + 5
+            while sum(lock.waiting()) < len(waiters) and time.monotonic() < deadline:
+                time.sleep(0.001)
+            time.sleep(pause)
+    for t in waiters:
+        t.join(5)
+    assert order == ["arrive-old", "work-3", "arrive-new"]
 
 
 def test_a_browsers_first_run_is_queued_as_a_first_run_and_its_next_runs_as_reruns(monkeypatch):
