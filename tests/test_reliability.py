@@ -394,12 +394,32 @@ def test_a_markdown_table_keeps_a_cell_with_a_pipe_or_a_backslash_whole():
     assert at.markdown[0].value.splitlines()[1] == "| --- | ---: |"  # numbers aligned right
 
 
+def _queue_runs(lock, runs, order: list[str]) -> list:
+    """Start a thread per (name, first_run, pause) that takes ``lock`` and notes its name in ``order``; each one is
+    queued on the lock before the next starts (then ``pause`` seconds pass), so the order of arrival is known."""
+    import threading
+    import time
+
+    waiters = []
+    for name, first, pause in runs:
+        def run(name=name, first=first):
+            with lock.held(first_run=first):
+                order.append(name)
+        t = threading.Thread(target=run)
+        t.start()
+        waiters.append(t)
+        deadline = time.monotonic() + 5
+        while sum(lock.waiting()) < len(waiters) and time.monotonic() < deadline:
+            time.sleep(0.001)
+        time.sleep(pause)
+    return waiters
+
+
 def test_the_run_lock_lets_working_students_in_before_arriving_ones_each_in_order():
     """ui.RunLock: re-entrant for its holder; of the runs waiting, reruns of sessions that ran before go first,
     then first runs, each queue in arrival order, unless a first run has waited past the lock's patience; a thread
     that does not hold it cannot release it."""
     import threading
-    import time
 
     from ui import RunLock
 
@@ -408,17 +428,8 @@ def test_the_run_lock_lets_working_students_in_before_arriving_ones_each_in_orde
     with lock:
         with lock:  # a section's rerun inside its page's run
             assert lock.waiting() == (0, 0)
-        waiters = []
-        for name, first in (("arrive-1", True), ("arrive-2", True), ("work-1", False), ("work-2", False)):
-            def run(name=name, first=first):
-                with lock.held(first_run=first):
-                    order.append(name)
-            t = threading.Thread(target=run)
-            t.start()
-            waiters.append(t)
-            deadline = time.monotonic() + 5
-            while sum(lock.waiting()) < len(waiters) and time.monotonic() < deadline:
-                time.sleep(0.001)  # each queued before the next arrives: the order of arrival is known
+        waiters = _queue_runs(lock, [("arrive-1", True, 0), ("arrive-2", True, 0), ("work-1", False, 0),
+                                     ("work-2", False, 0)], order)
         assert lock.waiting() == (2, 2)
         other = threading.Thread(target=lambda: order.append(f"try:{lock.acquire(blocking=False)}"))
         other.start()
@@ -444,18 +455,7 @@ def test_the_run_lock_lets_working_students_in_before_arriving_ones_each_in_orde
     lock.FIRST_RUN_PATIENCE = 0.3
     order.clear()
     with lock:
-        waiters = []
-        for name, first, pause in (("arrive-old", True, 0.5), ("work-3", False, 0.0), ("arrive-new", True, 0.0)):
-            def run(name=name, first=first):
-                with lock.held(first_run=first):
-                    order.append(name)
-            t = threading.Thread(target=run)
-            t.start()
-            waiters.append(t)
-            deadline = time.monotonic() + 5
-            while sum(lock.waiting()) < len(waiters) and time.monotonic() < deadline:
-                time.sleep(0.001)
-            time.sleep(pause)
+        waiters = _queue_runs(lock, [("arrive-old", True, 0.5), ("work-3", False, 0), ("arrive-new", True, 0)], order)
     for t in waiters:
         t.join(5)
     assert order == ["arrive-old", "work-3", "arrive-new"]
