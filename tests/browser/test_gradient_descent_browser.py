@@ -117,7 +117,9 @@ def test_a_control_reruns_only_the_lesson_and_the_link_keeps_up(page, app_url):
     settle(page)
     page.wait_for_function(f"() => ({TITLE})() !== {title_before!r}", timeout=20000)
     finished = [m.script_finished for m in received if m.WhichOneof("type") == "script_finished"]
-    assert finished and set(finished) == {ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
+    # quick presses may cut a run short for the next one (FINISHED_EARLY_FOR_RERUN); none is a full run
+    assert finished and finished[-1] == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+    assert set(finished) <= {ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY, ForwardMsg.FINISHED_EARLY_FOR_RERUN}
     kinds = {m.WhichOneof("type") for m in received}
     assert "navigation" not in kinds and "page_config_changed" not in kinds
     assert any(m.WhichOneof("type") == "delta" and m.delta.new_element.WhichOneof("type") == "plotly_chart"
