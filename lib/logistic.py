@@ -205,10 +205,9 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
         raise ValueError(f"steps must be between 0 and {MAX_STEPS}, got {steps}")
     n, d = X.shape
     K = len(names)
-    A = np.column_stack([X, np.ones(n)])             # z = A·θ with θ = (w, b)
     reg = np.full(d + 1, l2)
     reg[d] = 0.0                                      # the bias is not penalized
-    signed = _signed_design(A, y, pos_weight)         # hard labels (every dataset): one expit per gradient
+    signed = _signed_design(X, y, pos_weight)         # hard labels (every dataset): one expit per gradient
     if signed is not None:
         As, C = signed
         Cs = As * C[:, None]
@@ -216,6 +215,7 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
         def grad(th, idx=slice(None)):
             return _grad_rows_signed(th, As[idx], Cs[idx], squared)
     else:
+        A = np.column_stack([X, np.ones(n)])          # z = A·θ with θ = (w, b)
         neg_w, pos_w = 1.0 - y, pos_weight * y        # ∂L/∂z = (1−y)·σ(z) − w·y·σ(−z)
         both_w = neg_w + pos_w                        #       = ((1−y) + w·y)·σ(z) − w·y
 
@@ -306,15 +306,15 @@ def _grad_rows(theta: np.ndarray, A: np.ndarray, both_w: np.ndarray, pos_w: np.n
     return gz @ A / A.shape[0]
 
 
-def _signed_design(A: np.ndarray, y: np.ndarray, pos_weight: float) -> tuple[np.ndarray, np.ndarray] | None:
+def _signed_design(X: np.ndarray, y: np.ndarray, pos_weight: float) -> tuple[np.ndarray, np.ndarray] | None:
     """For hard labels, each point's loss is c·softplus(s·z) with s = −1, c = pos_weight for y = 1 and s = +1,
     c = 1 for y = 0 (softplus(−z) = −log σ(z), softplus(z) = −log(1 − σ(z))): returns (As, c), the rows of the
-    design A signed (so As·θ = s·z) and the weights. None when some label is soft."""
+    design A = [X, 1] signed (so As·θ = s·z with θ = (w, b)) and the weights. None when some label is soft."""
     positive = y == 1.0
     if not np.all(positive | (y == 0.0)):
         return None
     s = np.where(positive, -1.0, 1.0)
-    return A * s[:, None], np.where(positive, pos_weight, 1.0)
+    return np.column_stack([X * s[:, None], s]), np.where(positive, pos_weight, 1.0)
 
 
 def _grad_rows_signed(theta: np.ndarray, As: np.ndarray, Cs: np.ndarray, squared: bool = False) -> np.ndarray:
@@ -336,7 +336,7 @@ def _objective_and_grad_norm_along(X, y, W, B, l2, pos_weight, chunk: int | None
     L = np.empty(T)
     G = np.empty(T)
     n, d = X.shape
-    signed = _signed_design(np.column_stack([X, np.ones(n)]), y, pos_weight)
+    signed = _signed_design(X, y, pos_weight)
     for a in range(0, T, chunk):
         Wc, Bc = W[a:a + chunk], B[a:a + chunk]
         if signed is not None:  # hard labels: every term from s·z, one expit (see _signed_design)
@@ -344,8 +344,8 @@ def _objective_and_grad_norm_along(X, y, W, B, l2, pos_weight, chunk: int | None
             Zs = As @ np.vstack([Wc.T, Bc])                   # (n, k): s·z
             q = special.expit(Zs)                             # σ(s·z)
             if squared:
-                r = special.expit(-Zs)                        # 1 − σ(s·z), not rounded away
-                per, gz = q * q, 2.0 * q * q * r
+                per = q * q
+                gz = 2.0 * per * special.expit(-Zs)           # 1 − σ(s·z) by expit, not rounded away
             else:
                 with np.errstate(over="ignore"):
                     per, gz = loss._softplus(Zs), q
@@ -384,12 +384,13 @@ def _mean_losses(X: np.ndarray, y: np.ndarray, W: np.ndarray, B: np.ndarray, pos
     out = np.empty(len(B))
     n = len(y)
     step = max(1, loss.BLOCK // max(n, 1))
-    signed = _signed_design(np.column_stack([X, np.ones(n)]), y, pos_weight)
+    signed = _signed_design(X, y, pos_weight)
     theta = np.vstack([W, B]) if signed is not None else None
     for a in range(0, len(B), step):
         if signed is not None:  # hard labels: Σ c·softplus(s·z), one softplus and one weighted sum per block
+            As, c = signed
             with np.errstate(over="ignore"):
-                out[a:a + step] = signed[1] @ loss._softplus(signed[0] @ theta[:, a:a + step]) / n
+                out[a:a + step] = c @ loss._softplus(As @ theta[:, a:a + step]) / n
         else:
             Z = X @ W[:, a:a + step] + B[a:a + step]  # (n, block)
             out[a:a + step] = np.mean(loss.logit_loss_kernel(y[:, None], Z, pos_weight), axis=0)
