@@ -134,6 +134,47 @@ def test_gradient_descent_frames_carry_no_colour_so_theming_may_skip_them(settin
     assert charts.ORANGE in str(spec["data"]) and charts.ORANGE not in str(charts.for_theme(spec, False)["data"])
 
 
+@pytest.mark.parametrize("n, side", [(60, 32), (200, 24), (450, 16)])
+def test_the_landscape_is_the_loss_at_its_grid_points_on_a_grid_that_shrinks_as_the_points_grow(n, side):
+    """The contour is log10 J over (w₁, w₂), the other weights and b at the last step, J written out here with
+    numpy's logaddexp; its grid has ``side`` points a weight: 32 for few points, 24·24·200 = 115,200 evaluations
+    for the default 200, and no fewer than 16."""
+    from lib import experiment
+
+    e = experiment.run(experiment.Settings(n=n, dataset="moons", l2=0.01))
+    contour = decode(next(t for t in charts.gradient_descent_figure(e).to_dict()["data"] if t["type"] == "contour"))
+    u, v, z = contour["x"], contour["y"], contour["z"]
+    assert len(u) == len(v) == side and z.shape == (side, side)
+    X, y, w, b = e.F_train, e.y_train, e.traj.w[-1].copy(), e.traj.b[-1]
+    for i, j in ((0, 0), (side - 1, 3), (side // 2, side - 1)):
+        w[0], w[1] = u[j], v[i]  # float32 grid coordinates: J is evaluated at what the chart labels them
+        zz = X @ w + b
+        J = np.mean(y * np.logaddexp(0.0, -zz) + (1 - y) * np.logaddexp(0.0, zz)) + 0.005 * w @ w
+        assert z[i, j] == pytest.approx(np.log10(J), rel=1e-5, abs=1e-5)
+
+
+def test_the_frames_boundaries_in_one_pass_are_the_lines_of_each_step():
+    """All frames' p = ½, 0.1 and 0.9 lines at once: each is w·x + b = logit p across the box, from the step's own
+    weights. The run turns its weights from the confidently wrong start, so its lines are both steep and flat, and
+    b moves away from 0."""
+    from lib import experiment
+
+    e = experiment.run(experiment.Settings(dataset="moons", lr=1.0, steps=50, balance=0.8, start="wrong"))
+    steep = np.abs(e.traj.w[e.frames, 1]) >= np.abs(e.traj.w[e.frames, 0])
+    assert steep.any() and not steep.all() and np.ptp(e.traj.b) > 1
+    box = (-3.0, 4.0, -2.0, 5.0)
+    lines = charts._boundaries_along(e, e.frames, box, None)
+    assert len(lines) == len(e.frames)
+    for (main, side), t in zip(lines, e.frames, strict=True):
+        w, b = e.traj.w[t], e.traj.b[t]
+        for xs, ys, level in ((main[0], main[1], 0.0), (side[0][:2], side[1][:2], np.log(1 / 9)),
+                              (side[0][3:], side[1][3:], np.log(9))):
+            np.testing.assert_allclose(w[0] * xs + w[1] * ys + b, level, atol=1e-9)
+            on_edge = np.isclose(xs, box[0]) | np.isclose(xs, box[1]) | np.isclose(ys, box[2]) | np.isclose(ys, box[3])
+            assert on_edge.all()
+        assert np.isnan(side[0][2])  # a gap between the two side lines
+
+
 def test_a_short_line_is_a_plain_list_and_a_long_one_a_typed_array_with_the_same_numbers():
     short = charts._coords(np.array([0.5, np.nan, -2.25]))
     assert short == [0.5, None, -2.25]

@@ -124,6 +124,35 @@ def test_a_too_large_learning_rate_with_l2_diverges_and_is_reported():
     assert good.diverged_at is None and not good.unstable
 
 
+@pytest.mark.parametrize("alone", [True, False], ids=["gd alone", "gd beside momentum"])
+def test_a_diverging_run_stops_at_the_first_step_past_the_limit_and_stays_there(alone):
+    """diverged_at is the first step whose textbook update θ ← θ − η(∇J + λw) leaves ‖θ‖ ≤ 1e6 (the update and
+    the norm written out here); from there the run holds its last good step. The same whether gradient descent
+    trains alone (its own loop) or beside another optimizer."""
+    d = datasets.make("blobs", 100, seed=1)
+    lr, l2 = 50.0, 0.5
+    X, y = d.X, d.y
+    theta = np.zeros(3)
+    good = [theta]
+    for _ in range(500):
+        z = X @ theta[:2] + theta[2]
+        p = 0.5 * (1 + np.tanh(0.5 * z))
+        g = np.append(X.T @ (p - y) / len(y) + l2 * theta[:2], np.mean(p - y))
+        new = theta - lr * g
+        if not np.sqrt(new @ new) <= 1e6:
+            break
+        theta = new
+        good.append(theta)
+    else:
+        pytest.fail("the textbook run did not diverge")
+    runs = logistic.train_many(X, y, ["gd"] if alone else ["gd", "momentum"], lr=lr, steps=500, l2=l2)
+    traj, t = runs["gd"], len(good)  # the first step past the limit
+    assert traj.diverged_at == t
+    got = np.column_stack([traj.w, traj.b])
+    np.testing.assert_allclose(got[:t], np.array(good), rtol=1e-6, atol=1e-9)
+    assert (got[t:] == got[t - 1]).all()
+
+
 def test_pos_weight_moves_the_boundary_towards_more_positive_predictions():
     d = datasets.make("blobs", 300, noise=0.6, balance=0.2, seed=4)
     plain = logistic.optimum(d.X, d.y, l2=0.01)
