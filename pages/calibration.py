@@ -97,7 +97,7 @@ def _model(key: str, _fields: dict, bins: int) -> SimpleNamespace:
     """What the page shows of one trained model that no section's control changes, once per model and bins —
     shared by every session (a class on one link), so a section's rerun or another student's visit reuses it
     (``key``: the settings' repr, every field exactly)."""
-    e = ui.run_experiment(_fields)
+    e = ui.run_experiment(key, _fields)
     w, b = e.traj.w[-1], float(e.traj.b[-1])
     m = SimpleNamespace(e=e, z_train=e.F_train @ w + b, z_test=e.F_test @ w + b)
     m.p_train, m.p_test = loss.sigmoid(m.z_train), loss.sigmoid(m.z_test)

@@ -72,7 +72,7 @@ def _own_points():
 def _run(key: str, _fields: dict):
     """The run (shared with every page, ``ui.run_experiment``) and what it shows a student, once per settings
     (``key``: the settings' repr, every field exactly)."""
-    e = ui.run_experiment(_fields)
+    e = ui.run_experiment(key, _fields)
     return e, experiment.diagnosis(e), experiment.what_to_notice(e)
 
 
