@@ -214,7 +214,9 @@ def typed(a, dtype: str = "f4") -> dict:
         if bad.any():
             arr[bad] = np.nan
     else:
-        arr = np.asarray(a).ravel().astype("<" + dtype)
+        arr = np.asarray(a).ravel()
+        if arr.dtype != np.dtype("<" + dtype):
+            arr = arr.astype("<" + dtype)
     raw = arr.tobytes()
     return {"dtype": dtype, "bdata": base64.b64encode(raw).decode("ascii")}
 
@@ -227,6 +229,14 @@ def _coords(a) -> list | dict:
     if a.size > 8:
         return typed(a)
     return [v if math.isfinite(v) else None for v in a.tolist()]
+
+
+def _coords_rows(a: np.ndarray) -> list[list]:
+    """:func:`_coords` of each row of a 2-D array of short lines, in one pass: lists of numbers, None for a gap."""
+    rows = a.tolist()
+    for i, j in zip(*np.nonzero(~np.isfinite(a)), strict=True):
+        rows[i][j] = None
+    return rows
 
 
 def _axis(title: str, rng=None, log: bool = False) -> dict:
@@ -549,25 +559,28 @@ def _linear_levels_along(W, B, levels, box) -> tuple[np.ndarray, np.ndarray]:
     return X, Y
 
 
-def _boundaries_along(e, steps, box, grid) -> list[list[tuple[np.ndarray, np.ndarray]]]:
-    """:func:`_boundaries` at each of ``steps``; with two raw features all steps' lines in one pass."""
+def _frame_boundaries(e, steps, box, grid) -> list[tuple]:
+    """The p = ½ line and the p = 0.1 and 0.9 pair at each of ``steps`` as a frame holds them (:func:`_coords`):
+    (bx, by, cx, cy). With two raw features, every step's lines in one pass."""
     steps = np.asarray(steps, dtype=int)
     if e.traj.w.shape[1] != 2:
-        return [_boundaries(e, int(t), box, grid) for t in steps]
+        return [(_coords(bx), _coords(by), _coords(cx), _coords(cy))
+                for (bx, by), (cx, cy) in (_boundaries(e, int(t), box, grid) for t in steps)]
     X, Y = _linear_levels_along(e.traj.w[steps], e.traj.b[steps], (0.0, -np.log(9.0), np.log(9.0)), box)
     gap = np.full((len(steps), 1), np.nan)
     side_x = np.concatenate([X[:, 1], gap, X[:, 2]], axis=1)  # p = 0.1, a gap, p = 0.9
     side_y = np.concatenate([Y[:, 1], gap, Y[:, 2]], axis=1)
-    return [[(X[i, 0], Y[i, 0]), (side_x[i], side_y[i])] for i in range(len(steps))]
+    return list(zip(_coords_rows(X[:, 0]), _coords_rows(Y[:, 0]), _coords_rows(side_x), _coords_rows(side_y),
+                    strict=True))
 
 
-def _race_boundaries_along(race, steps, box, grid) -> list[tuple[np.ndarray, np.ndarray]]:
-    """:func:`_race_boundary` at each of ``steps``; with two raw features in one pass."""
+def _frame_race_boundaries(race, steps, box, grid) -> list[tuple]:
+    """The squared-error run's p = ½ line at each of ``steps`` as a frame holds it: (x, y)."""
     steps = np.asarray(steps, dtype=int)
     if race.w.shape[1] != 2:
-        return [_race_boundary(race, int(t), box, grid) for t in steps]
+        return [(_coords(rx), _coords(ry)) for rx, ry in (_race_boundary(race, int(t), box, grid) for t in steps)]
     X, Y = _linear_levels_along(race.w[steps], race.b[steps], (0.0,), box)
-    return [(X[i, 0], Y[i, 0]) for i in range(len(steps))]
+    return list(zip(_coords_rows(X[:, 0]), _coords_rows(Y[:, 0]), strict=True))
 
 
 def _sizes(e, steps) -> dict[int, tuple[np.ndarray, np.ndarray]]:
@@ -579,8 +592,8 @@ def _sizes(e, steps) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     Z = e.F_train @ e.traj.w[steps].T + e.traj.b[steps]  # (points, steps)
     per = loss.logit_loss_kernel(e.y_train[:, None], Z, 1.0)
     size = (6 + 4.5 * np.minimum(per, 3.0)).astype(np.uint8)
-    neg, pos = e.y_train < 0.5, e.y_train >= 0.5
-    return {int(t): (size[neg, j], size[pos, j]) for j, t in enumerate(steps)}
+    by_step0, by_step1 = size[e.y_train < 0.5].T.copy(), size[e.y_train >= 0.5].T.copy()  # (steps, points)
+    return {int(t): (by_step0[j], by_step1[j]) for j, t in enumerate(steps)}
 
 
 def _axes(n: int) -> tuple[str, str]:
@@ -624,9 +637,11 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
     lo, hi = allX.min(axis=0), allX.max(axis=0)
     pad = 0.08 * (hi - lo) + 0.1
     box = (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
-    gx, gy = np.linspace(box[0], box[1], 40), np.linspace(box[2], box[3], 40)
-    GX, GY = np.meshgrid(gx, gy)
-    grid = (gx, gy, np.column_stack([GX.ravel(), GY.ravel()]))
+    grid = None  # the score map's grid, for the level curves of mapped features (straight lines need none)
+    if traj.w.shape[1] != 2:
+        gx, gy = np.linspace(box[0], box[1], 40), np.linspace(box[2], box[3], 40)
+        GX, GY = np.meshgrid(gx, gy)
+        grid = (gx, gy, np.column_stack([GX.ravel(), GY.ravel()]))
     neg, pos = e.y_train < 0.5, e.y_train >= 0.5
 
     race = getattr(e, "race", None)
@@ -718,36 +733,47 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
                                  name=f"test, {CLASS_NAME[cls]}",
                                  marker={"color": CLASS_COLOR[cls], "size": 8, "symbol": symbol, "line": {"width": 2}}))
 
+    steps = [int(k) for k in e.frames]
+    # the numbers the frames show, as Python floats (formatting them is cheaper than formatting NumPy's)
+    at = {name: dict(zip(steps, np.asarray(values, dtype=np.float64)[steps].tolist(), strict=True))
+          for name, values in (("yard", yard), ("accuracy", 100 * e.train_accuracy), ("w_norm", e.w_norm),
+                               ("grad_norm", traj.grad_norm), ("w1", traj.w[:, 0]), ("w2", traj.w[:, 1]))}
+    if len(e.test_loss):
+        at["test"] = dict(zip(steps, e.test_loss[steps].tolist(), strict=True))
+    if race is not None:
+        at |= {name: dict(zip(steps, np.asarray(values)[steps].tolist(), strict=True))
+               for name, values in (("race_bce", e.race_bce), ("race_accuracy", 100 * e.race_accuracy),
+                                    ("race_w1", race.w[:, 0]), ("race_w2", race.w[:, 1]))}
+
     def title(t: int) -> str:
         if race is not None:
-            return (f"step {t} · BCE run: BCE {yard[t]:.4g}, accuracy {100 * e.train_accuracy[t]:.1f}%"
-                    + ("<br>" if stacked else " · ") + f"squared-error run: BCE {e.race_bce[t]:.4g}, accuracy "
-                    f"{100 * e.race_accuracy[t]:.1f}%")
-        parts = [f"step {t}", f"train loss {yard[t]:.4g}"]
+            return (f"step {t} · BCE run: BCE {at['yard'][t]:.4g}, accuracy {at['accuracy'][t]:.1f}%"
+                    + ("<br>" if stacked else " · ") + f"squared-error run: BCE {at['race_bce'][t]:.4g}, accuracy "
+                    f"{at['race_accuracy'][t]:.1f}%")
+        parts = [f"step {t}", f"train loss {at['yard'][t]:.4g}"]
         if len(e.test_loss):
-            parts.append(f"test loss {e.test_loss[t]:.4g}")
-        rest = [f"accuracy {100 * e.train_accuracy[t]:.1f}%", f"‖w‖ {e.w_norm[t]:.3g}",
-                f"‖∇J‖ {traj.grad_norm[t]:.3g}"]
+            parts.append(f"test loss {at['test'][t]:.4g}")
+        rest = [f"accuracy {at['accuracy'][t]:.1f}%", f"‖w‖ {at['w_norm'][t]:.3g}", f"‖∇J‖ {at['grad_norm'][t]:.3g}"]
         return " · ".join(parts) + ("<br>" if stacked else " · ") + " · ".join(rest)
 
     frames = []
-    lines = _boundaries_along(e, e.frames, box, grid)
-    race_lines = _race_boundaries_along(race, e.frames, box, grid) if race is not None else None
-    for i, t in enumerate(int(k) for k in e.frames):
+    lines = _frame_boundaries(e, steps, box, grid)
+    race_lines = _frame_race_boundaries(race, steps, box, grid) if race is not None else None
+    for i, t in enumerate(steps):
         f0, f1 = sizes[t]
-        (bx, by), (cx, cy) = lines[i]
+        bx, by, cx, cy = lines[i]
         frame = {"name": str(t), "traces": [0, 1, 2, 3, 4, 5],
                  "layout": {"title": {"text": title(t)}},
                  "data": [{"marker": {"size": typed(f0, "u1")}}, {"marker": {"size": typed(f1, "u1")}},
-                          {"x": _coords(bx), "y": _coords(by)}, {"x": _coords(cx), "y": _coords(cy)},
-                          {"x": [float(traj.w[t, 0])], "y": [float(traj.w[t, 1])]},
-                          {"x": [t], "y": [float(yard[t])]}]}
+                          {"x": bx, "y": by}, {"x": cx, "y": cy},
+                          {"x": [at["w1"][t]], "y": [at["w2"][t]]},
+                          {"x": [t], "y": [at["yard"][t]]}]}
         if race is not None:
             rx, ry = race_lines[i]
             frame["traces"] += [6, 7, 8]
-            frame["data"] += [{"x": _coords(rx), "y": _coords(ry)},
-                              {"x": [float(race.w[t, 0])], "y": [float(race.w[t, 1])]},
-                              {"x": [t], "y": [float(e.race_bce[t])]}]
+            frame["data"] += [{"x": rx, "y": ry},
+                              {"x": [at["race_w1"][t]], "y": [at["race_w2"][t]]},
+                              {"x": [t], "y": [at["race_bce"][t]]}]
         frames.append(frame)
 
     def animate(names, duration, redraw=True):

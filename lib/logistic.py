@@ -499,13 +499,25 @@ def optimum(X, y, *, l2: float = 0.0, pos_weight: float = 1.0, separable: bool |
     reg = np.full(d + 1, l2)
     reg[-1] = 0.0
     weight = pos_weight * y + (1.0 - y)  # the Hessian weight of each sample (hard or soft labels)
+    signed = _signed_design(X, y, pos_weight)
 
-    def fun(theta):
-        return _objective(X, y, theta[:d], theta[d], l2, pos_weight)
+    if signed is None:  # soft labels
+        def fun(theta):
+            return _objective(X, y, theta[:d], theta[d], l2, pos_weight)
 
-    def jac(theta):
-        gw, gb = _gradient(X, y, theta[:d], theta[d], l2, pos_weight)
-        return np.append(gw, gb)
+        def jac(theta):
+            gw, gb = _gradient(X, y, theta[:d], theta[d], l2, pos_weight)
+            return np.append(gw, gb)
+    else:  # hard labels (every dataset): J = c·softplus(As·θ)/n and ∇J = σ(As·θ)·Cs/n, as in training
+        As, c = signed
+        Cs = As * c[:, None]
+
+        def fun(theta):
+            with np.errstate(over="ignore"):  # beyond the double range the loss is +inf, its rounded value
+                return float(c @ loss._softplus(As @ theta) / n + 0.5 * l2 * (theta[:d] @ theta[:d]))
+
+        def jac(theta):
+            return special.expit(As @ theta) @ Cs / n + reg * theta
 
     def hess(theta):
         z = A @ theta

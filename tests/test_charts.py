@@ -163,16 +163,17 @@ def test_the_frames_boundaries_in_one_pass_are_the_lines_of_each_step():
     steep = np.abs(e.traj.w[e.frames, 1]) >= np.abs(e.traj.w[e.frames, 0])
     assert steep.any() and not steep.all() and np.ptp(e.traj.b) > 1
     box = (-3.0, 4.0, -2.0, 5.0)
-    lines = charts._boundaries_along(e, e.frames, box, None)
+    lines = charts._frame_boundaries(e, e.frames, box, None)
     assert len(lines) == len(e.frames)
-    for (main, side), t in zip(lines, e.frames, strict=True):
+    for coords, t in zip(lines, e.frames, strict=True):
+        assert all(isinstance(c, list) for c in coords)  # short lines: plain lists, None for a gap
+        bx, by, cx, cy = (np.array([np.nan if v is None else v for v in c]) for c in coords)
         w, b = e.traj.w[t], e.traj.b[t]
-        for xs, ys, level in ((main[0], main[1], 0.0), (side[0][:2], side[1][:2], np.log(1 / 9)),
-                              (side[0][3:], side[1][3:], np.log(9))):
+        for xs, ys, level in ((bx, by, 0.0), (cx[:2], cy[:2], np.log(1 / 9)), (cx[3:], cy[3:], np.log(9))):
             np.testing.assert_allclose(w[0] * xs + w[1] * ys + b, level, atol=1e-9)
             on_edge = np.isclose(xs, box[0]) | np.isclose(xs, box[1]) | np.isclose(ys, box[2]) | np.isclose(ys, box[3])
             assert on_edge.all()
-        assert np.isnan(side[0][2])  # a gap between the two side lines
+        assert coords[2][2] is None and coords[3][2] is None  # a gap between the two side lines
 
 
 def test_a_short_line_is_a_plain_list_and_a_long_one_a_typed_array_with_the_same_numbers():
