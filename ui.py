@@ -136,6 +136,85 @@ def coalesce_wakeups(loop) -> bool:
     return True
 
 
+class DeferredWakeups:
+    """Let a script run hand its messages to the event loop in a few bursts instead of waking it for each one.
+
+    Even coalesced (:func:`coalesce_wakeups`), an idle loop is woken by the first message of every burst, and on
+    one core it then runs at once: a gradient-descent rerun woke it 15 times, each a switch to the loop's thread
+    and back to pass on one or two messages. Inside :meth:`run` a call that would wake the loop only queues its
+    callback (asyncio queues it before it wakes anyone); the loop takes the queue in one go when the run ends, or
+    at its next tick — every ``tick`` seconds while any run is going — so a run that goes quiet (a long
+    computation after a spinner) still shows what it sent within one tick. Wake-ups from any other thread go out
+    as before, and so do a run's own while other runs wait (a busy server): deferring there too made 150
+    students slower (p95 179–246 ms against 70–156, the run ending wakes the loop only after the next run has
+    taken the GIL), where deferring only alone leaves them as they were (142–162 against 135–149). Measured,
+    one student moving gradient descent's seed (a fresh run each time), ten alternating rounds: server CPU per
+    interaction 25.0 → 22.6 ms, p95 40.1 → 34.1 ms.
+    """
+
+    def __init__(self, loop, tick: float = 0.02):
+        self.loop, self.tick = loop, tick
+        self._wake = loop._write_to_self  # the real wake-up (coalesced)
+        self._local = threading.local()
+        self._mutex = threading.Lock()
+        self._runs = 0          # runs going on now
+        self._ticking = False   # the loop's tick is scheduled
+        loop._write_to_self = self._write_to_self
+
+    def _write_to_self(self) -> None:
+        if self._runs == 1 and getattr(self._local, "deferring", False):
+            self._local.deferred = True  # the callback is queued; the loop runs it at its tick or the run's end
+            return
+        self._wake()  # from another thread, or while other runs wait: at once, as before
+
+    def _on_tick(self) -> None:  # on the loop's thread: it is awake, so it runs every callback queued so far
+        with self._mutex:
+            if self._runs:
+                self.loop.call_later(self.tick, self._on_tick)
+            else:
+                self._ticking = False
+
+    def run(self, func, *args, **kwargs):
+        """``func(*args, **kwargs)`` on this thread with its wake-ups deferred; the loop is woken when it ends."""
+        with self._mutex:
+            self._runs += 1
+            start, self._ticking = not self._ticking, True
+        if start:
+            self.loop.call_soon_threadsafe(self._on_tick)  # not deferring yet: this wakes the loop
+        self._local.deferring, self._local.deferred = True, False
+        try:
+            return func(*args, **kwargs)
+        finally:
+            self._local.deferring = False
+            with self._mutex:
+                self._runs -= 1
+            if self._local.deferred:
+                self._wake()
+
+
+def defer_script_wakeups(loop) -> DeferredWakeups | None:
+    """Run every Streamlit script thread of this server inside :meth:`DeferredWakeups.run` (once per loop).
+    None when there is no server loop, it is done already, or Streamlit's internals moved."""
+    if loop is None or not hasattr(loop, "_write_to_self") or getattr(loop, "_log_loss_lab_deferred", None):
+        return None
+    try:
+        from streamlit.runtime.scriptrunner import script_runner
+    except ImportError:
+        return None
+    real = getattr(script_runner.ScriptRunner, "_run_script_thread", None)
+    if real is None:
+        return None
+    deferred = DeferredWakeups(loop)
+
+    @functools.wraps(real)
+    def run_script_thread(self, *args, **kwargs):
+        return deferred.run(real, self, *args, **kwargs)
+
+    script_runner.ScriptRunner._run_script_thread = run_script_thread
+    loop._log_loss_lab_deferred = deferred
+    return deferred
+
+
 def _server_event_loop():
     """The event loop of the Streamlit server running this script, or None (AppTest, or a changed Streamlit)."""
     try:
@@ -148,6 +227,7 @@ def _server_event_loop():
 
 _SERVER_LOOP = _server_event_loop()
 COALESCED_WAKEUPS = coalesce_wakeups(_SERVER_LOOP)  # once per server process, at the first script run
+DEFERRED_WAKEUPS = defer_script_wakeups(_SERVER_LOOP) if COALESCED_WAKEUPS else None  # script threads after this one
 
 
 def memoize_theme_message() -> bool:
