@@ -430,6 +430,18 @@ def test_kl_is_within_4_ulp_of_mpmath(q, p_free, ratio):
         assert ulps(float(loss.bernoulli_kl(q, p)), ref_kl(q, p)) <= 4, (q, p)
 
 
+@settings(max_examples=60)
+@given(st.lists(st.tuples(st.floats(0, 1), st.floats(0.05, 20.0)), min_size=17, max_size=60))
+def test_kl_of_one_pair_is_bit_for_bit_the_kl_of_a_long_array(pairs):
+    """A page's one KL divergence takes the series in Python floats, an array of more than 16 in NumPy: the same
+    IEEE operations, so the same bits, near p = q (the series) and elsewhere."""
+    q = np.array([a for a, _ in pairs])
+    p = np.minimum(q * np.array([r for _, r in pairs]), 1.0)
+    together = loss.bernoulli_kl(q, p)
+    alone = np.array([float(loss.bernoulli_kl(a, b)) for a, b in zip(q, p, strict=True)])
+    np.testing.assert_array_equal(alone, together)
+
+
 @pytest.mark.parametrize("zrow", [[0.0, -700.0], [0.0, -60.0, -70.0], [745.0, 0.0, -3.0], [1.0, 2.0, 3.0],
                                   [-1000.0, -1000.0, -1300.0], [30.0, 0.0]])
 def test_softmax_is_within_4_ulp_even_for_tiny_probabilities(zrow):
