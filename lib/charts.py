@@ -176,6 +176,7 @@ def landscape_side(n_points: int) -> int:
     side = int(math.sqrt(LANDSCAPE_EVALUATIONS / max(int(n_points), 1)))
     return min(max(side, LANDSCAPE_SIDES[0]), LANDSCAPE_SIDES[1])
 
+
 PROJECTOR_SCALE = 19 / 14  # type in presentation mode: 14 px → 19 px, and every other size in proportion
 
 

@@ -243,56 +243,58 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     step = np.empty((K, d + 1))
     limit = DIVERGENCE_NORM**2
     all_live = True
-    plain = signed is not None and names == ["gd"]  # plain gradient descent on hard labels, the page's default:
-    with np.errstate(over="ignore", invalid="ignore"):  # the same arithmetic as the loop below, a third of the calls
-        for t in range(1, (steps + 1) if plain else 1):
-            g = _grad_rows_signed(theta, As, Cs, squared)
-            if l2:
-                g += reg * theta
-            new = theta - lr * g
-            if np.vdot(new, new) <= limit:
-                theta = new
-                hist[t] = theta
-            else:  # stopped: the run stays at its last good step
-                diverged[0] = t
-                hist[t:] = theta
-                break
-        for t in range(1, 1 if plain else (steps + 1)):
-            if full_rows:
-                g[full] = grad(theta[full])
+    plain = signed is not None and names == ["gd"]  # plain gradient descent on hard labels, the page's default
+    with np.errstate(over="ignore", invalid="ignore"):
+        if plain:  # the same arithmetic as the general loop below, a third of the NumPy calls per step
+            for t in range(1, steps + 1):
+                g = _grad_rows_signed(theta, As, Cs, squared)
                 if l2:
-                    g[full] += reg * theta[full]
-            if sgd is not None:
-                if cursor + batch > n:
-                    order, cursor = rng.permutation(n), 0
-                idx = order[cursor:cursor + batch]
-                cursor += batch
-                g[sgd] = grad(theta[sgd], idx) + reg * theta[sgd]
-            for kind, r in rows.items():
-                if kind in ("gd", "sgd"):
-                    step[r] = lr * g[r]
-                elif kind == "momentum":
-                    v[r] = 0.9 * v[r] + g[r]
-                    step[r] = lr * v[r]
-                elif kind == "rmsprop":
-                    s[r] = 0.9 * s[r] + 0.1 * g[r] * g[r]
-                    step[r] = lr * g[r] / (np.sqrt(s[r]) + 1e-8)
-                else:  # adam
-                    v[r] = 0.9 * v[r] + 0.1 * g[r]
-                    s[r] = 0.999 * s[r] + 0.001 * g[r] * g[r]
-                    step[r] = lr * (v[r] / (1 - 0.9**t)) / (np.sqrt(s[r] / (1 - 0.999**t)) + 1e-8)
-            new = theta - step
-            # ‖θ‖² of all rows together within the limit proves every row is (one call: the usual case); else row
-            # by row — NaN and inf fail "<= limit", and so does a norm past DIVERGENCE_NORM
-            if all_live and np.vdot(new, new) <= limit:
-                theta = new
-            else:
-                ok = np.einsum("ij,ij->i", new, new) <= limit
-                diverged[live & ~ok] = t
-                live &= ok
-                all_live = bool(live.all())
-                theta = np.where(live[:, None], new, theta)  # a diverged run stays at its last good step
-            hist[t] = theta
+                    g += reg * theta
+                new = theta - lr * g
+                if np.vdot(new, new) <= limit:
+                    theta = new
+                    hist[t] = theta
+                else:  # stopped: the run stays at its last good step
+                    diverged[0] = t
+                    hist[t:] = theta
+                    break
+        else:
+            for t in range(1, steps + 1):
+                if full_rows:
+                    g[full] = grad(theta[full])
+                    if l2:
+                        g[full] += reg * theta[full]
+                if sgd is not None:
+                    if cursor + batch > n:
+                        order, cursor = rng.permutation(n), 0
+                    idx = order[cursor:cursor + batch]
+                    cursor += batch
+                    g[sgd] = grad(theta[sgd], idx) + reg * theta[sgd]
+                for kind, r in rows.items():
+                    if kind in ("gd", "sgd"):
+                        step[r] = lr * g[r]
+                    elif kind == "momentum":
+                        v[r] = 0.9 * v[r] + g[r]
+                        step[r] = lr * v[r]
+                    elif kind == "rmsprop":
+                        s[r] = 0.9 * s[r] + 0.1 * g[r] * g[r]
+                        step[r] = lr * g[r] / (np.sqrt(s[r]) + 1e-8)
+                    else:  # adam
+                        v[r] = 0.9 * v[r] + 0.1 * g[r]
+                        s[r] = 0.999 * s[r] + 0.001 * g[r] * g[r]
+                        step[r] = lr * (v[r] / (1 - 0.9**t)) / (np.sqrt(s[r] / (1 - 0.999**t)) + 1e-8)
+                new = theta - step
+                # ‖θ‖² of all rows together within the limit proves every row is (one call: the usual case); else row
+                # by row — NaN and inf fail "<= limit", and so does a norm past DIVERGENCE_NORM
+                if all_live and np.vdot(new, new) <= limit:
+                    theta = new
+                else:
+                    ok = np.einsum("ij,ij->i", new, new) <= limit
+                    diverged[live & ~ok] = t
+                    live &= ok
+                    all_live = bool(live.all())
+                    theta = np.where(live[:, None], new, theta)  # a diverged run stays at its last good step
+                hist[t] = theta
     out = {}
     for i, name in enumerate(names):
         W, B = hist[:, i, :d].copy(), hist[:, i, d].copy()
