@@ -148,8 +148,9 @@ class DeferredWakeups:
     as before, and so do a run's own while other runs wait (a busy server): deferring there too made 150
     students slower (p95 179–246 ms against 70–156, the run ending wakes the loop only after the next run has
     taken the GIL), where deferring only alone leaves them as they were (142–162 against 135–149). Measured,
-    one student moving gradient descent's seed (a fresh run each time), ten alternating rounds: server CPU per
-    interaction 25.0 → 22.6 ms, p95 40.1 → 34.1 ms.
+    one student moving gradient descent's seed, ten alternating rounds: server CPU per interaction 25.0 → 22.6
+    ms, p95 40.1 → 34.1 ms — with a harness that reused seeds from round to round, so part of those runs were
+    cached (README's eighth stop has the whole stop measured with fresh seeds).
     """
 
     def __init__(self, loop, tick: float = 0.02):
@@ -251,20 +252,18 @@ def memoize_theme_message() -> bool:
         return False
     if getattr(real, "memo", None) is not None:
         return True
-    memo: dict[tuple[str, int], bytes] = {}
-    kept: list = []  # the options table the memo was built from, so its id is not reused while the memo lives
+    memo: dict[str, bytes] = {}  # section → its serialized message, for the options table in ``built_from``
+    built_from: list = [None]
 
     def populate(msg, section: str = "theme") -> None:
-        options = config._config_options
-        key = (section, id(options))
-        raw = memo.get(key)
+        if built_from[0] is not config._config_options:  # parsed again: a new table
+            memo.clear()
+            built_from[0] = config._config_options
+        raw = memo.get(section)
         if raw is None:
-            if not kept or kept[0] is not options:
-                memo.clear()
-                kept[:] = [options]
             fresh = type(msg)()
             real(fresh, section)
-            raw = memo[key] = fresh.SerializeToString()
+            raw = memo[section] = fresh.SerializeToString()
         if raw:
             msg.MergeFromString(raw)
 

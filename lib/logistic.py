@@ -519,7 +519,7 @@ def optimum(X, y, *, l2: float = 0.0, pos_weight: float = 1.0, separable: bool |
                 return float(c @ loss._softplus(As @ theta) / n + 0.5 * l2 * (theta[:d] @ theta[:d]))
 
         def jac(theta):
-            return special.expit(As @ theta) @ Cs / n + reg * theta
+            return _grad_rows_signed(theta, As, Cs) + reg * theta
 
     def hess(theta):
         z = A @ theta
