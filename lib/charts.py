@@ -163,11 +163,13 @@ class EncodedFigure(dict):
 
 
 # The loss landscape's grid: each grid point costs one softplus per training point (~11 ns each, exp and log1p
-# being scalar for doubles on this project's machine), so the grid shrinks as the points grow — 24 × 24 for the
-# default 200 points (115,200 evaluations, ~1.3 ms), 32 × 32 for up to 112 points, 16 × 16 from 399. J is
-# convex and smooth, so plotly's contours from a 16- and a 32-point grid were indistinguishable on screen (the
-# default blobs and the squared-error race on moons, compared side by side); the grid values are J exactly.
-LANDSCAPE_EVALUATIONS = 115_200
+# being scalar for doubles on this project's machine), so the grid shrinks as the points grow — 16 × 16 from the
+# default 200 points on (51,200 evaluations, ~0.8 ms), 32 × 32 for up to 50 points, between the two in between.
+# J is convex and smooth, so plotly's contours from a 16- and a 32-point grid were indistinguishable on screen (the
+# default blobs and the squared-error race on moons, compared side by side at the seventh and eighth stops, and
+# the confidently wrong start, XOR with the feature map and the separable set at the ninth); the grid values are J
+# exactly.
+LANDSCAPE_EVALUATIONS = 51_200
 LANDSCAPE_SIDES = (16, 32)
 
 
@@ -584,9 +586,12 @@ def _frame_race_boundaries(race, steps, box, grid) -> list[tuple]:
     return list(zip(_coords_rows(X[:, 0]), _coords_rows(Y[:, 0]), strict=True))
 
 
-def _sizes(e, steps) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+def _sizes(e, steps) -> dict[int, tuple[dict, dict]]:
     """Marker size per training point by its own loss at each of ``steps`` (6 px for 0 up to 19 px for ≥ 3 nats),
-    as uint8, class 0's and class 1's: step → (sizes0, sizes1). All steps in one pass over the points."""
+    as uint8 typed arrays (:func:`typed`), class 0's and class 1's: step → (sizes0, sizes1). All steps in one pass
+    over the points, each step's bytes encoded straight from its row."""
+    import base64
+
     from lib import loss
 
     steps = np.asarray(steps, dtype=int)
@@ -594,7 +599,11 @@ def _sizes(e, steps) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     per = loss.logit_loss_kernel(e.y_train[:, None], Z, 1.0)
     size = (6 + 4.5 * np.minimum(per, 3.0)).astype(np.uint8)
     by_step0, by_step1 = size[e.y_train < 0.5].T.copy(), size[e.y_train >= 0.5].T.copy()  # (steps, points)
-    return {int(t): (by_step0[j], by_step1[j]) for j, t in enumerate(steps)}
+
+    def u1(row) -> dict:
+        return {"dtype": "u1", "bdata": base64.b64encode(row).decode("ascii")}
+
+    return {int(t): (u1(by_step0[j]), u1(by_step1[j])) for j, t in enumerate(steps)}
 
 
 def _axes(n: int) -> tuple[str, str]:
@@ -655,7 +664,7 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
     s0, s1 = sizes[now_step]
     for cls, mask, size in ((0, neg, s0), (1, pos, s1)):                               # 0, 1
         data.append(_scatter(e.X_train[mask, 0], e.X_train[mask, 1], 1, mode="markers", name=CLASS_NAME[cls],
-                             marker={"color": CLASS_COLOR[cls], "symbol": CLASS_SYMBOL[cls], "size": typed(size, "u1"),
+                             marker={"color": CLASS_COLOR[cls], "symbol": CLASS_SYMBOL[cls], "size": size,
                                      "line": {"width": 1, "color": "white"}},
                              hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<extra></extra>"))
     (bx, by), (cx, cy) = _boundaries(e, now_step, box, grid)
@@ -765,7 +774,7 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
         bx, by, cx, cy = lines[i]
         frame = {"name": str(t), "traces": [0, 1, 2, 3, 4, 5],
                  "layout": {"title": {"text": title(t)}},
-                 "data": [{"marker": {"size": typed(f0, "u1")}}, {"marker": {"size": typed(f1, "u1")}},
+                 "data": [{"marker": {"size": f0}}, {"marker": {"size": f1}},
                           {"x": bx, "y": by}, {"x": cx, "y": cy},
                           {"x": [at["w1"][t]], "y": [at["w2"][t]]},
                           {"x": [t], "y": [at["yard"][t]]}]}

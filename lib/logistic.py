@@ -243,7 +243,11 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     step = np.empty((K, d + 1))
     limit = DIVERGENCE_NORM**2
     all_live = True
-    plain = signed is not None and names == ["gd"]  # plain gradient descent on hard labels, the page's default
+    if signed is not None and names == ["gd"] and not squared:  # the page's default: plain BCE descent
+        W, B, L, G, stopped = _plain_descent(As, signed[1], Cs, start, lr, steps, reg, l2, d, limit)
+        return {"gd": Trajectory(w=W, b=B, loss=L, grad_norm=G, diverged_at=stopped, optimizer="gd", lr=lr,
+                                 objective=loss)}
+    plain = signed is not None and names == ["gd"]  # plain gradient descent of squared error
     with np.errstate(over="ignore", invalid="ignore"):
         if plain:  # the same arithmetic as the general loop below, a third of the NumPy calls per step
             for t in range(1, steps + 1):
@@ -302,6 +306,48 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
         out[name] = Trajectory(w=W, b=B, loss=L, grad_norm=G, diverged_at=int(diverged[i]) if diverged[i] >= 0
                                else None, optimizer=name, lr=lr, objective=loss)
     return out
+
+
+def _plain_descent(As, c, Cs, start, lr, steps, reg, l2, d, limit):
+    """Plain gradient descent of BCE on hard labels (the page's default run), recording what the trajectory shows
+    on the way: (W, B, J, ‖∇J‖ at every step, the step it stopped at or None).
+
+    The update is the general loop's, θ ← θ − η·(σ(As·θ)·Cs/n + λθ); each step's s·z = As·θ and gradient are the
+    ones the step computes, kept, so J and ‖∇J‖ along the run need one softplus pass over the kept s·z and no second
+    evaluation (:func:`_objective_and_grad_norm_along` recomputes both: the same values to rounding, tested). A
+    step past ``limit`` (‖θ‖²; NaN fails it too) stops the run at its last good step."""
+    n = len(c)
+    AsT, Csn = np.ascontiguousarray(As.T), Cs / n
+    theta = start.copy()
+    hist = np.empty((steps + 1, d + 1))
+    Z = np.empty((steps + 1, n))                      # s·z at every step
+    grads = np.empty((steps + 1, d + 1))              # ∇J at every step
+    q = np.empty(n)
+    stopped, last = None, steps
+    expit, dot, vdot = special.expit, np.dot, np.vdot
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(steps + 1):
+            hist[t] = theta
+            expit(dot(theta, AsT, out=Z[t]), out=q)
+            g = dot(q, Csn, out=grads[t])
+            if l2:
+                g += reg * theta
+            if t == steps:
+                break
+            new = theta - lr * g
+            if vdot(new, new) <= limit:
+                theta = new
+            else:  # stopped: the run stays at its last good step
+                stopped, last = t + 1, t
+                hist[t + 1:] = theta
+                grads[t + 1:] = g
+                break
+        per = loss._softplus(Z[:last + 1])
+    W, B = hist[:, :d], hist[:, d]
+    J = np.empty(steps + 1)
+    J[:last + 1] = per @ c / n + 0.5 * l2 * np.einsum("ij,ij->i", W[:last + 1], W[:last + 1])
+    J[last + 1:] = J[last]
+    return W.copy(), B.copy(), J, np.sqrt(np.einsum("ij,ij->i", grads, grads)), stopped
 
 
 def _grad_rows(theta: np.ndarray, A: np.ndarray, both_w: np.ndarray, pos_w: np.ndarray,

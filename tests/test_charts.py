@@ -134,11 +134,11 @@ def test_gradient_descent_frames_carry_no_colour_so_theming_may_skip_them(settin
     assert charts.ORANGE in str(spec["data"]) and charts.ORANGE not in str(charts.for_theme(spec, False)["data"])
 
 
-@pytest.mark.parametrize("n, side", [(60, 32), (200, 24), (450, 16)])
+@pytest.mark.parametrize("n, side", [(40, 32), (100, 22), (200, 16), (450, 16)])
 def test_the_landscape_is_the_loss_at_its_grid_points_on_a_grid_that_shrinks_as_the_points_grow(n, side):
     """The contour is log10 J over (w₁, w₂), the other weights and b at the last step, J written out here with
-    numpy's logaddexp; its grid has ``side`` points a weight: 32 for few points, 24·24·200 = 115,200 evaluations
-    for the default 200, and no fewer than 16."""
+    numpy's logaddexp; its grid has ``side`` points a weight: 32 for few points, ⌊√(51,200 / n)⌋ between (22 for
+    100), and 16 — 16·16·200 = 51,200 evaluations — from the default 200 on."""
     from lib import experiment
 
     e = experiment.run(experiment.Settings(n=n, dataset="moons", l2=0.01))

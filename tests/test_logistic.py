@@ -151,6 +151,14 @@ def test_a_diverging_run_stops_at_the_first_step_past_the_limit_and_stays_there(
     got = np.column_stack([traj.w, traj.b])
     np.testing.assert_allclose(got[:t], np.array(good), rtol=1e-6, atol=1e-9)
     assert (got[t:] == got[t - 1]).all()
+    # J and ‖∇J‖ hold too: from the stop on they are the last good step's, written out here
+    last = good[-1]
+    z = X @ last[:2] + last[2]
+    J = np.mean(y * np.logaddexp(0.0, -z) + (1 - y) * np.logaddexp(0.0, z)) + 0.5 * l2 * last[:2] @ last[:2]
+    p = 0.5 * (1 + np.tanh(0.5 * z))
+    G = np.linalg.norm(np.append(X.T @ (p - y) / len(y) + l2 * last[:2], np.mean(p - y)))
+    np.testing.assert_allclose(traj.loss[t - 1:], J, rtol=1e-6)
+    np.testing.assert_allclose(traj.grad_norm[t - 1:], G, rtol=1e-6)
 
 
 def test_pos_weight_moves_the_boundary_towards_more_positive_predictions():
