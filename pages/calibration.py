@@ -17,12 +17,29 @@ page = ui.Page("Honest probabilities", "Notice that log loss is lowest exactly w
 st.header("1. Be the forecaster", anchor=False)
 
 
+RULE_STYLE = {"log": VERMILLION, "brier": BLUE, "absolute": GREEN, "zero_one": PURPLE}
+
+
+@ui.cached(max_entries=1024)
+def _forecast_figure(target: float, reveal: bool, what: str, r: float, dark: bool) -> charts.EncodedFigure:
+    """The forecaster's chart: each rule's score against the report for the truth ``target`` (q, or k/n of the
+    tosses), and the report r — themed and encoded once, so a full rerun of the page (the model's L2, further down)
+    shows it again without building it."""
+    grid = np.linspace(0.0, 1.0, 401)
+    curves = [(scoring.RULE_NAMES[rule], scoring.expected_score(target, grid, rule), {"color": RULE_STYLE[rule]})
+              for rule in scoring.RULES]
+    spec = charts.lines_figure(
+        grid, curves, x_title="your report r", y_title=f"{what} (lower is better)", y_range=[0, 1.6], x_range=[0, 1],
+        hover_x="r", vlines=[(target, "q" if reveal else "k/n")],
+        points=[(r, min(float(scoring.expected_score(target, r, "log")), 1.6), "you", ORANGE)]).to_dict()
+    return charts.EncodedFigure(charts.for_theme(spec, dark))
+
+
 @ui.section
 def forecaster_section() -> None:
     """Be the forecaster: a hidden coin, a report, four scoring rules."""
     st.caption("A coin with a hidden bias q is tossed. Report your probability r of heads; the tosses are scored by "
                "each rule. Which report scores best on average?")
-    RULE_STYLE = {"log": VERMILLION, "brier": BLUE, "absolute": GREEN, "zero_one": PURPLE}
     chart_area = st.container() if page.chart_first else None
     with page.controls("Your forecast"):
         row = page.row()
@@ -35,7 +52,6 @@ def forecaster_section() -> None:
     q = round(float(np.random.default_rng([int(coin), 11]).uniform(0.05, 0.95)), 2)
     tosses = datasets.coin_tosses(q, n, seed=int(coin)) if n else np.zeros(0)
     k = int(tosses.sum())
-    grid = np.linspace(0.0, 1.0, 401)
     area = chart_area or st.container()
     if n:
         freq = k / n
@@ -43,18 +59,14 @@ def forecaster_section() -> None:
         area.markdown(f"Tosses: {ui.code_span(''.join('H' if t else 'T' for t in tosses[:60]), 80)}"
                       f"{'…' if n > 60 else ''} — **{k} heads in {n}**.")
     target = q if reveal else (k / n if n else None)
-    curves = [(scoring.RULE_NAMES[rule], scoring.expected_score(target, grid, rule), {"color": RULE_STYLE[rule]})
-              for rule in scoring.RULES] if target is not None else []
     with area:
-        if curves:
+        if target is not None:
             what = f"expected score when the bias is q = {q:g}" if reveal else f"mean score on these {n} tosses"
-            page.chart(charts.lines_figure(
-                grid, curves, x_title="your report r", y_title=f"{what} (lower is better)", y_range=[0, 1.6],
-                x_range=[0, 1], hover_x="r", vlines=[(target, "q" if reveal else "k/n")],
-                points=[(r, min(float(scoring.expected_score(target, r, "log")), 1.6), "you", ORANGE)]),
-                key="forecast", alt=f"the {what} against the report r for four rules; log loss and Brier are lowest at "
-                                    f"r = {target:g}, absolute error at r = {0 if target < 0.5 else 1}, and the 0-1 "
-                                    "loss is flat on each side of ½.")
+            page.chart(charts.FigureSpec(_forecast_figure(float(target), bool(reveal), what, float(r), page.dark)),
+                       key="forecast",
+                       alt=f"the {what} against the report r for four rules; log loss and Brier are lowest at r = "
+                           f"{target:g}, absolute error at r = {0 if target < 0.5 else 1}, and the 0-1 loss is flat on "
+                           "each side of ½.", themed=True)
         else:
             st.info("Reveal some tosses (or the bias) to see how each rule scores your report.",
                     icon=":material/casino:")
