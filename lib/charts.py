@@ -164,7 +164,7 @@ class EncodedFigure(dict):
 
 # The loss landscape's grid: each grid point costs one softplus per training point (~11 ns each, exp and log1p
 # being scalar for doubles on this project's machine), so the grid shrinks as the points grow — 16 × 16 from the
-# default 200 points on (51,200 evaluations, ~0.8 ms), 32 × 32 for up to 50 points, between the two in between.
+# default 200 points on (51,200 evaluations, ~1 ms), 32 × 32 for up to 50 points, between the two in between.
 # J is convex and smooth, so plotly's contours from a 16- and a 32-point grid were indistinguishable on screen (the
 # default blobs and the squared-error race on moons, compared side by side at the seventh and eighth stops, and
 # the confidently wrong start, XOR with the feature map and the separable set at the ninth); the grid values are J

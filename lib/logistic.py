@@ -314,8 +314,8 @@ def _plain_descent(As, c, Cs, start, lr, steps, reg, l2, d, limit):
 
     The update is the general loop's, θ ← θ − η·(σ(As·θ)·Cs/n + λθ); each step's s·z = As·θ and gradient are the
     ones the step computes, kept, so J and ‖∇J‖ along the run need one softplus pass over the kept s·z and no second
-    evaluation (:func:`_objective_and_grad_norm_along` recomputes both: the same values to rounding, tested). A
-    step past ``limit`` (‖θ‖²; NaN fails it too) stops the run at its last good step."""
+    evaluation (:func:`_objective_and_grad_norm_along` recomputes both; tests check both against hand-written J
+    and ∇J). A step past ``limit`` (‖θ‖²; NaN fails it too) stops the run at its last good step."""
     n = len(c)
     AsT, Csn = np.ascontiguousarray(As.T), Cs / n
     theta = start.copy()
