@@ -220,8 +220,7 @@ def typed(a, dtype: str = "f4") -> dict:
         arr = np.asarray(a).ravel()
         if arr.dtype != np.dtype("<" + dtype):
             arr = arr.astype("<" + dtype)
-    raw = arr.tobytes()
-    return {"dtype": dtype, "bdata": base64.b64encode(raw).decode("ascii")}
+    return {"dtype": dtype, "bdata": base64.b64encode(arr).decode("ascii")}  # arr is contiguous: its buffer as is
 
 
 def _coords(a) -> list | dict:
@@ -589,9 +588,7 @@ def _frame_race_boundaries(race, steps, box, grid) -> list[tuple]:
 def _sizes(e, steps) -> dict[int, tuple[dict, dict]]:
     """Marker size per training point by its own loss at each of ``steps`` (6 px for 0 up to 19 px for ≥ 3 nats),
     as uint8 typed arrays (:func:`typed`), class 0's and class 1's: step → (sizes0, sizes1). All steps in one pass
-    over the points, each step's bytes encoded straight from its row."""
-    import base64
-
+    over the points, each step's row encoded as it is (no conversion: already uint8 and contiguous)."""
     from lib import loss
 
     steps = np.asarray(steps, dtype=int)
@@ -599,11 +596,7 @@ def _sizes(e, steps) -> dict[int, tuple[dict, dict]]:
     per = loss.logit_loss_kernel(e.y_train[:, None], Z, 1.0)
     size = (6 + 4.5 * np.minimum(per, 3.0)).astype(np.uint8)
     by_step0, by_step1 = size[e.y_train < 0.5].T.copy(), size[e.y_train >= 0.5].T.copy()  # (steps, points)
-
-    def u1(row) -> dict:
-        return {"dtype": "u1", "bdata": base64.b64encode(row).decode("ascii")}
-
-    return {int(t): (u1(by_step0[j]), u1(by_step1[j])) for j, t in enumerate(steps)}
+    return {int(t): (typed(by_step0[j], "u1"), typed(by_step1[j], "u1")) for j, t in enumerate(steps)}
 
 
 def _axes(n: int) -> tuple[str, str]:
@@ -745,15 +738,15 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
 
     steps = [int(k) for k in e.frames]
     # the numbers the frames show, as Python floats (formatting them is cheaper than formatting NumPy's)
-    at = {name: dict(zip(steps, np.asarray(values, dtype=np.float64)[steps].tolist(), strict=True))
-          for name, values in (("yard", yard), ("accuracy", 100 * e.train_accuracy), ("w_norm", e.w_norm),
-                               ("grad_norm", traj.grad_norm), ("w1", traj.w[:, 0]), ("w2", traj.w[:, 1]))}
+    series = [("yard", yard), ("accuracy", 100 * e.train_accuracy), ("w_norm", e.w_norm),
+             ("grad_norm", traj.grad_norm), ("w1", traj.w[:, 0]), ("w2", traj.w[:, 1])]
     if len(e.test_loss):
-        at["test"] = dict(zip(steps, e.test_loss[steps].tolist(), strict=True))
+        series.append(("test", e.test_loss))
     if race is not None:
-        at |= {name: dict(zip(steps, np.asarray(values)[steps].tolist(), strict=True))
-               for name, values in (("race_bce", e.race_bce), ("race_accuracy", 100 * e.race_accuracy),
-                                    ("race_w1", race.w[:, 0]), ("race_w2", race.w[:, 1]))}
+        series += [("race_bce", e.race_bce), ("race_accuracy", 100 * e.race_accuracy), ("race_w1", race.w[:, 0]),
+                  ("race_w2", race.w[:, 1])]
+    at = {name: dict(zip(steps, np.asarray(values, dtype=np.float64)[steps].tolist(), strict=True))
+          for name, values in series}
 
     def title(t: int) -> str:
         if race is not None:

@@ -224,6 +224,10 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     start = np.append(np.zeros(d) if w0 is None else np.asarray(w0, dtype=np.float64), float(b0))
     if start.shape != (d + 1,) or not np.all(np.isfinite(start)):
         raise ValueError(f"w0 must be {d} finite numbers and b0 finite, got {w0!r:.60}, {b0!r:.30}")
+    if signed is not None and names == ["gd"] and not squared:  # the page's default: plain BCE descent
+        W, B, L, G, stopped = _plain_descent(As, C, Cs, start, lr, steps, l2)
+        return {"gd": Trajectory(w=W, b=B, loss=L, grad_norm=G, diverged_at=stopped, optimizer="gd", lr=lr,
+                                 objective=loss)}
     theta = np.tile(start, (K, 1))                    # (K, d+1)
     hist = np.empty((steps + 1, K, d + 1))
     hist[0] = theta
@@ -243,10 +247,6 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     step = np.empty((K, d + 1))
     limit = DIVERGENCE_NORM**2
     all_live = True
-    if signed is not None and names == ["gd"] and not squared:  # the page's default: plain BCE descent
-        W, B, L, G, stopped = _plain_descent(As, signed[1], Cs, start, lr, steps, reg, l2, d, limit)
-        return {"gd": Trajectory(w=W, b=B, loss=L, grad_norm=G, diverged_at=stopped, optimizer="gd", lr=lr,
-                                 objective=loss)}
     plain = signed is not None and names == ["gd"]  # plain gradient descent of squared error
     with np.errstate(over="ignore", invalid="ignore"):
         if plain:  # the same arithmetic as the general loop below, a third of the NumPy calls per step
@@ -308,15 +308,18 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     return out
 
 
-def _plain_descent(As, c, Cs, start, lr, steps, reg, l2, d, limit):
+def _plain_descent(As, c, Cs, start, lr, steps, l2):
     """Plain gradient descent of BCE on hard labels (the page's default run), recording what the trajectory shows
     on the way: (W, B, J, ‖∇J‖ at every step, the step it stopped at or None).
 
     The update is the general loop's, θ ← θ − η·(σ(As·θ)·Cs/n + λθ); each step's s·z = As·θ and gradient are the
     ones the step computes, kept, so J and ‖∇J‖ along the run need one softplus pass over the kept s·z and no second
     evaluation (:func:`_objective_and_grad_norm_along` recomputes both; tests check both against hand-written J
-    and ∇J). A step past ``limit`` (‖θ‖²; NaN fails it too) stops the run at its last good step."""
-    n = len(c)
+    and ∇J). L2 is on the weights, not the bias. A step past ``DIVERGENCE_NORM`` (NaN fails it too) stops the run
+    at its last good step."""
+    n, d = len(c), len(start) - 1
+    reg = np.append(np.full(d, l2), 0.0)
+    limit = DIVERGENCE_NORM**2
     AsT, Csn = np.ascontiguousarray(As.T), Cs / n
     theta = start.copy()
     hist = np.empty((steps + 1, d + 1))
