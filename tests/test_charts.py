@@ -181,3 +181,19 @@ def test_a_short_line_is_a_plain_list_and_a_long_one_a_typed_array_with_the_same
     assert short == [0.5, None, -2.25]
     xs = np.linspace(-1, 1, 50)
     assert np.allclose(decode(charts._coords(xs)), xs.astype(np.float32))
+
+
+@pytest.mark.parametrize("show", [0, 7, None])
+def test_the_figure_opens_on_the_frame_shown_its_slider_and_markers_there(show):
+    """``show`` (the page's frame box) picks where the animation opens: the step slider's active position and the
+    static "now" markers are that frame's step, read back from the run's own trajectory; no show opens on the
+    last frame."""
+    from lib import experiment
+
+    e = experiment.run(experiment.Settings(n=60, steps=50))
+    spec = charts.gradient_descent_figure(e, show=show).to_dict()
+    index = len(e.frames) - 1 if show is None else show
+    t = int(e.frames[index])
+    assert spec["layout"]["sliders"][0]["active"] == index
+    now = spec["data"][4]  # the path's "now" marker on the landscape
+    assert now["x"] == [pytest.approx(e.traj.w[t, 0])] and now["y"] == [pytest.approx(e.traj.w[t, 1])]
