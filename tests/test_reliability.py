@@ -125,12 +125,12 @@ def _module_level_mutables(path: Path) -> list[str]:
 
 def test_no_module_level_mutable_state_in_lib_or_ui():
     # constants are ALL_CAPS and never mutated; anything else shared by every session would leak between them
-    files = sorted((ROOT / "lib").glob("*.py")) + [ROOT / "ui.py"]
+    files = sorted((ROOT / "lib").glob("*.py")) + sorted((ROOT / "ui").glob("*.py"))
     assert [b for f in files for b in _module_level_mutables(f)] == []
 
 
 def test_nothing_is_rendered_as_html_except_static_css():
-    for path in [ROOT / "app.py", ROOT / "ui.py", *sorted((ROOT / "pages").glob("*.py"))]:
+    for path in [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "pages").glob("*.py"))]:
         text = path.read_text()
         assert "unsafe_allow_html" not in text, path.name
         for node in ast.walk(ast.parse(text)):
@@ -176,13 +176,13 @@ def test_csv_cells_with_nan_inf_and_text_are_flagged_row_by_row():
 
 
 def _app_with_home_page(tmp_path, source: str):
-    """An AppTest of a copy of the app whose only page is ``source`` (the real app.py, ui.py, lib and config)."""
+    """An AppTest of a copy of the app whose only page is ``source`` (the real app.py, ui, lib and config)."""
     import shutil
 
     from streamlit.testing.v1 import AppTest
 
-    for name in ("app.py", "ui.py"):
-        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "app.py", tmp_path / "app.py")
+    shutil.copytree(ROOT / "ui", tmp_path / "ui", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "lib", tmp_path / "lib")
     shutil.copytree(ROOT / ".streamlit", tmp_path / ".streamlit")
     (tmp_path / "pages").mkdir()

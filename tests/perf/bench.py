@@ -2,8 +2,8 @@
 
     python -m tests.perf.bench [--quick] [--json tests/perf/results/bench.json]
 
-Not part of the default `pytest` run (these are measurements, not pass/fail tests). Prints Markdown tables (the
-docs/performance.md's tables are pasted from them) and writes the numbers as JSON. Budgets: ≤ 50 ms server time
+Not part of the default `pytest` run (these are measurements, not pass/fail tests). Prints Markdown tables
+(docs/performance.md's tables are pasted from them) and writes the numbers as JSON. Budgets: ≤ 50 ms server time
 per interaction (p95), ≤ 150 KB per control change, ≤ 1 MB per gradient-descent animation; lib within 1.5× of
 the naive formula and faster than scikit-learn's log_loss.
 """

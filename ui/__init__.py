@@ -29,7 +29,7 @@ import streamlit as st
 
 from lib import charts
 
-_ROOT = Path(__file__).parent
+_ROOT = Path(__file__).parent.parent  # the repository: ui/ is one level down
 
 
 @dataclass(frozen=True)
