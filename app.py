@@ -3,10 +3,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import PAGES, RUN_LOCK, SEEN, report_failure, routed
+from ui import PAGES, RUN_LOCK, SEEN, report_failure, routed, tuning
 
 HERE = Path(__file__).parent
 
+tuning.install()  # the server tuning, once per process (LOG_LOSS_LAB_TUNING=off: stock Streamlit); never raises
 st.set_page_config(page_title="Log Loss Lab", page_icon=str(HERE / ".streamlit" / "favicon.png"), layout="wide")
 
 sections: dict[str, list] = {}

@@ -90,9 +90,9 @@ def test_an_encoded_figure_is_plotlys_json_which_streamlit_takes_and_holds_nothi
     from plotly.tools import return_figure_from_figure_or_data
     from streamlit.elements.plotly_chart import _resolve_content_height
 
-    import ui
+    from ui import tuning
 
-    assert ui.REUSED_JSON and ui.reuse_encoded_json()  # in place, and a second call changes nothing
+    assert tuning.reuse_encoded_json() and tuning.reuse_encoded_json()  # in place, and a second call changes nothing
     plain = {"data": [{"type": "scatter", "x": [1, 2], "y": [3.5, None], "name": "ü <b>"}],
              "layout": {"height": 300, "title": {"text": "t"}}}
     real = _json.to_json

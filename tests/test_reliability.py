@@ -210,7 +210,7 @@ def test_a_failing_page_shows_a_friendly_message_and_logs_the_details(tmp_path, 
 def test_tcp_nodelay_reaches_a_listening_socket_bound_like_streamlits_and_its_accepted_connections():
     import socket
 
-    from ui import tcp_nodelay
+    from ui.tuning import tcp_nodelay
 
     # Streamlit 1.67 binds with socket.socket(family=...): protocol 0, so asyncio never sets TCP_NODELAY itself
     with socket.socket(family=socket.AF_INET) as listener:
@@ -229,7 +229,7 @@ def test_tcp_nodelay_reaches_a_listening_socket_bound_like_streamlits_and_its_ac
 def test_tcp_nodelay_leaves_no_descriptor_behind():
     import os
 
-    from ui import tcp_nodelay
+    from ui.tuning import tcp_nodelay
 
     before = len(os.listdir("/proc/self/fd"))
     for _ in range(5):
@@ -242,7 +242,7 @@ def _running_loop_with_counted_wakeups():
     import asyncio
     import threading
 
-    from ui import coalesce_wakeups
+    from ui.tuning import coalesce_wakeups
 
     loop = asyncio.new_event_loop()
     writes = [0]
@@ -328,90 +328,8 @@ def _burst(loop, count: int, pause: float) -> list[int]:
     return ran
 
 
-def test_a_deferred_run_wakes_the_loop_at_its_start_and_end_not_per_message():
-    """50 messages with pauses between them: coalescing alone wakes the idle loop for nearly every one; a
-    deferred run wakes it to start its tick and once at the end, and every callback still runs, in order."""
-    import time
-
-    from ui import DeferredWakeups
-
-    loop, thread, writes = _running_loop_with_counted_wakeups()
-    ran = _burst(loop, 50, 0.002)
-    time.sleep(0.05)
-    assert ran == list(range(50)) and writes[0] >= 25  # woken again and again
-    deferred = DeferredWakeups(loop, tick=5.0)
-    before = writes[0]
-    ran = deferred.run(_burst, loop, 50, 0.002)
-    assert writes[0] - before == 2  # the tick's start, the run's end
-    deadline = time.monotonic() + 2  # well before the 5 s tick: the run's end woke the loop
-    while len(ran) < 50 and time.monotonic() < deadline:
-        time.sleep(0.001)
-    assert ran == list(range(50))
-    # while another run waits (a busy server), a run's wake-ups go out at once, as without deferring
-    import threading
-
-    other = threading.Thread(target=deferred.run, args=(time.sleep, 1.0))
-    other.start()
-    time.sleep(0.05)
-    before = writes[0]
-    ran = deferred.run(_burst, loop, 50, 0.002)
-    assert writes[0] - before >= 25
-    other.join()
-    _stop(loop, thread)
-
-
-def test_a_quiet_deferred_run_still_delivers_at_the_next_tick_and_other_threads_wake_the_loop_at_once():
-    import threading
-    import time
-
-    from ui import DeferredWakeups
-
-    loop, thread, _ = _running_loop_with_counted_wakeups()
-    deferred = DeferredWakeups(loop, tick=0.05)
-    seen: dict[str, float] = {}
-
-    def quiet_run():  # a message, then a long computation with nothing sent
-        t0 = time.monotonic()
-        loop.call_soon_threadsafe(lambda: seen.setdefault("message", time.monotonic() - t0))
-        time.sleep(1.0)
-
-    deferred.run(quiet_run)
-    assert seen["message"] < 0.5  # at a tick, not at the run's end (1 s)
-
-    slow = DeferredWakeups(loop, tick=10.0)  # another on the same loop, with a 10 s tick
-    other = threading.Event()
-
-    def run_with_a_neighbour():
-        t0 = time.monotonic()
-        threading.Thread(target=loop.call_soon_threadsafe, args=(other.set,)).start()  # not deferring
-        assert other.wait(timeout=0.5), "another thread's call waited for the run"
-        seen["neighbour"] = time.monotonic() - t0
-
-    slow.run(run_with_a_neighbour)
-    assert seen["neighbour"] < 0.5
-    _stop(loop, thread)
-
-
-def test_the_tick_stops_when_no_run_is_going():
-    import time
-
-    from ui import DeferredWakeups
-
-    loop, thread, _ = _running_loop_with_counted_wakeups()
-    deferred = DeferredWakeups(loop, tick=0.02)
-    deferred.run(time.sleep, 0.1)
-    time.sleep(0.1)
-    assert not deferred._ticking and not loop._scheduled  # no timer left behind
-    ticks = []
-    deferred.run(lambda: (time.sleep(0.1), ticks.append(len(loop._scheduled))))  # it starts again for a new run
-    assert ticks == [1]
-    time.sleep(0.1)
-    assert not deferred._ticking and not loop._scheduled
-    _stop(loop, thread)
-
-
 def test_coalesced_wakeups_leave_an_object_without_a_self_pipe_alone():
-    from ui import coalesce_wakeups
+    from ui.tuning import coalesce_wakeups
 
     assert not coalesce_wakeups(None)
     assert not coalesce_wakeups(object())
@@ -436,13 +354,13 @@ def test_the_theme_message_is_built_once_per_configuration_and_anew_when_an_opti
     from streamlit import config
     from streamlit.runtime import app_session
 
-    import ui
+    from ui import tuning
 
     config.get_config_options()
     real = app_session._populate_theme_msg
     monkeypatch.setattr(app_session, "_populate_theme_msg", real)  # restored after the test
     monkeypatch.setattr(config, "_set_option", config._set_option)
-    assert ui.memoize_theme_message() and ui.memoize_theme_message()  # idempotent
+    assert tuning.memoize_theme_message() and tuning.memoize_theme_message()  # idempotent
     memoized = app_session._populate_theme_msg
     assert memoized is not real and memoized.__wrapped__ is real
 

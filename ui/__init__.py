@@ -14,11 +14,8 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
-import gc
 import logging
 import math
-import os
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -28,6 +25,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from lib import charts
+from ui import tuning
 
 _ROOT = Path(__file__).parent.parent  # the repository: ui/ is one level down
 
@@ -58,271 +56,6 @@ PAGES = (
              "Why log loss rewards reporting what you believe, and what a calibrated probability is."),
 )
 
-
-def tcp_nodelay() -> int:
-    """Turn Nagle's algorithm off on this process's TCP sockets; returns how many were set.
-
-    Streamlit 1.67's server binds its listening socket with ``socket.socket(family=...)``, whose protocol number is
-    0, so asyncio's transports skip their usual TCP_NODELAY (it checks ``proto == IPPROTO_TCP``). With Nagle on,
-    the first small websocket frame of a rerun waits for the browser's delayed ACK: measured here, every interaction
-    of a one-slider page took 44 ms instead of 6. Linux hands the option from the listening socket to every
-    connection it accepts later, so setting it once, when the first script run imports this module, covers the
-    server's lifetime. Sockets are found through /proc (Linux); elsewhere nothing happens.
-    """
-    count = 0
-    try:
-        fds = os.listdir("/proc/self/fd")
-    except OSError:
-        return 0
-    for fd in fds:
-        try:
-            dup = os.dup(int(fd))  # a duplicate: closing it leaves the server's socket open
-        except (OSError, ValueError):
-            continue  # already closed (the directory listing's own descriptor is one)
-        try:
-            sock = socket.socket(fileno=dup)
-        except OSError:
-            os.close(dup)  # not a socket
-            continue
-        with sock:
-            if sock.type == socket.SOCK_STREAM and sock.family in (socket.AF_INET, socket.AF_INET6):
-                try:
-                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                    count += 1
-                except OSError:
-                    pass
-    return count
-
-
-NODELAY_SOCKETS = tcp_nodelay()  # once per server process, at the first script run
-
-
-def coalesce_wakeups(loop) -> bool:
-    """Let a burst of messages from a script run wake the server's event loop once, not once per message.
-
-    Every element a script run sends is handed to Streamlit's event loop with ``loop.call_soon_threadsafe``, which
-    writes a byte into the loop's self-pipe each time — a system call and, on a busy one-core server, a switch to the
-    loop's thread and back for every element (py-spy on a gradient-descent rerun: 16% of its server time in
-    ``_write_to_self``, ~60 messages a rerun). After this, a byte is written only when none is waiting to be read:
-    the first callback of a burst wakes the loop and the ones queued before it runs ride along; a call made on the
-    loop's own thread writes nothing (the loop looks at its queue before it next waits). Returns whether it was
-    applied (once per loop; a loop without asyncio's self-pipe is left alone).
-
-    Why no wake-up is lost: ``call_soon_threadsafe`` queues the callback *before* it calls ``_write_to_self``. A
-    call that skips the write saw ``pending`` set by a writer whose ``clear`` callback had not run yet; that writer
-    queued ``clear`` and then wrote its byte, so the loop will run ``clear`` — and a loop that has callbacks queued
-    does not block in ``select``, so it also reaches the skipped call's callback, queued before ``clear`` ran.
-    """
-    write, call_soon = getattr(loop, "_write_to_self", None), getattr(loop, "_call_soon", None)
-    if (write is None or call_soon is None or not hasattr(loop, "_thread_id")
-            or getattr(loop, "_log_loss_lab_coalesced", False)):
-        return False
-    pending = False  # a byte is in the self-pipe, or about to be, and the loop has not run its clear() yet
-
-    def clear() -> None:
-        nonlocal pending
-        pending = False
-
-    def write_to_self() -> None:
-        nonlocal pending
-        if pending or loop._thread_id == threading.get_ident():
-            return
-        pending = True
-        call_soon(clear, (), None)
-        write()
-
-    loop._write_to_self = write_to_self
-    loop._log_loss_lab_coalesced = True
-    return True
-
-
-class DeferredWakeups:
-    """Let a script run hand its messages to the event loop in a few bursts instead of waking it for each one.
-
-    Even coalesced (:func:`coalesce_wakeups`), an idle loop is woken by the first message of every burst, and on
-    one core it then runs at once: a gradient-descent rerun woke it 15 times, each a switch to the loop's thread
-    and back to pass on one or two messages. Inside :meth:`run` a call that would wake the loop only queues its
-    callback (asyncio queues it before it wakes anyone); the loop takes the queue in one go when the run ends, or
-    at its next tick — every ``tick`` seconds while any run is going — so a run that goes quiet (a long
-    computation after a spinner) still shows what it sent within one tick. Wake-ups from any other thread go out
-    as before, and so do a run's own while other runs wait (a busy server): deferring there too made 150
-    students slower (p95 179–246 ms against 70–156, the run ending wakes the loop only after the next run has
-    taken the GIL), where deferring only alone leaves them as they were (142–162 against 135–149). Measured,
-    one student moving gradient descent's seed, ten alternating rounds: server CPU per interaction 25.0 → 22.6
-    ms, p95 40.1 → 34.1 ms — with a harness that reused seeds from round to round, so part of those runs were
-    cached (README's eighth stop has the whole stop measured with fresh seeds).
-    """
-
-    def __init__(self, loop, tick: float = 0.02):
-        self.loop, self.tick = loop, tick
-        self._wake = loop._write_to_self  # the real wake-up (coalesced)
-        self._local = threading.local()
-        self._mutex = threading.Lock()
-        self._runs = 0          # runs going on now
-        self._ticking = False   # the loop's tick is scheduled
-        loop._write_to_self = self._write_to_self
-
-    def _write_to_self(self) -> None:
-        if self._runs == 1 and getattr(self._local, "deferring", False):
-            self._local.deferred = True  # the callback is queued; the loop runs it at its tick or the run's end
-            return
-        self._wake()  # from another thread, or while other runs wait: at once, as before
-
-    def _on_tick(self) -> None:  # on the loop's thread: it is awake, so it runs every callback queued so far
-        with self._mutex:
-            if self._runs:
-                self.loop.call_later(self.tick, self._on_tick)
-            else:
-                self._ticking = False
-
-    def run(self, func, *args, **kwargs):
-        """``func(*args, **kwargs)`` on this thread with its wake-ups deferred; the loop is woken when it ends."""
-        with self._mutex:
-            self._runs += 1
-            start, self._ticking = not self._ticking, True
-        if start:
-            self.loop.call_soon_threadsafe(self._on_tick)  # not deferring yet: this wakes the loop
-        self._local.deferring, self._local.deferred = True, False
-        try:
-            return func(*args, **kwargs)
-        finally:
-            self._local.deferring = False
-            with self._mutex:
-                self._runs -= 1
-            if self._local.deferred:
-                self._wake()
-
-
-def defer_script_wakeups(loop) -> DeferredWakeups | None:
-    """Run every Streamlit script thread of this server inside :meth:`DeferredWakeups.run` (once per loop).
-    None when there is no server loop, it is done already, or Streamlit's internals moved."""
-    if loop is None or not hasattr(loop, "_write_to_self") or getattr(loop, "_log_loss_lab_deferred", None):
-        return None
-    try:
-        from streamlit.runtime.scriptrunner import script_runner
-    except ImportError:
-        return None
-    real = getattr(script_runner.ScriptRunner, "_run_script_thread", None)
-    if real is None:
-        return None
-    deferred = DeferredWakeups(loop)
-
-    @functools.wraps(real)
-    def run_script_thread(self, *args, **kwargs):
-        return deferred.run(real, self, *args, **kwargs)
-
-    script_runner.ScriptRunner._run_script_thread = run_script_thread
-    loop._log_loss_lab_deferred = deferred
-    return deferred
-
-
-def _server_event_loop():
-    """The event loop of the Streamlit server running this script, or None (AppTest, or a changed Streamlit)."""
-    try:
-        from streamlit import runtime
-
-        return runtime.get_instance()._get_async_objs().eventloop
-    except Exception:  # no runtime here (AppTest), or its internals moved: nothing to coalesce
-        return None
-
-
-_SERVER_LOOP = _server_event_loop()
-COALESCED_WAKEUPS = coalesce_wakeups(_SERVER_LOOP)  # once per server process, at the first script run
-DEFERRED_WAKEUPS = defer_script_wakeups(_SERVER_LOOP) if COALESCED_WAKEUPS else None  # script threads after this one
-
-
-def memoize_theme_message() -> bool:
-    """Build the theme part of Streamlit's per-run session message once per configuration, not at every rerun.
-
-    Every script run — a fragment's too — starts with a ``new_session`` message that carries the six ``[theme*]``
-    sections; Streamlit fills each by walking all ~370 config options for the section's (``get_options_for_section``),
-    0.5 ms a run on every page (~4% of the server's event loop under a class's load, py-spy). Here each section is
-    filled once by Streamlit's own function into a fresh message, kept serialized, and merged into the next
-    messages; the memo is forgotten when the config is parsed again (a new options table) or an option is set. A
-    section with nothing set is left untouched, as Streamlit leaves it. Returns True when in place (idempotent);
-    False if Streamlit's internals moved.
-    """
-    try:
-        from streamlit import config
-        from streamlit.runtime import app_session
-    except ImportError:
-        return False
-    real, set_option = getattr(app_session, "_populate_theme_msg", None), getattr(config, "_set_option", None)
-    if real is None or set_option is None or not hasattr(config, "_config_options"):
-        return False
-    if getattr(real, "memo", None) is not None:
-        return True
-    memo: dict[str, bytes] = {}  # section → its serialized message, for the options table in ``built_from``
-    built_from: list = [None]
-
-    def populate(msg, section: str = "theme") -> None:
-        if built_from[0] is not config._config_options:  # parsed again: a new table
-            memo.clear()
-            built_from[0] = config._config_options
-        raw = memo.get(section)
-        if raw is None:
-            fresh = type(msg)()
-            real(fresh, section)
-            raw = memo[section] = fresh.SerializeToString()
-        if raw:
-            msg.MergeFromString(raw)
-
-    def set_option_and_forget(*args, **kwargs):
-        memo.clear()
-        return set_option(*args, **kwargs)
-
-    populate.memo = memo
-    populate.__wrapped__ = real
-    set_option_and_forget.__wrapped__ = set_option
-    app_session._populate_theme_msg = populate
-    config._set_option = set_option_and_forget
-    return True
-
-
-THEME_MESSAGE_MEMO = memoize_theme_message() if _SERVER_LOOP is not None else False  # the server only
-
-
-def reuse_encoded_json() -> bool:
-    """Have ``st.plotly_chart`` take a :class:`lib.charts.EncodedFigure`'s JSON instead of encoding the same cached
-    figure again at every rerun.
-
-    Streamlit encodes a figure with ``plotly.io.to_json(figure, validate=False)`` (the figure as its dict, here
-    the EncodedFigure itself); this puts a function in front of plotly's that answers that one call with the
-    figure's :attr:`~lib.charts.EncodedFigure.json` (plotly's own encoding) and gives plotly the decoded figure
-    for any other call about one; every other call passes through unchanged. Idempotent; returns True when the
-    hook is in place.
-    """
-    import plotly.io as pio
-    from plotly.io import _json
-
-    if getattr(pio.to_json, "reuses_encoded_json", False):
-        return True
-
-    def to_json(fig, *args, **kwargs):
-        if isinstance(fig, charts.EncodedFigure):
-            if not args and kwargs == {"validate": False}:
-                return fig.json
-            fig = fig.spec()
-        return _json.to_json(fig, *args, **kwargs)
-
-    to_json.reuses_encoded_json = True
-    to_json.__doc__ = _json.to_json.__doc__
-    pio.to_json = to_json
-    return True
-
-
-REUSED_JSON = reuse_encoded_json()  # once per process
-
-# Python's collector looks at its youngest generation after every 700 net new container objects; a rerun makes
-# thousands (figure specs, messages) that mostly die by reference counting moments later, but the frequent young
-# collections catch them alive and promote them, and the promoted pile triggers full collections of the whole heap
-# (~160 ms each with a class's caches in it). Measured on the real server, a fresh gradient-descent run every
-# interaction (tests.perf.one_student, seed): collector time 1.44 s → 0.63 s and full collections 7 → 2 per
-# ~300 interactions, server CPU per interaction 44.7 → 37.0 ms; gradient descent's noise slider 0.45 → 0.22 s of
-# collector time. Only in a server process (AppTest and the test run keep Python's defaults).
-YOUNG_GC_THRESHOLD = 10_000
-if _SERVER_LOOP is not None:
-    gc.set_threshold(YOUNG_GC_THRESHOLD, *gc.get_threshold()[1:])
 
 # One script run at a time in this process. Streamlit starts a thread per rerun; with 100 students those threads
 # fight for the GIL, and the event loop -- which must start each new thread and pass every message on -- waits
@@ -554,26 +287,6 @@ def routed():
         _ROUTER.active = False
 
 
-def _leave_legacy_multipage_mode() -> None:
-    """Route through app.py even when a fresh server's first visitors arrive by a page link.
-
-    Streamlit keeps a process-wide flag, set when a ``pages/`` folder exists and cleared only by the first
-    ``st.navigation`` call; every script run that *starts* while it is set runs the linked page file directly,
-    without app.py (no wide layout, no run lock, no calm failure message), and shows the legacy menu ("app",
-    "home", …). So a teacher's shared link to a newly started server put the class in that mode: measured, 3 of 4
-    students opening pages at once got it, because their runs started before the first one reached
-    ``st.navigation``. A page that finds itself run without app.py (whatever the flag says by now) clears the flag
-    and reruns; the rerun goes through app.py's navigation to the same page with the same URL parameters.
-    """
-    if getattr(_ROUTER, "active", False):
-        return
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # the internal moved: nothing we can fix, and a rerun would only repeat this run
-        return
-    PagesManager.uses_pages_directory = False  # what st.navigation itself sets; the rerun cannot come back here
-    st.rerun()
-
 
 class Page:
     """A page's header and its URL-bound controls.
@@ -583,7 +296,7 @@ class Page:
     """
 
     def __init__(self, title: str, notice: str):
-        _leave_legacy_multipage_mode()
+        tuning.leave_legacy_multipage_mode(routed=getattr(_ROUTER, "active", False))
         self._bound: dict[str, object] = {}
         self._share_box = st.sidebar.empty()  # the share button, placed by done() above the presentation toggle
         self._extra: dict[str, str] = {}
@@ -679,8 +392,10 @@ class Page:
           message instead of the hidden paragraph and its container this page used to send beside every chart).
         """
         spec = fig.to_dict() if themed else charts.for_theme(fig.to_dict(), self.dark)  # themed: a cached figure
-        if self.presenting:  # larger type: a new figure (an encoded one decoded first)
-            spec = charts.for_projector(spec.spec() if isinstance(spec, charts.EncodedFigure) else spec)
+        if isinstance(spec, charts.EncodedFigure) and (self.presenting or not tuning.is_on("json")):
+            spec = spec.spec()  # decoded: to scale it, or because plotly's own encoder would see only its size
+        if self.presenting:  # larger type: a new figure
+            spec = charts.for_projector(spec)
         # no plotly toolbar: it sat on the legends (always on touch screens, on hover elsewhere)
         config = {"displaylogo": False, "displayModeBar": False}
         st.plotly_chart(charts.FigureSpec(spec), key=key, config=config, alt=f"Chart: {alt}", **kwargs)

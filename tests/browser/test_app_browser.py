@@ -27,6 +27,10 @@ def test_every_page_in_the_sidebar_opens_without_exception_or_console_error(page
         assert page.locator('[data-testid="stException"]').count() == 0, href
         assert page.locator("h1").count() >= 1, href
         assert page.console.errors == [], (href, page.console.errors)
+        # every chart drawn with its traces (.ci/run repeats this module with LOG_LOSS_LAB_TUNING=off)
+        traces = page.evaluate(
+            "() => [...document.querySelectorAll('.js-plotly-plot')].map(d => (d.data || []).length)")
+        assert all(traces), (href, traces)
 
 
 def _exists(path):

@@ -1,0 +1,84 @@
+"""The server tuning (ui.tuning): one switch, the private names it relies on, and every chart drawn without it."""
+import asyncio
+import json
+import logging
+
+import pytest
+import streamlit as st
+
+from tests.conftest import open_page
+from ui import PAGES, tuning
+
+
+def test_the_switch_reads_off_on_and_a_list_of_names():
+    assert tuning.requested("off") == frozenset() == tuning.requested(" OFF ")
+    assert tuning.requested("") == tuning.requested("on") == frozenset(tuning.NAMES)
+    assert tuning.requested("json,gc") == {"json", "gc"}
+    assert tuning.requested("json,no-such-tuning") == {"json"}  # an unknown name is ignored, not an error
+
+
+def test_the_pinned_streamlit_is_one_the_private_patches_were_verified_on():
+    # Fails loudly when requirements.txt moves Streamlit: re-check every name below on the new version, then add it.
+    assert st.__version__ in tuning.VERIFIED_STREAMLIT
+
+
+def test_every_private_name_the_patches_use_is_still_there():
+    """Each patch reaches one private name of Streamlit, plotly or asyncio; if one disappears, its patch would
+    silently do nothing (or break), so this names it."""
+    from plotly.io import _json
+    from streamlit import config, runtime
+    from streamlit.runtime import app_session
+    from streamlit.runtime.pages_manager import PagesManager
+
+    loop = asyncio.new_event_loop()
+    try:
+        for name in ("_write_to_self", "_call_soon", "_thread_id"):  # wakeups: the loop's self-pipe
+            assert hasattr(loop, name), f"asyncio loop lost {name}"
+    finally:
+        loop.close()
+    assert callable(app_session._populate_theme_msg)  # theme
+    assert callable(config._set_option) and hasattr(config, "_config_options")  # theme: forget on a new option
+    assert callable(_json.to_json)  # json: plotly's own encoder behind plotly.io.to_json
+    assert "uses_pages_directory" in vars(PagesManager)  # legacy: the process-wide flag st.navigation clears
+    assert callable(getattr(runtime.Runtime, "_get_async_objs", None))  # the server's event loop
+
+
+def test_install_says_in_one_line_what_is_on(monkeypatch, caplog):
+    monkeypatch.setattr(tuning, "_INSTALLED", {})
+    monkeypatch.setenv("LOG_LOSS_LAB_TUNING", "off")
+    with caplog.at_level(logging.WARNING, logger="log_loss_lab"):
+        on = tuning.install()
+    assert not any(on.values())
+    lines = [r.getMessage() for r in caplog.records if "tuning" in r.getMessage()]
+    assert len(lines) == 1 and "stock Streamlit" in lines[0]
+    assert tuning.install() is on and len(caplog.records) == 1  # once per process
+
+
+def test_a_private_patch_is_skipped_on_a_streamlit_it_was_not_verified_on(monkeypatch, caplog):
+    monkeypatch.setattr(tuning, "_INSTALLED", {})
+    monkeypatch.delenv("LOG_LOSS_LAB_TUNING", raising=False)
+    monkeypatch.setattr(st, "__version__", "99.0.0")
+    import plotly.io as pio
+
+    monkeypatch.setattr(pio, "to_json", pio.to_json)  # restored after the test whatever install() does
+    with caplog.at_level(logging.WARNING, logger="log_loss_lab"):
+        on = tuning.install()
+    assert not any(on[name] for name in tuning.PRIVATE)
+    assert "not a verified version" in caplog.records[-1].getMessage()
+
+
+@pytest.mark.parametrize("info", PAGES, ids=lambda i: i.path)
+def test_with_tuning_off_every_chart_is_sent_with_its_traces(info, monkeypatch):
+    """Without the JSON hook Streamlit encodes a figure with plotly's own encoder, which sees an EncodedFigure as
+    a dict holding only its size: the page must hand it the decoded figure."""
+    import plotly.io as pio
+    from plotly.io import _json
+
+    tuning.install()  # whatever this process has, then the hook is taken away for this test
+    monkeypatch.setitem(tuning._INSTALLED, "json", False)
+    monkeypatch.setattr(pio, "to_json", _json.to_json)
+    at = open_page(info.path)
+    assert not at.exception
+    specs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    for spec in specs:
+        assert spec.get("data"), f"{info.path}: a chart was sent with no traces"
