@@ -122,7 +122,7 @@ def _checked(X, y, pos_weight, l2) -> tuple[np.ndarray, np.ndarray, float, float
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (n, d), got shape {X.shape}")
-    y = loss._as_array("y", y, 0.0, 1.0)
+    y = loss.checked_array("y", y, 0.0, 1.0)
     if y.shape != (X.shape[0],):
         raise ValueError(f"y must have shape ({X.shape[0]},), got {y.shape}")
     if not np.all(np.isfinite(X)):
@@ -130,7 +130,7 @@ def _checked(X, y, pos_weight, l2) -> tuple[np.ndarray, np.ndarray, float, float
     l2 = float(l2)
     if not (l2 >= 0 and np.isfinite(l2)):
         raise ValueError(f"l2 must be finite and >= 0, got {l2}")
-    return X, y, loss._pos_weight(pos_weight), l2
+    return X, y, loss.checked_pos_weight(pos_weight), l2
 
 
 def _objective(X, y, w, b, l2, pos_weight) -> float:
@@ -345,7 +345,7 @@ def _plain_descent(As, c, Cs, start, lr, steps, l2):
                 hist[t + 1:] = theta
                 grads[t + 1:] = g
                 break
-        per = loss._softplus(Z[:last + 1])
+        per = loss.softplus(Z[:last + 1])
     W, B = hist[:, :d], hist[:, d]
     J = np.empty(steps + 1)
     J[:last + 1] = per @ c / n + 0.5 * l2 * np.einsum("ij,ij->i", W[:last + 1], W[:last + 1])
@@ -412,7 +412,7 @@ def _objective_and_grad_norm_along(X, y, W, B, l2, pos_weight, chunk: int | None
                 gz = 2.0 * per * special.expit(-Zs)           # 1 − σ(s·z) by expit, not rounded away
             else:
                 with np.errstate(over="ignore"):
-                    per, gz = loss._softplus(Zs), q
+                    per, gz = loss.softplus(Zs), q
             grad = As.T @ (c[:, None] * gz) / n               # (d+1, k)
             mean = c @ per / n
             gw, gb = grad[:d] + l2 * Wc.T, grad[d]
@@ -454,7 +454,7 @@ def _mean_losses(X: np.ndarray, y: np.ndarray, W: np.ndarray, B: np.ndarray, pos
         if signed is not None:  # hard labels: Σ c·softplus(s·z), one softplus and one weighted sum per block
             As, c = signed
             with np.errstate(over="ignore"):
-                out[a:a + step] = c @ loss._softplus(As @ theta[:, a:a + step]) / n
+                out[a:a + step] = c @ loss.softplus(As @ theta[:, a:a + step]) / n
         else:
             Z = X @ W[:, a:a + step] + B[a:a + step]  # (n, block)
             out[a:a + step] = np.mean(loss.logit_loss_kernel(y[:, None], Z, pos_weight), axis=0)
@@ -565,7 +565,7 @@ def optimum(X, y, *, l2: float = 0.0, pos_weight: float = 1.0, separable: bool |
 
         def fun(theta):
             with np.errstate(over="ignore"):  # beyond the double range the loss is +inf, its rounded value
-                return float(c @ loss._softplus(As @ theta) / n + 0.5 * l2 * (theta[:d] @ theta[:d]))
+                return float(c @ loss.softplus(As @ theta) / n + 0.5 * l2 * (theta[:d] @ theta[:d]))
 
         def jac(theta):
             return _grad_rows_signed(theta, As, Cs) + reg * theta

@@ -44,8 +44,8 @@ def expected_score(q, r, rule: str):
     """
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
-    q = loss._as_array("q", q, 0.0, 1.0)
-    r = loss._as_array("r", r, 0.0, 1.0)
+    q = loss.checked_array("q", q, 0.0, 1.0)
+    r = loss.checked_array("r", r, 0.0, 1.0)
     try:
         q, r = np.broadcast_arrays(q, r)
     except ValueError:
@@ -58,7 +58,7 @@ def expected_score(q, r, rule: str):
         out = q * (1.0 - r) + (1.0 - q) * r
     else:
         out = np.where(r >= 0.5, 1.0 - q, q)
-    return loss._scalar_or_array(np.asarray(out, dtype=np.float64) + 0.0)
+    return loss.scalar_or_array(np.asarray(out, dtype=np.float64) + 0.0)
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,8 @@ class Reliability:
 
 
 def _labels_and_probabilities(y, p) -> tuple[np.ndarray, np.ndarray]:
-    y = loss._as_array("y", y, 0.0, 1.0).ravel()
-    p = loss._as_array("p", p, 0.0, 1.0).ravel()
+    y = loss.checked_array("y", y, 0.0, 1.0).ravel()
+    p = loss.checked_array("p", p, 0.0, 1.0).ravel()
     if y.shape != p.shape:
         raise ValueError(f"y and p must have one length: {y.size} and {p.size}")
     if not np.all((y == 0.0) | (y == 1.0)):
@@ -172,8 +172,8 @@ def fit_temperature(y, z) -> float:
     >>> fit_temperature([1, 0], [-1.0, 1.0])                              # worse than chance: no finite T
     inf
     """
-    y = loss._as_array("y", y, 0.0, 1.0).ravel()
-    z = loss._as_array("z", z).ravel()
+    y = loss.checked_array("y", y, 0.0, 1.0).ravel()
+    z = loss.checked_array("z", z).ravel()
     if y.shape != z.shape or y.size == 0:
         raise ValueError(f"y and z must have one, non-zero length: {y.size} and {z.size}")
     if not np.all(np.isfinite(z)):

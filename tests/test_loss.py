@@ -482,7 +482,7 @@ def test_the_exact_sum_limit_is_what_the_docstring_says():
 
 
 def test_bce_with_logits_on_a_large_array_is_exact_in_every_block():
-    # more than one cache-sized block (loss._softplus works through a big array a block at a time): the values at
+    # more than one cache-sized block (loss.softplus works through a big array a block at a time): the values at
     # the blocks' edges, the last ragged block and a 2-D non-contiguous view must all be as exact as a lone value
     rng = np.random.default_rng(7)
     n = 3 * 8192 + 517
