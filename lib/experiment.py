@@ -134,10 +134,10 @@ def run(s: Settings) -> Experiment:
     common = dict(lr=s.lr, steps=s.steps, batch_size=s.batch_size, l2=s.l2, pos_weight=s.pos_weight, seed=s.seed,
                   w0=w0)
     runs = logistic.train_many(F_train, train.y, [s.optimizer, *s.compare],
-                               loss="squared" if s.objective == "squared" else "bce", **common)
+                               objective="squared" if s.objective == "squared" else "bce", **common)
     traj = runs.pop(s.optimizer)
     others = runs
-    race = logistic.train(F_train, train.y, optimizer=s.optimizer, loss="squared", **common) \
+    race = logistic.train(F_train, train.y, optimizer=s.optimizer, objective="squared", **common) \
         if s.objective == "both" else None
     test_loss = logistic.losses_along(traj, F_test, test.y, pos_weight=s.pos_weight)
     # separable? the run may prove it (it separates the points); without L2, optimum() settles the rest — Newton's

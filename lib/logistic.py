@@ -161,11 +161,11 @@ def gradient(X, y, w, b, *, l2: float = 0.0, pos_weight: float = 1.0) -> tuple[n
 
 def train(X, y, *, optimizer: str = "gd", lr: float = 0.1, steps: int = 100, batch_size: int | None = None,
           l2: float = 0.0, pos_weight: float = 1.0, seed: int = 0, w0=None, b0: float = 0.0,
-          loss: str = "bce") -> Trajectory:
+          objective: str = "bce") -> Trajectory:
     """Minimize J from (w0, b0) (zeros by default) and record every step.
 
     Args:
-        loss: the objective trained: "bce" (J above) or "squared", the mean squared error of the probabilities
+        objective: what is trained: "bce" (J above) or "squared", the mean squared error of the probabilities
             (1/n) Σ [pos_weight·yᵢ·(1 − pᵢ)² + (1 − yᵢ)·pᵢ²] + (l2/2)‖w‖² — what TensorFlow Playground trains with.
             Its gradient in zᵢ is 2pᵢ(1 − pᵢ) times BCE's, so it vanishes on confident mistakes.
         optimizer: "gd" (full batch), "sgd" (mini-batches), "momentum" (β = 0.9), "rmsprop" (ρ = 0.9, ε = 1e−8),
@@ -177,12 +177,12 @@ def train(X, y, *, optimizer: str = "gd", lr: float = 0.1, steps: int = 100, bat
             shuffling each epoch with ``seed``, so a run is reproducible.
     """
     return train_many(X, y, [optimizer], lr=lr, steps=steps, batch_size=batch_size, l2=l2, pos_weight=pos_weight,
-                      seed=seed, w0=w0, b0=b0, loss=loss)[optimizer]
+                      seed=seed, w0=w0, b0=b0, objective=objective)[optimizer]
 
 
 def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_size: int | None = None,
                l2: float = 0.0, pos_weight: float = 1.0, seed: int = 0, w0=None, b0: float = 0.0,
-               loss: str = "bce") -> dict[str, Trajectory]:
+               objective: str = "bce") -> dict[str, Trajectory]:
     """Train several optimizers from the same start with the same settings, in one loop.
 
     Each optimizer is a row of a (K, d+1) parameter matrix, so a step costs about the same for one optimizer as
@@ -190,9 +190,33 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     (default 16); the others use the full batch. Returns {optimizer: Trajectory}; see :func:`train`.
     """
     X, y, pos_weight, l2 = _checked(X, y, pos_weight, l2)
-    if loss not in OBJECTIVES:
-        raise ValueError(f"loss must be one of {tuple(OBJECTIVES)}, got {loss!r}")
-    squared = loss == "squared"
+    names, lr, steps = _checked_run(optimizers, objective, lr, steps)
+    n, d = X.shape
+    start = np.append(np.zeros(d) if w0 is None else np.asarray(w0, dtype=np.float64), float(b0))
+    if start.shape != (d + 1,) or not np.all(np.isfinite(start)):
+        raise ValueError(f"w0 must be {d} finite numbers and b0 finite, got {w0!r:.60}, {b0!r:.30}")
+    squared = objective == "squared"
+    signed = _signed_design(X, y, pos_weight)         # hard labels (every dataset): one expit per gradient
+    if signed is not None and names == ["gd"] and not squared:  # the page's default: plain BCE descent
+        As, c = signed
+        W, B, L, G, stopped = _plain_descent(As, c, As * c[:, None], start, lr, steps, l2)
+        return {"gd": Trajectory(w=W, b=B, loss=L, grad_norm=G, diverged_at=stopped, optimizer="gd", lr=lr,
+                                 objective=objective)}
+    grad = _gradient_rows(X, y, pos_weight, signed, squared)
+    hist, diverged = _descend(grad, names, start, lr, steps, l2, batch_size, seed, n)
+    out = {}
+    for i, name in enumerate(names):
+        W, B = hist[:, i, :d].copy(), hist[:, i, d].copy()
+        L, G = _objective_and_grad_norm_along(X, y, W, B, l2, pos_weight, squared=squared)
+        out[name] = Trajectory(w=W, b=B, loss=L, grad_norm=G, diverged_at=int(diverged[i]) if diverged[i] >= 0
+                               else None, optimizer=name, lr=lr, objective=objective)
+    return out
+
+
+def _checked_run(optimizers, objective: str, lr, steps) -> tuple[list[str], float, int]:
+    """The optimizers (in order, each once), the learning rate and the step count, or a ValueError naming them."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {tuple(OBJECTIVES)}, got {objective!r}")
     names = list(dict.fromkeys(optimizers))
     for name in names:
         if name not in OPTIMIZERS:
@@ -203,31 +227,28 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     steps = int(steps)
     if not 0 <= steps <= MAX_STEPS:
         raise ValueError(f"steps must be between 0 and {MAX_STEPS}, got {steps}")
-    n, d = X.shape
-    K = len(names)
-    reg = np.full(d + 1, l2)
-    reg[d] = 0.0                                      # the bias is not penalized
-    signed = _signed_design(X, y, pos_weight)         # hard labels (every dataset): one expit per gradient
+    return names, lr, steps
+
+
+def _gradient_rows(X, y, pos_weight: float, signed, squared: bool):
+    """grad(θ, idx): ∇ of the data term of J for each row of θ, on the points ``idx`` (all by default)."""
     if signed is not None:
-        As, C = signed
-        Cs = As * C[:, None]
+        As, c = signed
+        Cs = As * c[:, None]
+        return lambda th, idx=slice(None): _grad_rows_signed(th, As[idx], Cs[idx], squared)
+    A = np.column_stack([X, np.ones(len(y))])         # z = A·θ with θ = (w, b)
+    pos_w = pos_weight * y                            # ∂L/∂z = (1−y)·σ(z) − w·y·σ(−z)
+    both_w = (1.0 - y) + pos_w                        #       = ((1−y) + w·y)·σ(z) − w·y
+    return lambda th, idx=slice(None): _grad_rows(th, A[idx], both_w[idx], pos_w[idx], squared)
 
-        def grad(th, idx=slice(None)):
-            return _grad_rows_signed(th, As[idx], Cs[idx], squared)
-    else:
-        A = np.column_stack([X, np.ones(n)])          # z = A·θ with θ = (w, b)
-        neg_w, pos_w = 1.0 - y, pos_weight * y        # ∂L/∂z = (1−y)·σ(z) − w·y·σ(−z)
-        both_w = neg_w + pos_w                        #       = ((1−y) + w·y)·σ(z) − w·y
 
-        def grad(th, idx=slice(None)):
-            return _grad_rows(th, A[idx], both_w[idx], pos_w[idx], squared)
-    start = np.append(np.zeros(d) if w0 is None else np.asarray(w0, dtype=np.float64), float(b0))
-    if start.shape != (d + 1,) or not np.all(np.isfinite(start)):
-        raise ValueError(f"w0 must be {d} finite numbers and b0 finite, got {w0!r:.60}, {b0!r:.30}")
-    if signed is not None and names == ["gd"] and not squared:  # the page's default: plain BCE descent
-        W, B, L, G, stopped = _plain_descent(As, C, Cs, start, lr, steps, l2)
-        return {"gd": Trajectory(w=W, b=B, loss=L, grad_norm=G, diverged_at=stopped, optimizer="gd", lr=lr,
-                                 objective=loss)}
+def _descend(grad, names: list[str], start: np.ndarray, lr: float, steps: int, l2: float, batch_size, seed: int,
+             n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every optimizer in ``names`` from ``start``: the parameters at every step (steps+1, K, d+1) and the step
+    each run stopped at (−1: it did not). The textbook updates (see :func:`train`); L2 on the weights, not the bias.
+    A step past ``DIVERGENCE_NORM`` (NaN and inf fail it too) stops that run at its last good step."""
+    K, d = len(names), len(start) - 1
+    reg = np.append(np.full(d, l2), 0.0)
     theta = np.tile(start, (K, 1))                    # (K, d+1)
     hist = np.empty((steps + 1, K, d + 1))
     hist[0] = theta
@@ -246,66 +267,46 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     g = np.empty((K, d + 1))
     step = np.empty((K, d + 1))
     limit = DIVERGENCE_NORM**2
-    all_live = True
-    plain = signed is not None and names == ["gd"]  # plain gradient descent of squared error
     with np.errstate(over="ignore", invalid="ignore"):
-        if plain:  # the same arithmetic as the general loop below, a third of the NumPy calls per step
-            for t in range(1, steps + 1):
-                g = _grad_rows_signed(theta, As, Cs, squared)
+        for t in range(1, steps + 1):
+            if full_rows:
+                g[full] = grad(theta[full])
                 if l2:
-                    g += reg * theta
-                new = theta - lr * g
-                if np.vdot(new, new) <= limit:
-                    theta = new
-                    hist[t] = theta
-                else:  # stopped: the run stays at its last good step
-                    diverged[0] = t
+                    g[full] += reg * theta[full]
+            if sgd is not None:
+                if cursor + batch > n:
+                    order, cursor = rng.permutation(n), 0
+                idx = order[cursor:cursor + batch]
+                cursor += batch
+                g[sgd] = grad(theta[sgd], idx) + reg * theta[sgd]
+            for kind, r in rows.items():
+                if kind in ("gd", "sgd"):
+                    step[r] = lr * g[r]
+                elif kind == "momentum":
+                    v[r] = 0.9 * v[r] + g[r]
+                    step[r] = lr * v[r]
+                elif kind == "rmsprop":
+                    s[r] = 0.9 * s[r] + 0.1 * g[r] * g[r]
+                    step[r] = lr * g[r] / (np.sqrt(s[r]) + 1e-8)
+                else:  # adam
+                    v[r] = 0.9 * v[r] + 0.1 * g[r]
+                    s[r] = 0.999 * s[r] + 0.001 * g[r] * g[r]
+                    step[r] = lr * (v[r] / (1 - 0.9**t)) / (np.sqrt(s[r] / (1 - 0.999**t)) + 1e-8)
+            new = theta - step
+            # ‖θ‖² of all rows together within the limit proves every row is (one call: the usual case); else row
+            # by row — NaN and inf fail "<= limit", and so does a norm past DIVERGENCE_NORM
+            if live.all() and np.vdot(new, new) <= limit:
+                theta = new
+            else:
+                ok = np.einsum("ij,ij->i", new, new) <= limit
+                diverged[live & ~ok] = t
+                live &= ok
+                theta = np.where(live[:, None], new, theta)  # a diverged run stays at its last good step
+                if not live.any():                           # every run stopped: the rest is its last good step
                     hist[t:] = theta
                     break
-        else:
-            for t in range(1, steps + 1):
-                if full_rows:
-                    g[full] = grad(theta[full])
-                    if l2:
-                        g[full] += reg * theta[full]
-                if sgd is not None:
-                    if cursor + batch > n:
-                        order, cursor = rng.permutation(n), 0
-                    idx = order[cursor:cursor + batch]
-                    cursor += batch
-                    g[sgd] = grad(theta[sgd], idx) + reg * theta[sgd]
-                for kind, r in rows.items():
-                    if kind in ("gd", "sgd"):
-                        step[r] = lr * g[r]
-                    elif kind == "momentum":
-                        v[r] = 0.9 * v[r] + g[r]
-                        step[r] = lr * v[r]
-                    elif kind == "rmsprop":
-                        s[r] = 0.9 * s[r] + 0.1 * g[r] * g[r]
-                        step[r] = lr * g[r] / (np.sqrt(s[r]) + 1e-8)
-                    else:  # adam
-                        v[r] = 0.9 * v[r] + 0.1 * g[r]
-                        s[r] = 0.999 * s[r] + 0.001 * g[r] * g[r]
-                        step[r] = lr * (v[r] / (1 - 0.9**t)) / (np.sqrt(s[r] / (1 - 0.999**t)) + 1e-8)
-                new = theta - step
-                # ‖θ‖² of all rows together within the limit proves every row is (one call: the usual case); else row
-                # by row — NaN and inf fail "<= limit", and so does a norm past DIVERGENCE_NORM
-                if all_live and np.vdot(new, new) <= limit:
-                    theta = new
-                else:
-                    ok = np.einsum("ij,ij->i", new, new) <= limit
-                    diverged[live & ~ok] = t
-                    live &= ok
-                    all_live = bool(live.all())
-                    theta = np.where(live[:, None], new, theta)  # a diverged run stays at its last good step
-                hist[t] = theta
-    out = {}
-    for i, name in enumerate(names):
-        W, B = hist[:, i, :d].copy(), hist[:, i, d].copy()
-        L, G = _objective_and_grad_norm_along(X, y, W, B, l2, pos_weight, squared=squared)
-        out[name] = Trajectory(w=W, b=B, loss=L, grad_norm=G, diverged_at=int(diverged[i]) if diverged[i] >= 0
-                               else None, optimizer=name, lr=lr, objective=loss)
-    return out
+            hist[t] = theta
+    return hist, diverged
 
 
 def _plain_descent(As, c, Cs, start, lr, steps, l2):

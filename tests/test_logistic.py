@@ -250,7 +250,7 @@ def test_squared_error_from_a_confidently_wrong_start_barely_moves_while_bce_rec
     accuracy = {}
     for name, squared in (("bce", False), ("squared", True)):
         w, b = _textbook(d.X, d.y, w0, 0.0, 0.5, 100, squared)
-        traj = logistic.train(d.X, d.y, lr=0.5, steps=100, w0=w0, b0=0.0, loss=name)
+        traj = logistic.train(d.X, d.y, lr=0.5, steps=100, w0=w0, b0=0.0, objective=name)
         np.testing.assert_allclose(traj.w[-1], w, rtol=1e-9, atol=1e-12)
         accuracy[name] = np.mean(((d.X @ w + b) >= 0) == (d.y == 1))
     assert accuracy["bce"] > 0.99 and accuracy["squared"] <= 0.02
@@ -258,7 +258,7 @@ def test_squared_error_from_a_confidently_wrong_start_barely_moves_while_bce_rec
 
 def test_squared_error_objective_is_recorded_and_its_gradient_is_right():
     d = datasets.make("moons", 80, seed=2)
-    traj = logistic.train(d.X, d.y, lr=0.3, steps=20, l2=0.01, pos_weight=2.0, loss="squared")
+    traj = logistic.train(d.X, d.y, lr=0.3, steps=20, l2=0.01, pos_weight=2.0, objective="squared")
     assert traj.objective == "squared"
     for k in (0, 10, 20):
         w, b = traj.w[k], traj.b[k]
@@ -272,8 +272,8 @@ def test_squared_error_objective_is_recorded_and_its_gradient_is_right():
         theta, h = np.append(w, b), 1e-6
         grad = [(J_at(theta + h * e) - J_at(theta - h * e)) / (2 * h) for e in np.eye(3)]
         assert traj.grad_norm[k] == pytest.approx(np.linalg.norm(grad), rel=1e-6)
-    with pytest.raises(ValueError, match="loss must be one of"):
-        logistic.train(d.X, d.y, loss="hinge")
+    with pytest.raises(ValueError, match="objective must be one of"):
+        logistic.train(d.X, d.y, objective="hinge")
 
 
 def test_a_separating_candidate_proves_separability_without_the_lp(monkeypatch):
@@ -433,7 +433,7 @@ def test_training_follows_the_textbook_update_for_hard_and_soft_labels(n, d, sof
         return A.T @ gz / len(rows) + l2 * np.append(theta[:d], 0.0)
 
     traj = logistic.train(X, y, optimizer=optimizer, lr=lr, steps=steps, l2=l2, pos_weight=pos_weight,
-                          loss=objective, batch_size=batch, seed=seed)
+                          objective=objective, batch_size=batch, seed=seed)
     theta = np.zeros(d + 1)
     shuffle = np.random.default_rng(seed)  # the documented mini-batches: a fresh shuffle by the seed each epoch
     order, cursor = shuffle.permutation(n), 0
