@@ -335,59 +335,6 @@ def test_coalesced_wakeups_leave_an_object_without_a_self_pipe_alone():
     assert not coalesce_wakeups(object())
 
 
-def _theme_message(populate) -> bytes:
-    """The six theme sections of a session message, as Streamlit's _create_new_session_message fills them."""
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    msg = ForwardMsg()
-    theme = msg.new_session.custom_theme
-    populate(theme)
-    for name, sub in (("light", theme.light), ("dark", theme.dark), ("sidebar", theme.sidebar),
-                      ("light.sidebar", theme.light.sidebar), ("dark.sidebar", theme.dark.sidebar)):
-        populate(sub, f"theme.{name}")
-    return msg.SerializeToString(deterministic=True)
-
-
-def test_the_theme_message_is_built_once_per_configuration_and_anew_when_an_option_changes(monkeypatch):
-    """The memoized theme sections are byte for byte Streamlit's own (this project's light and dark themes set,
-    the sidebars not — and left absent, not empty); setting an option or parsing the config again rebuilds them."""
-    from streamlit import config
-    from streamlit.runtime import app_session
-
-    from ui import tuning
-
-    config.get_config_options()
-    real = app_session._populate_theme_msg
-    monkeypatch.setattr(app_session, "_populate_theme_msg", real)  # restored after the test
-    monkeypatch.setattr(config, "_set_option", config._set_option)
-    assert tuning.memoize_theme_message() and tuning.memoize_theme_message()  # idempotent
-    memoized = app_session._populate_theme_msg
-    assert memoized is not real and memoized.__wrapped__ is real
-
-    expected = _theme_message(real)
-    assert _theme_message(memoized) == expected and _theme_message(memoized) == expected
-    assert len(memoized.memo) == 6 and sum(bool(raw) for raw in memoized.memo.values()) == 2  # light and dark
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    msg = ForwardMsg()
-    msg.ParseFromString(expected)
-    theme = msg.new_session.custom_theme
-    assert theme.dark.primary_color == config.get_option("theme.dark.primaryColor")
-    assert theme.HasField("light") and not theme.HasField("sidebar") and not theme.light.HasField("sidebar")
-
-    old = config.get_option("theme.dark.primaryColor")
-    try:
-        config.set_option("theme.dark.primaryColor", "#0A0B0C")
-        assert not memoized.memo
-        changed = _theme_message(memoized)
-        assert changed == _theme_message(real) != expected and b"#0A0B0C" in changed
-    finally:
-        config.set_option("theme.dark.primaryColor", old)
-    assert _theme_message(memoized) == expected
-    monkeypatch.setattr(config, "_config_options", dict(config._config_options))  # as a reparse: a new table
-    assert _theme_message(memoized) == expected and len(memoized.memo) == 6
-
-
 def test_a_page_cache_is_wrapped_once_per_function_and_anew_when_the_function_changes(monkeypatch, tmp_path):
     import linecache
 

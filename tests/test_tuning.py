@@ -13,6 +13,7 @@ from ui import PAGES, tuning
 def test_the_switch_reads_off_on_and_a_list_of_names():
     assert tuning.requested("off") == frozenset() == tuning.requested(" OFF ")
     assert tuning.requested("") == tuning.requested("on") == frozenset(tuning.NAMES)
+    assert tuning.requested("theme") == frozenset()  # dropped: measured no gain (docs/performance.md)
     assert tuning.requested("json,gc") == {"json", "gc"}
     assert tuning.requested("json,no-such-tuning") == {"json"}  # an unknown name is ignored, not an error
 
@@ -26,8 +27,7 @@ def test_every_private_name_the_patches_use_is_still_there():
     """Each patch reaches one private name of Streamlit, plotly or asyncio; if one disappears, its patch would
     silently do nothing (or break), so this names it."""
     from plotly.io import _json
-    from streamlit import config, runtime
-    from streamlit.runtime import app_session
+    from streamlit import runtime
     from streamlit.runtime.pages_manager import PagesManager
 
     loop = asyncio.new_event_loop()
@@ -36,8 +36,6 @@ def test_every_private_name_the_patches_use_is_still_there():
             assert hasattr(loop, name), f"asyncio loop lost {name}"
     finally:
         loop.close()
-    assert callable(app_session._populate_theme_msg)  # theme
-    assert callable(config._set_option) and hasattr(config, "_config_options")  # theme: forget on a new option
     assert callable(_json.to_json)  # json: plotly's own encoder behind plotly.io.to_json
     assert "uses_pages_directory" in vars(PagesManager)  # legacy: the process-wide flag st.navigation clears
     assert callable(getattr(runtime.Runtime, "_get_async_objs", None))  # the server's event loop

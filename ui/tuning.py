@@ -6,10 +6,10 @@ saying what is on:
 
 * unset or ``on``: every tuning below;
 * ``off``: stock Streamlit — nothing patched, no socket or collector touched;
-* a comma-separated list of names (``nodelay,wakeups,theme,json,gc,legacy``): only those (for measuring each
+* a comma-separated list of names (``nodelay,wakeups,json,gc,legacy``): only those (for measuring each
   alone; see docs/performance.md).
 
-The ones that patch a private name of Streamlit, plotly or asyncio (``wakeups``, ``theme``, ``json``, ``legacy``)
+The ones that patch a private name of Streamlit, plotly or asyncio (``wakeups``, ``json``, ``legacy``)
 are applied only on the Streamlit versions in :data:`VERIFIED_STREAMLIT`, where ``tests/test_tuning.py`` checks
 that every private name they use is still there. ``nodelay`` and ``gc`` use only public OS and Python calls.
 Workarounds of Streamlit bugs are written up for upstream in docs/upstream.md.
@@ -27,8 +27,8 @@ import streamlit as st
 from lib import charts
 
 VERIFIED_STREAMLIT = ("1.67.0",)  # the versions whose private names the patches below were checked on
-NAMES = ("nodelay", "wakeups", "theme", "json", "gc", "legacy")
-PRIVATE = frozenset({"wakeups", "theme", "json", "legacy"})  # these patch a private name of another package
+NAMES = ("nodelay", "wakeups", "json", "gc", "legacy")
+PRIVATE = frozenset({"wakeups", "json", "legacy"})  # these patch a private name of another package
 _LOG = logging.getLogger("log_loss_lab")
 _INSTALLED: dict[str, bool] = {}  # name → applied, filled once per process by install(); never per session
 
@@ -37,7 +37,7 @@ def requested(value: str | None = None) -> frozenset[str]:
     """The tunings ``LOG_LOSS_LAB_TUNING`` (or ``value``) asks for.
 
     >>> sorted(requested("off")), sorted(requested("json, gc")), len(requested(""))
-    ([], ['gc', 'json'], 6)
+    ([], ['gc', 'json'], 5)
     """
     value = (os.environ.get("LOG_LOSS_LAB_TUNING", "") if value is None else value).strip().lower()
     if value in ("", "on", "1", "true"):
@@ -63,7 +63,6 @@ def install() -> dict[str, bool]:
     steps = {
         "nodelay": lambda: loop is not None and tcp_nodelay() > 0,
         "wakeups": lambda: coalesce_wakeups(loop),
-        "theme": lambda: loop is not None and memoize_theme_message(),
         "json": reuse_encoded_json,
         "gc": lambda: loop is not None and young_collections_less_often(),
         "legacy": lambda: True,  # applied by a page that finds itself run without app.py (below)
@@ -168,55 +167,6 @@ def coalesce_wakeups(loop) -> bool:
     loop._write_to_self = write_to_self
     loop._log_loss_lab_coalesced = True
     return True
-
-
-def memoize_theme_message() -> bool:
-    """Build the theme part of Streamlit's per-run session message once per configuration, not at every rerun.
-
-    Every script run — a fragment's too — starts with a ``new_session`` message that carries the six ``[theme*]``
-    sections; Streamlit fills each by walking all ~370 config options for the section's (``get_options_for_section``),
-    0.5 ms a run on every page (~4% of the server's event loop under a class's load, py-spy). Here each section is
-    filled once by Streamlit's own function into a fresh message, kept serialized, and merged into the next
-    messages; the memo is forgotten when the config is parsed again (a new options table) or an option is set. A
-    section with nothing set is left untouched, as Streamlit leaves it. Returns True when in place (idempotent);
-    False if Streamlit's internals moved.
-    """
-    try:
-        from streamlit import config
-        from streamlit.runtime import app_session
-    except ImportError:
-        return False
-    real, set_option = getattr(app_session, "_populate_theme_msg", None), getattr(config, "_set_option", None)
-    if real is None or set_option is None or not hasattr(config, "_config_options"):
-        return False
-    if getattr(real, "memo", None) is not None:
-        return True
-    memo: dict[str, bytes] = {}  # section → its serialized message, for the options table in ``built_from``
-    built_from: list = [None]
-
-    def populate(msg, section: str = "theme") -> None:
-        if built_from[0] is not config._config_options:  # parsed again: a new table
-            memo.clear()
-            built_from[0] = config._config_options
-        raw = memo.get(section)
-        if raw is None:
-            fresh = type(msg)()
-            real(fresh, section)
-            raw = memo[section] = fresh.SerializeToString()
-        if raw:
-            msg.MergeFromString(raw)
-
-    def set_option_and_forget(*args, **kwargs):
-        memo.clear()
-        return set_option(*args, **kwargs)
-
-    populate.memo = memo
-    populate.__wrapped__ = real
-    set_option_and_forget.__wrapped__ = set_option
-    app_session._populate_theme_msg = populate
-    config._set_option = set_option_and_forget
-    return True
-
 
 
 def reuse_encoded_json() -> bool:
