@@ -56,6 +56,8 @@ PAGES = (
              "Softmax and categorical cross-entropy; with two classes it is exactly BCE."),
     PageInfo("pages/calibration.py", "Honest probabilities", ":material/balance:", "Go deeper",
              "Why log loss rewards reporting what you believe, and what a calibrated probability is."),
+    PageInfo("pages/live_class.py", "Live class", ":material/co_present:", "Teach",
+             "Ask the whole class a question on their phones, show their answers, then reveal the right one."),
 )
 
 
