@@ -330,7 +330,10 @@ def bars(question: Question, counts: dict[float, int], *, revealed: bool) -> lis
 def _grouped(question: Question, counts: dict[float, int]) -> dict[float, int]:
     grouped: dict[float, int] = {}
     for value, n in counts.items():
-        key = question.group(value)
+        try:
+            key = question.group(question.check(value))
+        except ValueError:  # not an answer to this question (the store refuses those): not counted
+            continue
         grouped[key] = grouped.get(key, 0) + int(n)
     return grouped
 

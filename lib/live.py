@@ -252,9 +252,15 @@ class Store:
             if conn.execute(stmt).rowcount == 0:
                 raise ValueError(f"question {round_} of room {row.code!r} is closed")
 
-    def tally(self, code: str, max_age: float = 0.0) -> Tally:
-        """The answers to the room's current round, counted by value."""
+    def tally(self, code: str, max_age: float = 0.0, round_: int | None = None) -> Tally:
+        """The answers to the room's current round, counted by value. A shared read (``max_age`` > 0) of another
+        round than ``round_`` is not used: a view of round 3 never gets round 2's counts."""
         code = normal_code(code)
+        if round_ is not None and max_age > 0:
+            with self._memo_lock:
+                hit = self._memo.get(("tally", code))
+            if hit is not None and hit[1].round != round_:
+                max_age = 0.0
 
         def read():
             with self._db() as conn:

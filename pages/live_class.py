@@ -21,9 +21,13 @@ page = ui.Page("Live class", "Notice how the class's answers spread before the r
 
 
 @st.cache_resource(show_spinner=False)
+def _store(url: str) -> live.Store:
+    return live.Store(url)
+
+
 def store() -> live.Store:
-    """One store per server process (its connection pool is shared by every session)."""
-    return live.Store()
+    """One store per database per server process (its connection pool is shared by every session)."""
+    return _store(live.database_url())
 
 
 def calm(error: Exception) -> str:
@@ -140,7 +144,7 @@ def projector_tally(code: str, round_: int, question_id: str) -> None:
     """The open question's live count and distribution (the right answer is not marked); reruns alone."""
     question = class_questions.get(question_id)
     try:
-        tally = store().tally(code, max_age=SHARED_READ)
+        tally = store().tally(code, max_age=SHARED_READ, round_=round_)
     except live.Unavailable as e:
         st.warning(calm(e), icon=":material/cloud_off:")
         return
@@ -191,8 +195,6 @@ def send_pending(token: str) -> None:
 
 
 def student_view(room: live.Room) -> None:
-    token = student_token()
-    watch(room.code, room.round, room.state, token)
     if room.state == "waiting":
         st.info(f"You are in room {room.code}. Waiting for your teacher to open a question…",
                 icon=":material/hourglass_top:")
@@ -207,12 +209,14 @@ def student_view(room: live.Room) -> None:
             if pick is not None and question.choices.index(pick) != mine:
                 save(room.code, room.round, float(question.choices.index(pick)))
         else:
-            with st.form(f"live_number_{room.round}", border=False):
-                number = st.number_input(f"Your answer ({question.unit})" if question.unit else "Your answer",
-                                         min_value=question.low, max_value=question.high, value=None,
-                                         step=10.0 ** -question.decimals, format=f"%.{question.decimals}f")
-                sent = st.form_submit_button("Send my answer", type="primary", icon=":material/send:")
-            if sent and number is not None and number != mine:
+            row = page.row()
+            number = row.number_input(f"Your answer ({question.unit})" if question.unit else "Your answer",
+                                      min_value=question.low, max_value=question.high, value=None,
+                                      step=10.0 ** -question.decimals, format=f"%.{question.decimals}f",
+                                      key=f"live_number_{room.round}")
+            # the box sends its number when it loses focus or on Enter; the button is that tap made visible
+            row.button("Send my answer", type="primary", icon=":material/send:")
+            if number is not None and number != mine:
                 save(room.code, room.round, float(number))
         saved = st.session_state.get("live_saved")
         mine = saved[2] if saved and saved[:2] == (room.code, room.round) else None
@@ -223,7 +227,7 @@ def student_view(room: live.Room) -> None:
         st.info("Your teacher closed this question. " + (f"Your answer: {question.label(mine)}." if mine is not None
                 else "You did not answer it.") + " The reveal comes next.", icon=":material/lock:")
     else:
-        counts = store().tally(room.code, max_age=SHARED_READ).counts
+        counts = store().tally(room.code).counts  # fresh: the final count, not a read from before the close
         result = show_reveal(question, counts, "live_student_reveal")
         if mine is not None:
             verdict = "right" if question.is_right(mine) else "not right"
@@ -290,9 +294,13 @@ else:
                        icon=":material/key_off:")
     st.text_input("Room code", key="room", bind="query-params", max_chars=12, disabled=teacher,
                   help="Another room? Type its code.")
-    if teacher:
-        teacher_view(room, key)
-    else:
-        student_view(room)
+    try:
+        if teacher:
+            teacher_view(room, key)
+        else:
+            student_view(room)
+            watch(room.code, room.round, room.state, student_token())  # last: it shows what the answer's save said
+    except (ValueError, live.Unavailable) as e:  # the room expired or the database went away meanwhile
+        st.warning(calm(e), icon=":material/cloud_off:")
 
 page.done()
