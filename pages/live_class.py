@@ -108,11 +108,13 @@ def teacher_view(room: live.Room, key: str) -> None:
     with qr:
         st.image(qr_svg(link), width=360 if page.presenting else 300,
                  caption=f"Scan to join room {room.code}")
-    bank = class_questions.bank()
+    options = {qid: question_label(q) for qid, q in class_questions.bank().items()}
+    own = view_question()
+    if own is not None:  # the home page's view, ?p=…, asked of the class: first in the list
+        options = {own.id: question_label(own)} | options
     with page.controls("Ask the class"):
         row = page.row()
-        chosen = page.select("Question", "ask", {qid: question_label(q) for qid, q in bank.items()},
-                             next(iter(bank)), container=row)
+        chosen = page.select("Question", "ask", options, next(iter(options)), container=row)
         row.button("Open this question", icon=":material/campaign:", on_click=teacher_act,
                    args=("ask", room.code, key, chosen), type="primary")
     if room.state == "waiting":
@@ -137,6 +139,20 @@ def teacher_view(room: live.Room, key: str) -> None:
             chart(question, counts, False, "live_closed")
         else:
             show_reveal(question, counts, "live_reveal")
+
+
+def view_question():
+    """The question a home-page view poses — "what is the loss at this p?" — when the teacher's link carries that
+    view's ``p`` (copied from its share link); None without one, with a notice for a p that cannot be asked."""
+    raw = st.query_params.get("p")
+    if raw is None:
+        return None
+    try:
+        return class_questions.loss_at(float(raw))
+    except ValueError:
+        st.warning(f"The link's p ({ui.code_span(raw)}) is not a probability in (0, 1], so it was not added to the "
+                   "questions.", icon=":material/link_off:")
+        return None
 
 
 @st.fragment(run_every=POLL)

@@ -180,3 +180,14 @@ def test_every_question_reveals_without_error_on_both_views(store):
             assert_ok(at, qid)
             assert f"Right answer: {q.label(q.right)}" in texts(at), qid
             assert not math.isnan(sum(chart(at, "reveal")["data"][0]["x"]))
+
+
+def test_a_teacher_can_ask_the_question_of_a_home_page_view(store):
+    code, key = store.open_room()
+    teacher = open_page(PAGE, {"room": code, "key": key, "p": "0.37"})
+    assert teacher.selectbox(key="ask").value.startswith("Home — A model predicts p = 0.37 ")
+    button(teacher, "Open this question").click().run()
+    q = class_questions.get(store.room(code).question)
+    assert q.right == pytest.approx(-math.log(0.37), rel=1e-12)
+    bad = open_page(PAGE, {"room": code, "key": key, "p": "7"})
+    assert any("not a probability" in w.value for w in bad.warning)
