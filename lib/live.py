@@ -100,14 +100,14 @@ def database_url() -> str:
     import os
 
     url = os.environ.get("LOG_LOSS_LAB_DB", "").strip()
-    if url:
-        return url
-    DEFAULT_SQLITE.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{DEFAULT_SQLITE}"
+    return url or f"sqlite:///{DEFAULT_SQLITE}"
 
 
 def _engine(url: str, lock_wait: float) -> sa.Engine:
     if url.startswith("sqlite"):
+        path = sa.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)  # the default's .data folder on a fresh clone
         engine = sa.create_engine(url, connect_args={"timeout": lock_wait, "check_same_thread": False})
 
         @sa.event.listens_for(engine, "connect")
