@@ -58,7 +58,7 @@ def chart(question, counts: dict, revealed: bool, key: str) -> None:
     total = sum(n for _, n, _ in bars)
     alt = (f"answers of {total} students: " + "; ".join(f"{label}: {n}" for label, n, _ in bars)
            + (f". The right answer is {question.label(question.right)}." if revealed else "."))
-    page.chart(charts.answers_figure(bars, revealed=revealed, height=max(220, 46 * len(bars) + 60)), key=key, alt=alt)
+    page.chart(charts.answers_figure(bars, revealed=revealed, height=max(200, 40 * len(bars) + 60)), key=key, alt=alt)
 
 
 def show_reveal(question, counts: dict, key: str) -> class_questions.Reveal:
@@ -96,18 +96,40 @@ def teacher_act(action: str, code: str, key: str, question_id: str | None = None
         st.session_state["live_error"] = calm(e)
 
 
-def teacher_view(room: live.Room, key: str) -> None:
+def join_panel(room: live.Room) -> None:
+    """How students join: large while the class gathers, a small column beside the question once one is asked (the
+    question and its answers must be on the projector's first screen)."""
     link = url_for("pages/live_class.py", {"room": room.code})
-    join, qr = st.columns([3, 2], gap="large", vertical_alignment="center")
-    with join:
-        st.markdown("Students join at")
-        st.code(link, language=None, wrap_lines=True)
-        st.markdown(f"# Room code: {room.code}")
-        st.caption("Students are anonymous: a browser is a student. Keep this tab's address to yourself — it holds "
-                   "your teacher key (full screen, F11, hides it on a projector).")
-    with qr:
-        st.image(qr_svg(link), width=360 if page.presenting else 300,
-                 caption=f"Scan to join room {room.code}")
+    if room.state == "waiting":
+        join, qr = st.columns([3, 2], gap="large", vertical_alignment="center")
+        with join:
+            st.markdown("Students join at")
+            st.code(link, language=None, wrap_lines=True)
+            st.markdown(f"# Room code: {room.code}")
+            st.caption("Students are anonymous: a browser is a student. Keep this tab's address to yourself — it "
+                       "holds your teacher key (full screen, F11, hides it on a projector).")
+        with qr:
+            st.image(qr_svg(link), width=360 if page.presenting else 300, caption=f"Scan to join room {room.code}")
+    else:
+        st.markdown(f"### Room {room.code}")
+        st.image(qr_svg(link), width=200, caption=f"Scan to join, or open {link}")
+
+
+def teacher_view(room: live.Room, key: str) -> None:
+    if room.state == "waiting":
+        join_panel(room)
+        ask_box(room, key)
+        st.info("Open a question: your students' phones show it at once.", icon=":material/hourglass_top:")
+        return
+    main, side = st.columns([3, 1], gap="large")
+    with side:
+        join_panel(room)
+    with main:
+        question_panel(room, key)
+    ask_box(room, key)
+
+
+def ask_box(room: live.Room, key: str) -> None:
     options = {qid: question_label(q) for qid, q in class_questions.bank().items()}
     own = view_question()
     if own is not None:  # the home page's view, ?p=…, asked of the class: first in the list
@@ -117,19 +139,11 @@ def teacher_view(room: live.Room, key: str) -> None:
         chosen = page.select("Question", "ask", options, next(iter(options)), container=row)
         row.button("Open this question", icon=":material/campaign:", on_click=teacher_act,
                    args=("ask", room.code, key, chosen), type="primary")
-    if room.state == "waiting":
-        st.info("Open a question: your students' phones show it at once.", icon=":material/hourglass_top:")
-        return
+
+
+def question_panel(room: live.Room, key: str) -> None:
     question = class_questions.get(room.question)
     st.subheader(f"Question {room.round}: {question.prompt}", anchor=False)
-    if question.is_choice:
-        st.markdown("  ·  ".join(f"**{chr(65 + i)}** {c}" for i, c in enumerate(question.choices)))
-    buttons = page.row()
-    if room.state == "open":
-        buttons.button("Close answers", icon=":material/lock:", on_click=teacher_act, args=("close", room.code, key))
-    if room.state in ("open", "closed"):
-        buttons.button("Reveal", icon=":material/visibility:", on_click=teacher_act, args=("reveal", room.code, key),
-                       type="primary")
     if room.state == "open":
         projector_tally(room.code, room.round, question.id)
     else:
@@ -139,6 +153,12 @@ def teacher_view(room: live.Room, key: str) -> None:
             chart(question, counts, False, "live_closed")
         else:
             show_reveal(question, counts, "live_reveal")
+    buttons = page.row()  # below the answers: the chart is what the room looks at
+    if room.state == "open":
+        buttons.button("Close answers", icon=":material/lock:", on_click=teacher_act, args=("close", room.code, key))
+    if room.state in ("open", "closed"):
+        buttons.button("Reveal", icon=":material/visibility:", on_click=teacher_act, args=("reveal", room.code, key),
+                       type="primary")
 
 
 def view_question():
@@ -171,6 +191,13 @@ def projector_tally(code: str, round_: int, question_id: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ the students
+# Static CSS (no user text): a phone's choices as thumb-sized targets, not 16 px radio dots.
+_ANSWER_CSS = """<style>
+.st-key-live-answer [role="radiogroup"] label { padding: 0.55rem 0.25rem; min-height: 44px; align-items: center; }
+.st-key-live-answer [role="radiogroup"] label p { font-size: 1.15rem; }
+</style>"""
+
+
 def student_token() -> str:
     token = st.query_params.get(STUDENT, "")
     if not live.STUDENT_TOKEN.fullmatch(token or ""):
@@ -221,7 +248,9 @@ def student_view(room: live.Room) -> None:
     mine = saved[2] if saved and saved[:2] == (room.code, room.round) else None
     if room.state == "open":
         if question.is_choice:
-            pick = st.radio("Your answer", question.choices, index=None, key=f"live_pick_{room.round}")
+            st.html(_ANSWER_CSS)
+            pick = st.container(key="live-answer").radio("Your answer", question.choices, index=None,
+                                                         key=f"live_pick_{room.round}")
             if pick is not None and question.choices.index(pick) != mine:
                 save(room.code, room.round, float(question.choices.index(pick)))
         else:
@@ -308,8 +337,8 @@ else:
         if not teacher:
             st.warning("This link's teacher key does not open this room: you see it as a student does.",
                        icon=":material/key_off:")
-    st.text_input("Room code", key="room", bind="query-params", max_chars=12, disabled=teacher,
-                  help="Another room? Type its code.")
+    # the room's code stays bound to the URL, but in a room its box would only push the question down: hidden
+    st.container(key="hidden-ctl-room").text_input("Room code", key="room", bind="query-params", max_chars=12)
     try:
         if teacher:
             teacher_view(room, key)
