@@ -191,13 +191,6 @@ def projector_tally(code: str, round_: int, question_id: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ the students
-# Static CSS (no user text): a phone's choices as thumb-sized targets, not 16 px radio dots.
-_ANSWER_CSS = """<style>
-.st-key-live-answer [role="radiogroup"] label { padding: 0.55rem 0.25rem; min-height: 44px; align-items: center; }
-.st-key-live-answer [role="radiogroup"] label p { font-size: 1.15rem; }
-</style>"""
-
-
 def student_token() -> str:
     token = st.query_params.get(STUDENT, "")
     if not live.STUDENT_TOKEN.fullmatch(token or ""):
@@ -248,7 +241,7 @@ def student_view(room: live.Room) -> None:
     mine = saved[2] if saved and saved[:2] == (room.code, room.round) else None
     if room.state == "open":
         if question.is_choice:
-            st.html(_ANSWER_CSS)
+            # in a keyed box: ui's page CSS makes its choices thumb-sized on a phone (44 px rows, larger type)
             pick = st.container(key="live-answer").radio("Your answer", question.choices, index=None,
                                                          key=f"live_pick_{room.round}")
             if pick is not None and question.choices.index(pick) != mine:
