@@ -862,3 +862,23 @@ def reliability_figure(curves, *, height: int = 360) -> FigureSpec:
                                         + name + "</extra>"})
     return figure(traces, layout(x_title="mean predicted probability in the bin", y_title="observed frequency of y = 1",
                                  height=height, x_range=[-0.02, 1.02], y_range=[-0.02, 1.02]))
+
+
+# ---------------------------------------------------------------------------------------------------- live class
+def answers_figure(bars, *, revealed: bool, height: int = 300) -> FigureSpec:
+    """The class's answers as horizontal bars, one per answer (``bars``: (label, count, right?) in order, top to
+    bottom). Before the reveal every bar is blue, so the chart gives nothing away; at the reveal the right answer's
+    bar turns green and hatched (told apart in greyscale too)."""
+    labels = [label for label, _, _ in bars][::-1]  # plotly draws the first category at the bottom
+    counts = np.array([n for _, n, _ in bars][::-1], dtype=np.float64)
+    right = [bool(r) and revealed for _, _, r in bars][::-1]
+    trace = {"type": "bar", "orientation": "h", "y": labels, "x": typed(counts, "f8"),
+             "text": [f"{int(n)}" for n in counts], "textposition": "outside", "cliponaxis": False,
+             "marker": {"color": [GREEN if r else BLUE for r in right],
+                        "pattern": {"shape": ["/" if r else "" for r in right]}},
+             "hovertemplate": "%{y}: %{x} students<extra></extra>"}
+    lay = layout(x_title="students", height=height, legend=False,
+                 x_range=[0, max(1.0, float(counts.max(initial=0.0))) * 1.18])
+    lay["yaxis"]["automargin"] = True
+    lay["xaxis"]["rangemode"] = "tozero"
+    return figure([trace], lay)

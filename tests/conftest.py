@@ -112,3 +112,11 @@ def md_table(at, first_header: str) -> list[dict]:
 @pytest.fixture
 def app():
     return open_page
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _live_class_database(tmp_path_factory):
+    """The live class's store in a temporary SQLite file for the whole run (app servers started by the browser tests
+    inherit it), so tests never write to the repository's .data folder; a test may still set its own."""
+    if "LOG_LOSS_LAB_DB" not in os.environ:
+        os.environ["LOG_LOSS_LAB_DB"] = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"

@@ -54,6 +54,8 @@ PAGES = (
              "Softmax and categorical cross-entropy; with two classes it is exactly BCE."),
     PageInfo("pages/calibration.py", "Honest probabilities", ":material/balance:", "Go deeper",
              "Why log loss rewards reporting what you believe, and what a calibrated probability is."),
+    PageInfo("pages/live_class.py", "Live class", ":material/co_present:", "Teach",
+             "Ask the whole class a question on their phones, show their answers, then reveal the right one."),
 )
 
 
@@ -233,7 +235,8 @@ def tex_num(x: float, digits: int = 4) -> str:
 
 
 # Every page: static CSS (no user text). Metric values and labels wrap instead of being cut to "0.1…"; formulas are
-# set smaller on a phone (long ones are split into lines there, Page.latex).
+# set smaller on a phone (long ones are split into lines there, Page.latex); the live class's answer choices are
+# thumb-sized rows (pages/live_class.py puts them in a box keyed "live-answer").
 _BASE_CSS = """<style>
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] p {
   white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
@@ -242,6 +245,8 @@ _BASE_CSS = """<style>
 [class*="st-key-hidden-ctl-"] { display: none !important; }
 [data-testid="stMarkdownContainer"] table { display: block; max-width: 100%; overflow-x: auto; }
 @media (max-width: 640px) { [data-testid="stMarkdownContainer"] table { font-size: 0.85em; } }
+.st-key-live-answer [role="radiogroup"] label { padding: 0.55rem 0.25rem; min-height: 44px; align-items: center; }
+.st-key-live-answer [role="radiogroup"] label p { font-size: 1.15rem; }
 </style>"""
 
 # Presentation mode: static CSS (no user text), readable from the back of a room at 1280×720. The top padding
