@@ -720,7 +720,7 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
                              hovertemplate="step %{x}<br>BCE %{y:.4g}<extra>squared-error run</extra>"))
     if e.optimum.converged:
         data.append(_scatter([float(e.optimum.w[0])], [float(e.optimum.w[1])], 2, mode="markers",
-                             name="optimum (scipy)", marker={"symbol": "star", "size": 16, "color": ink}))
+                             name="optimum", marker={"symbol": "star", "size": 16, "color": ink}))
     if e.optimum.converged and not bce_axis:
         data.append(_scatter([0, last], [e.optimum.loss] * 2, 3, mode="lines", name="optimum loss",
                              line={"color": ink, "dash": "dash", "width": 1.5},
@@ -753,7 +753,7 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
             return (f"step {t} · BCE run: BCE {at['yard'][t]:.4g}, accuracy {at['accuracy'][t]:.1f}%"
                     + ("<br>" if stacked else " · ") + f"squared-error run: BCE {at['race_bce'][t]:.4g}, accuracy "
                     f"{at['race_accuracy'][t]:.1f}%")
-        parts = [f"step {t}", f"train loss {at['yard'][t]:.4g}"]
+        parts = [f"step {t}", f"train {'BCE' if bce_axis else 'loss'} {at['yard'][t]:.4g}"]  # named as claims.describe
         if len(e.test_loss):
             parts.append(f"test loss {at['test'][t]:.4g}")
         rest = [f"accuracy {at['accuracy'][t]:.1f}%", f"‖w‖ {at['w_norm'][t]:.3g}", f"‖∇J‖ {at['grad_norm'][t]:.3g}"]

@@ -24,8 +24,11 @@ with controls:
                                help="×100 makes logits up to ±1000: naive exp overflows, the exact form does not.")
     z = np.array([page.slider(f"Logit z{j}", f"z{j}", -10.0, 10.0, DEFAULT_Z[j], step=0.1) for j in range(K)]) * scale
     target = page.select("Target", "target", {"onehot": "one-hot", "soft": "smoothed"}, "onehot", kind="segmented")
-    true = page.slider("True class", "true", 0, 5, 0, help="Classes are numbered 0 … K−1.")
-    true = min(true, K - 1)
+    # the slider offers only the classes there are (0 … K − 1): a link's class beyond them is reset with the
+    # standard notice, and a class left over from a larger K is moved to the last class before the slider is drawn
+    if st.session_state.get("true", 0) > K - 1:  # set before the slider: Streamlit refuses a value above max
+        st.session_state["true"] = K - 1
+    true = page.slider("True class", "true", 0, K - 1, 0, help=f"Classes are numbered 0 … {K - 1}.")
     eps = page.slider("Smoothing ε", "eps", 0.0, 0.5, 0.1, step=0.01) if target == "soft" else 0.0
 
 y = np.full(K, eps / K)
