@@ -619,7 +619,7 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
     marker and the loss marker. ``stacked`` puts the three panels one above another (for phones). ``show`` is
     the frame the figure opens on (an index into ``e.frames``; default the last) — the page's Step control.
     """
-    from lib import logistic
+    from lib import claims, logistic
 
     if stacked:  # panel domains: (x, y) for data, landscape, loss; title positions
         dom = {"d": ([0, 1], [0.70, 1]), "l": ([0, 1], [0.37, 0.64]), "c": ([0, 1], [0, 0.25])}
@@ -753,7 +753,7 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
             return (f"step {t} · BCE run: BCE {at['yard'][t]:.4g}, accuracy {at['accuracy'][t]:.1f}%"
                     + ("<br>" if stacked else " · ") + f"squared-error run: BCE {at['race_bce'][t]:.4g}, accuracy "
                     f"{at['race_accuracy'][t]:.1f}%")
-        parts = [f"step {t}", f"train {'BCE' if bce_axis else 'loss'} {at['yard'][t]:.4g}"]  # named as claims.describe
+        parts = [f"step {t}", f"{claims.loss_label(s.objective, s.pos_weight)} {at['yard'][t]:.4g}"]
         if len(e.test_loss):
             parts.append(f"test loss {at['test'][t]:.4g}")
         rest = [f"accuracy {at['accuracy'][t]:.1f}%", f"‖w‖ {at['w_norm'][t]:.3g}", f"‖∇J‖ {at['grad_norm'][t]:.3g}"]

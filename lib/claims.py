@@ -31,7 +31,9 @@ def num(x: float, digits: int = 4) -> str:
         return "—"
     if x == 0:
         return "0"
-    if 1e-4 <= abs(x) < 1e6:
+    if 10**digits <= abs(x) < 1e6:  # f"{x:.4g}" would write 29395.5 as 2.94e+04
+        s = f"{x:.0f}"
+    elif 1e-4 <= abs(x) < 1e6:
         s = f"{x:.{digits}g}"
     else:
         mant, exp = f"{x:.{max(digits - 1, 1)}e}".split("e")
@@ -150,13 +152,12 @@ def forecast_gap(r: float, target: float, mine: float, best: float, truth: str) 
     """What reporting r costs against reporting the truth ``target`` (``truth`` names it: "the true bias" or "the
     observed frequency"), given their mean log losses ``mine`` and ``best``: the gap is KL(target ‖ r)."""
     gap = mine - best
-    if r == target:
-        head = f"Reporting r = {r:g}, {truth}, scores best: any other report costs KL({target:.3g} ‖ r) more nats"
-    elif math.isinf(gap):
+    if math.isinf(gap):
         head = (f"Reporting r = {r:g} costs ∞: it calls impossible an outcome that {truth} {target:.3g} says "
                 f"happens. The gap is KL({target:.3g} ‖ {r:g}), never negative and zero only at r = {target:.3g}")
     else:
-        head = (f"Reporting r = {r:g} costs {num(max(gap, 0.0))} nats more than reporting {truth} {target:.3g}: "
+        gap = 0.0 if r == target else max(gap, 0.0)  # never a rounding's −0 or 1e−17 at the truth itself
+        head = (f"Reporting r = {r:g} costs {num(gap)} nats more than reporting {truth} {target:.3g}: "
                 f"the gap is KL({target:.3g} ‖ {r:g}), never negative and zero only at r = {target:.3g}")
     return head + ". The 0-1 loss cannot tell r = 0.51 from r = 0.99."
 
@@ -284,6 +285,20 @@ def own_points_caption(test_fraction: float) -> str:
             "them: download them to share.")
 
 
+def bce_name(pos_weight: float) -> str:
+    """What the page's "BCE" of a run is: plain BCE, or BCE weighted by pos_weight (the trained objective's
+    weighting, which the runs' BCE curves use)."""
+    return "BCE" if pos_weight == 1 else f"BCE weighted by pos_weight = {pos_weight:g}"
+
+
+def loss_label(objective: str, pos_weight: float) -> str:
+    """The name of the loss the chart's title, its text alternative and the metrics give a run: the objective
+    trained ("train loss"), or — for a squared-error run, drawn by its BCE — "train BCE"."""
+    if objective != "squared":
+        return "train loss"
+    return "train BCE" if pos_weight == 1 else "train weighted BCE"
+
+
 def _stopped(traj: logistic.Trajectory) -> int:
     """The last step a run really took: the step before the update that diverged, else its last step."""
     return len(traj.loss) - 1 if traj.diverged_at is None else traj.diverged_at - 1
@@ -314,21 +329,23 @@ def race(e) -> str | None:
     bce_run, sq_run = e.traj, e.race
     t_b, t_s = _stopped(bce_run), _stopped(sq_run)
     a, b = 100 * e.train_accuracy[-1], 100 * e.race_accuracy[-1]
+    bce = bce_name(e.settings.pos_weight)
     if t_b == t_s:
         head = f"After {t_b} steps" if t_b == e.final else f"Both runs stopped at step {t_b} (they diverged); there"
         text = (f"{head} the BCE run classifies {a:.1f}% of the training points correctly, the squared-error run "
-                f"{b:.1f}% (BCE {num(e.train_bce[-1])} nats against {num(e.race_bce[-1])}).")
+                f"{b:.1f}% ({bce} {num(e.train_bce[-1])} nats against {num(e.race_bce[-1])}).")
     else:
         ran = {t: "ran all" if t == e.final else "stopped after" for t in (t_b, t_s)}
         text = (f"The BCE run {ran[t_b]} {t_b} steps and classifies {a:.1f}% of the training points correctly; the "
-                f"squared-error run {ran[t_s]} {t_s} and classifies {b:.1f}% (BCE {num(e.train_bce[-1])} nats "
+                f"squared-error run {ran[t_s]} {t_s} and classifies {b:.1f}% ({bce} {num(e.train_bce[-1])} nats "
                 f"against {num(e.race_bce[-1])}).")
-    for name, run, bce in (("BCE", bce_run, e.train_bce), ("squared-error", sq_run, e.race_bce)):
+    for name, run, curve in (("BCE", bce_run, e.train_bce), ("squared-error", sq_run, e.race_bce)):
         if run.diverged_at is not None:
             text += f" The {name} run diverged at step {run.diverged_at}: η = {e.settings.lr:g} is too large for it."
         elif run.still_swinging:
-            direction = "up" if bce[-1] > bce[0] else "down"
-            text += (f" The {name} run did not settle: its BCE went {direction} from {num(bce[0])} to {num(bce[-1])}"
+            direction = "up" if curve[-1] > curve[0] else "down"
+            text += (f" The {name} run did not settle: its {bce_name(e.settings.pos_weight)} went {direction} from "
+                     f"{num(curve[0])} to {num(curve[-1])}"
                      f" and still swings at the end (η = {e.settings.lr:g} is too large for it).")
     g_bce, g_sq = start_gradients(e)
     if g_sq > 0 and g_bce > 0:
@@ -484,15 +501,19 @@ def describe(e, t: int) -> str:
     the chart's title shows — the loss named for what it is (a squared-error run is drawn by its BCE)."""
     w = e.traj.w[t]
     squared = e.settings.objective == "squared"
-    if squared:
-        loss_part = (f"train BCE {num(e.train_bce[t])} nats (the run trains squared error, "
+    label = loss_label(e.settings.objective, e.settings.pos_weight)
+    bce = bce_name(e.settings.pos_weight)
+    if e.race is not None:  # the chart's title names each run's BCE (no L2 term): so does this
+        loss_part = f"BCE run: {bce} {num(e.train_bce[t])}"
+        series, label = e.train_bce, "train BCE"
+    elif squared:
+        loss_part = (f"{label} {num(e.train_bce[t])} nats (the run trains squared error, "
                      f"{num(e.traj.loss[t])} at this step)")
         series = e.train_bce
-        name = "BCE"
     else:
-        loss_part = f"train loss {num(e.traj.loss[t])} nats"
+        loss_part = f"{label} {num(e.traj.loss[t])} nats"
         series = e.traj.loss
-        name = "loss"
+    name = label.removeprefix("train ")
     first, last = float(series[0]), float(series[-1])
     moved = "fell" if last < first else "rose" if last > first else "stayed"
     parts = [f"Training points of two classes ({int(np.sum(e.y_train < 0.5))} of class 0, "
@@ -502,8 +523,9 @@ def describe(e, t: int) -> str:
              f"the {name} {moved} from {num(first)} at step 0 to {num(last)} at step {e.final}"
              if moved != "stayed" else f"the {name} stayed at {num(first)} from step 0 to step {e.final}"]
     if e.race is not None:
-        parts.append(f"the squared-error run: BCE {num(e.race_bce[t])}, accuracy {100 * e.race_accuracy[t]:.1f}%")
-    if e.optimum.converged and not squared:
+        parts.append(f"squared-error run: {bce} {num(e.race_bce[t])}, accuracy "
+                     f"{100 * e.race_accuracy[t]:.1f}%")
+    if e.optimum.converged and e.settings.objective == "bce":
         parts.append(f"the optimum loss is {num(e.optimum.loss)}")
     return "; ".join(parts) + "."
 
@@ -522,8 +544,9 @@ def point_pulls(e, t: int) -> tuple[np.ndarray, np.ndarray]:
 
 def point_sizes(e, t: int) -> str:
     """What the points' sizes say at step t: "the big ones pull hardest" only where size and pull go together
-    (Spearman's rank correlation ≥ 0.8 over the training points; "mostly" from 0.5), the opposite where they go
-    apart (≤ −0.5), and neither in between."""
+    (Spearman's rank correlation ≥ 0.8 over the training points, "mostly" from 0.5, and in both the largest tenth
+    pulls more on average than the smaller half), the opposite where they go apart (≤ −0.5, the largest tenth
+    pulling less), and neither otherwise."""
     from scipy import stats
 
     size, pull = point_pulls(e, t)
@@ -531,13 +554,15 @@ def point_sizes(e, t: int) -> str:
     if np.ptp(size) <= 1e-12 * max(float(np.max(size)), 1e-300) or np.ptp(pull) == 0:
         return head + ": every point has the same loss here, so size says nothing about how hard each one pulls."
     rho = float(stats.spearmanr(size, pull).statistic)
+    big, small = size >= np.quantile(size, 0.9), size <= np.median(size)
+    top_pulls_more = float(np.mean(pull[big])) > float(np.mean(pull[small]))  # the largest tenth vs the smaller half
     rule = ("squared error's pull |∂L/∂z|·‖(x, 1)‖ = 2p(1 − p)·|p − y|·‖(x, 1)‖" if e.traj.objective == "squared"
             else "BCE's pull |∂L/∂z|·‖(x, 1)‖ grows with |p − y|")
-    if rho >= 0.8:
+    if rho >= 0.8 and top_pulls_more:
         return head + f": the bigger ones pull the boundary harder ({rule})."
-    if rho >= 0.5:
+    if rho >= 0.5 and top_pulls_more:
         return head + f": the bigger ones mostly pull the boundary harder ({rule})."
-    if rho <= -0.5:
+    if rho <= -0.5 and not top_pulls_more:
         return head + (f": here the big ones pull least — {rule} fades where p is near 0 or 1, and the big points "
                        "are confident mistakes.")
     return head + f": here size and pull do not go together ({rule}), so do not read size as pull."
