@@ -50,17 +50,19 @@ def probability(p: float, rest: float, digits: int = 6, tex: bool = False) -> st
     ('1 − 3.05902e−7', '0.8')
     """
     p, rest = float(p), float(rest)
-    show = _tex_num if tex else num
+    show = tex_num if tex else num
     if p > 0.5 and rest > 0 and f"{p:.{digits}g}" == "1":
         return f"1 - {show(rest, digits)}" if tex else f"1 − {show(rest, digits)}"
     return show(p, digits)
 
 
-def _tex_num(x: float, digits: int = 4) -> str:
+def tex_num(x: float, digits: int = 4) -> str:
     """A number for st.latex, as ``ui.tex_num``: \\infty, and a × 10^{k} form for tiny or huge values."""
     x = float(x)
     if math.isinf(x):
         return r"\infty" if x > 0 else r"-\infty"
+    if 10**digits <= abs(x) < 1e6:  # f"{x:.4g}" would write 29395.5 as 2.94e+04
+        return f"{x:.0f}"
     if x == 0 or 1e-4 <= abs(x) < 1e6:
         return f"{x:.{digits}g}"
     mant, exp = f"{x:.{max(digits - 1, 1)}e}".split("e")
@@ -116,6 +118,18 @@ def infinite_loss_reason(y: float, p: float) -> str:
     term = "−y·log p" if impossible == 1 else "−(1 − y)·log(1 − p)"
     return (f"The soft label y = {y:g} puts weight {weight:g} on class {impossible}, but p = {p:g} calls class "
             f"{impossible} impossible: the term {term} = {weight:g}·∞ = ∞.")
+
+
+# ------------------------------------------------------------------------------------------------ confident mistakes
+
+
+def ladder(c: float, hit: float, miss: float, saved: float) -> str:
+    """What the penalty ladder's three numbers say at confidence c: the mistake's loss ``miss`` as a multiple of
+    the hit's ``hit`` and of what the hit ``saved`` over guessing ½ (at c = ½ there is no ratio: the two coincide)."""
+    if saved <= 0:
+        return "At c = ½ the hit and the mistake are the same coin-flip guess: both cost log 2 ≈ 0.6931 nats."
+    return (f"At c = {c:g} the mistake costs {num(miss)} nats: {num(miss / hit, 3)}× the hit's loss of "
+            f"{num(hit)}, and {num(miss / saved, 3)}× the {num(saved)} nats the hit saves over guessing ½.")
 
 
 # ------------------------------------------------------------------------------------------------ many classes
