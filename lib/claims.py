@@ -353,14 +353,17 @@ def race(e) -> str | None:
         text = (f"The BCE run {ran[t_b]} {t_b} steps and classifies {a:.1f}% of the training points correctly; the "
                 f"squared-error run {ran[t_s]} {t_s} and classifies {b:.1f}% ({bce} {num(e.train_bce[-1])} nats "
                 f"against {num(e.race_bce[-1])}).")
+    lr = e.settings.lr
+    if bce_run.diverged_at is not None and bce_run.diverged_at == sq_run.diverged_at:
+        text += f" Both diverged at step {bce_run.diverged_at}: η = {lr:g} is too large for both."
     for name, run, curve in (("BCE", bce_run, e.train_bce), ("squared-error", sq_run, e.race_bce)):
-        if run.diverged_at is not None:
-            text += f" The {name} run diverged at step {run.diverged_at}: η = {e.settings.lr:g} is too large for it."
-        elif run.still_swinging:
+        if run.diverged_at is not None and bce_run.diverged_at != sq_run.diverged_at:
+            text += f" The {name} run diverged at step {run.diverged_at}: η = {lr:g} is too large for it."
+        elif run.diverged_at is None and run.still_swinging:
             direction = "up" if curve[-1] > curve[0] else "down"
+            how = "still swings at the end" if run.swing > 0.01 else "ends above where it started"
             text += (f" The {name} run did not settle: its {bce_name(e.settings.pos_weight)} went {direction} from "
-                     f"{num(curve[0])} to {num(curve[-1])}"
-                     f" and still swings at the end (η = {e.settings.lr:g} is too large for it).")
+                     f"{num(curve[0])} to {num(curve[-1])} and its objective {how} (η = {lr:g} is too large for it).")
     g_bce, g_sq = start_gradients(e)
     if g_sq > 0 and g_bce > 0:
         ratio = g_bce / g_sq
@@ -377,7 +380,7 @@ def race(e) -> str | None:
             text += "."
     if e.settings.optimizer in ("adam", "rmsprop"):
         name = logistic.OPTIMIZERS[e.settings.optimizer]
-        text += (f" But {name} divides each step by the gradient's own recent size, so its steps are about η per "
+        text += (f" But {name} divides each step by the gradient's own recent size, so its first steps are about η per "
                  "parameter whatever the gradient's scale: a small gradient does not slow it the way it slows "
                  "plain gradient descent.")
     return text
@@ -469,14 +472,15 @@ def what_to_notice(e) -> str:
     best_name = "BCE" if s.l2 == 0 else f"BCE + L2 objective (λ = {s.l2:g})"
     if e.separable:
         split = (f"a {line} separates the training points perfectly" if s.l2 == 0 else
-                 f"a {line} separates the training points; L2 = {s.l2:g} keeps ‖w‖ finite, so the loss has a "
-                 "minimum above 0" + (f" ({num(e.optimum.loss)})" if e.optimum.converged and not squared else ""))
+                 f"a {line} separates the training points; L2 = {s.l2:g} keeps ‖w‖ finite, so the {best_name} has "
+                 "a minimum above 0" + (f" ({num(e.optimum.loss)})" if e.optimum.converged else ""))
     else:
         floor = ""
-        if e.optimum.converged:
-            floor = (f" — the best possible is {num(e.optimum.loss)} nats" if not squared else
-                     f" — the lowest {best_name} any {line} reaches is {num(e.optimum.loss)} nats (this run trains "
-                     "squared error, a different loss)")
+        if e.optimum.converged and s.l2 == 0 and not squared:
+            floor = f" — the best possible is {num(e.optimum.loss)} nats"
+        elif e.optimum.converged:
+            floor = (f" — the lowest {best_name} any {line} reaches is {num(e.optimum.loss)} nats"
+                     + (" (this run trains squared error, a different loss)" if squared else ""))
         split = f"no {line} separates the training points, so the loss has a floor above 0{floor}"
     if s.dataset == "custom":
         return f"Your {len(y)} training points: {split}. This run gets {acc:.1%} of them right."
@@ -534,14 +538,24 @@ def describe(e, t: int) -> str:
              f"{int(np.sum(e.y_train >= 0.5))} of class 1) with the decision boundary at step {t} of {e.final}",
              f"{loss_part}, accuracy {100 * e.train_accuracy[t]:.1f}%",
              f"weights ({', '.join(num(v, 3) for v in w)}), bias {num(e.traj.b[t], 3)}",
-             f"the {name} {moved} from {num(first)} at step 0 to {num(last)} at step {e.final}"
-             if moved != "stayed" else f"the {name} stayed at {num(first)} from step 0 to step {e.final}"]
+             f"the {name} {moved} from {num(first)} at step 0 to {num(last)} at step {_stopped(e.traj)}"
+             if moved != "stayed" else f"the {name} stayed at {num(first)} from step 0 to step {_stopped(e.traj)}"]
+    if e.traj.diverged_at is not None:
+        parts.append(f"the run diverged at step {e.traj.diverged_at} and shows its last good step, {_stopped(e.traj)}")
     if e.race is not None:
         parts.append(f"squared-error run: {bce} {num(e.race_bce[t])}, accuracy "
                      f"{100 * e.race_accuracy[t]:.1f}%")
     if e.optimum.converged and e.settings.objective == "bce":
         parts.append(f"the optimum loss is {num(e.optimum.loss)}")
     return "; ".join(parts) + "."
+
+
+def landscape(objective: str, l2: float) -> str:
+    """What the landscape panel draws: BCE's objective (``logistic.landscape``), whatever the run trains."""
+    what = "BCE" if l2 == 0 else f"BCE + L2 (λ = {l2:g})"
+    note = " — BCE's, not the squared error this run trains" if objective == "squared" else ""
+    return (f"The landscape shows {what} over the first two weights{note}, the other weights and b held at the "
+            "last step.")
 
 
 def point_pulls(e, t: int) -> tuple[np.ndarray, np.ndarray]:

@@ -175,13 +175,12 @@ def _lesson(s: experiment.Settings, log_axis: bool, chart_area) -> None:
         f"Frame {int(show)} is step {t} of {e.final}; the numbers below are for it (while ▶ Play runs, the chart's "
         "title carries them). ▶ Play animates the run in your browser (no waiting on the server); drag the step "
         "slider to go back to any step, or step frame by frame with − / + in the frame box. "
-        + claims.point_sizes(e, t) + " The landscape shows the loss over the first two weights, the other weights "
-        "and b held at the last step.")
+        + claims.point_sizes(e, t) + " " + claims.landscape(s.objective, s.l2))
 
     squared = s.objective == "squared"
     numbers = page.row()  # the metrics follow the step the chart shows
     numbers.metric(f"Train {'squared error' if squared else 'loss'} (step {t})", ui.fmt(e.traj.loss[t]))
-    numbers.metric("Test loss", ui.fmt(e.test_loss[t]) if len(e.test_loss) else "—")
+    numbers.metric(f"Test {'BCE' if squared else 'loss'}", ui.fmt(e.test_loss[t]) if len(e.test_loss) else "—")
     numbers.metric("Accuracy", f"{100 * e.train_accuracy[t]:.1f}%")
     numbers.metric("‖w‖", ui.fmt(e.w_norm[t], 3))
     numbers.metric("Gradient norm ‖∇J‖", ui.fmt(e.traj.grad_norm[t], 3))
