@@ -222,7 +222,9 @@ def largest_miss(mean_p, frac_pos, counts, min_count: int = 3) -> str | None:
                 "model says there.")
     said = f"where it says {p_bar:.2f} on average, {o:.0%} of the {n_k} held-out points are 1"
     a, b = p_bar - 0.5, o - 0.5
-    if a * b < 0:
+    if abs(a) < 0.005:  # shown as 0.50: a coin flip, neither side's confidence
+        verdict = "no better than a coin flip there"
+    elif a * b < 0:
         verdict = "on the wrong side of ½ there"
     elif abs(a) > abs(b):
         verdict = "over-confident there"
@@ -231,6 +233,18 @@ def largest_miss(mean_p, frac_pos, counts, min_count: int = 3) -> str | None:
     else:
         verdict = f"too {'high' if p_bar > o else 'low'} there"
     return f" Its largest miss: {said} — {verdict}."
+
+
+def temperature_alt(T: float, at_T: float, best_T: float) -> str:
+    """The temperature chart's text alternative: the held-out loss at the chosen T and where it is lowest (T → 0
+    or T → ∞ when no finite temperature is best)."""
+    if best_T == 0:
+        best = "falling towards 0 as T → 0 (the logits separate the held-out points)"
+    elif math.isinf(best_T):
+        best = "lowest as T → ∞, where every probability is ½"
+    else:
+        best = f"lowest at T = {num(best_T)}"
+    return f"held-out log loss against the temperature T from 0.2 to 10; at T = {T:g} it is {num(at_T)}, {best}."
 
 
 def train_vs_held_out(train_loss: float, total: float) -> str | None:
@@ -591,6 +605,7 @@ def point_sizes(e, t: int) -> str:
     if rho >= 0.5 and top_pulls_more:
         return head + f": the bigger ones mostly pull the boundary harder ({rule})."
     if rho <= -0.5 and not top_pulls_more:
-        return head + (f": here the big ones pull least — {rule} fades where p is near 0 or 1, and the big points "
-                       "are confident mistakes.")
+        # the largest tenth all confident mistakes (BCE ≥ log 10: p beyond 0.9 on the wrong side)?
+        who = ", and the big points are confident mistakes" if np.all(size[big] >= math.log(10)) else ""
+        return head + f": here the big ones pull least — {rule} fades where p is near 0 or 1{who}."
     return head + f": here size and pull do not go together ({rule}), so do not read size as pull."

@@ -166,8 +166,7 @@ def temperature_section(key: str, fields: dict, bins: int) -> None:
         page.chart(charts.lines_figure(Ts, [("held-out log loss", losses_T, {"color": VERMILLION})],
                                        x_title="temperature T", y_title="log loss (nats)", log_x=True, points=marks,
                                        hover_x="T", height=300),
-                   key="temperature", alt=f"held-out log loss against the temperature T from 0.2 to 10; at "
-                   f"T = {T:g} it is {at_T:.4f}, lowest at T = {ui.fmt(best_T)}.")
+                   key="temperature", alt=claims.temperature_alt(T, at_T, best_T))
     with t2:
         st.metric(f"Held-out log loss at T = {T:g}", f"{ui.fmt(at_T)} nats")
         st.metric("Best T on the held-out points", ui.fmt(best_T, 3),

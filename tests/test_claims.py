@@ -293,6 +293,8 @@ def test_point_size_says_pull_only_as_far_as_size_and_pull_go_together(runs):
                 verdicts.add("mostly")
             elif "pull least" in text:
                 assert rho <= -0.49 and pull[big].mean() < pull[small].mean(), (rho, text)
+                if "big points are confident mistakes" in text:
+                    assert np.all(np.minimum(p, q)[big] <= 0.1 + 1e-12) and np.all((y[big] == 1) == (z[big] < 0))
                 verdicts.add("least")
             else:
                 top_more = pull[big].mean() > pull[small].mean()
@@ -390,6 +392,8 @@ def test_calibration_cost_is_what_the_best_temperature_saves_at_every_model_sett
 
 
 def _miss_verdict(p_bar, o):
+    if abs(p_bar - 0.5) < 0.005:
+        return "no better than a coin flip"
     if (p_bar - 0.5) * (o - 0.5) < 0:
         return "on the wrong side of ½"
     return "over-confident" if abs(p_bar - 0.5) > abs(o - 0.5) else "under-confident" \
