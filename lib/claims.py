@@ -120,6 +120,15 @@ def infinite_loss_reason(y: float, p: float) -> str:
             f"{impossible} impossible: the term {term} = {weight:g}·∞ = ∞.")
 
 
+def dominant_sample(row: int, y: float, p: float, share: float) -> str | None:
+    """The batch's caption when one sample carries more than half of the total loss (None otherwise): the mean
+    is then mostly that sample."""
+    if not share > 0.5:
+        return None
+    return (f"Row {row} (y = {y:g}, p = {p:g}) carries {share:.0%} of the total loss: the mean is mostly that one "
+            f"sample, {sample_kind(y, p)}.")
+
+
 # ------------------------------------------------------------------------------------------------ confident mistakes
 
 

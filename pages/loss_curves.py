@@ -215,10 +215,10 @@ with chart_col:
                f"row {int(checked.rows[int(np.argmax(per))])} is the largest at {ui.fmt(float(np.max(per)))} {unit}; "
                f"the mean is {ui.fmt(mean)} {unit}.")
     top = int(np.argmax(share)) if share.size else -1
-    if top >= 0 and share[top] > 0.5:
-        st.caption(f"Row {int(checked.rows[top])} (y = {checked.y[top]:g}, p = {checked.p[top]:g}) carries "
-                   f"{share[top]:.0%} of the total loss: the mean is mostly that one sample, "
-                   f"{claims.sample_kind(checked.y[top], checked.p[top])}.")
+    dominant = claims.dominant_sample(int(checked.rows[top]), checked.y[top], checked.p[top], share[top]) \
+        if top >= 0 else None
+    if dominant:
+        st.caption(dominant)
 with table_col:
     result = pd.DataFrame({"row": checked.rows, "y": checked.y, "p": checked.p, "−y·log p": pos,
                            "−(1−y)·log(1−p)": neg, "loss": per, "share": share})

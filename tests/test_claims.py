@@ -582,3 +582,24 @@ def test_many_classes_link_class_beyond_k_is_reset_with_a_notice_and_the_numbers
     assert any("True class" in w.value and "reset" in w.value for w in at.warning)
     assert at.slider(key="true").max == 2
     assert any(m.label == f"p of the true class {at.slider(key='true').value}" for m in at.metric)
+
+
+def test_batch_caption_names_a_sample_only_when_it_carries_most_of_the_loss():
+    rng = np.random.default_rng(3)
+    named = 0
+    for _ in range(300):
+        k = int(rng.integers(1, 12))
+        y = rng.integers(0, 2, k).astype(float)
+        p = np.round(rng.choice([0.001, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99], k), 3)
+        per = [-math.log(pi) if yi == 1 else -math.log(1 - pi) for yi, pi in zip(y, p, strict=True)]
+        top = int(np.argmax(per))
+        share = per[top] / sum(per) if sum(per) > 0 else 0.0
+        text = claims.dominant_sample(top, y[top], p[top], share)
+        assert (text is not None) == (share > 0.5)
+        if text:
+            q = p[top] if y[top] == 1 else 1 - p[top]        # the probability given to the true class
+            kind = "a confident mistake" if q <= 0.1 else "a mistake" if q < 0.5 else "a coin-flip guess" \
+                if q == 0.5 else "a confident hit" if q >= 0.9 else "a hit"
+            assert text.endswith(f"{kind}.") and f"carries {share:.0%}" in text
+            named += 1
+    assert named > 50
