@@ -510,7 +510,8 @@ def what_to_notice(e) -> str:
     if s.dataset == "blobs":
         return f"{'The blobs overlap' if not e.separable else 'At this noise the blobs do not overlap'}: {split}."
     if s.dataset == "separable":
-        return f"The classes lie on either side of a margin: {split}."
+        return (f"The classes lie on either side of a margin: {split}." if e.separable else
+                f"At this noise the margin is gone: {split}.")
     if s.dataset == "xor" and not s.features:
         if e.separable:
             return (f"XOR's four quadrants cannot be split by one straight line, but these {len(y)} drawn training "
@@ -527,7 +528,10 @@ def what_to_notice(e) -> str:
                 "(log 2 ≈ 0.693 only when the classes are balanced). Turn on the feature map: x₁·x₂ is the feature "
                 "that solves it.")
     if s.dataset == "xor":
-        return f"With the feature x₁·x₂ a linear model can split XOR: {split}; accuracy now {acc:.1%}."
+        if e.separable:
+            return f"With the feature x₁·x₂ a linear model can split XOR: {split}; accuracy now {acc:.1%}."
+        return (f"x₁·x₂ is the feature XOR needs, but at this noise the quadrants overlap: {split}; accuracy now "
+                f"{acc:.1%}.")
     if s.dataset == "circles" and not s.features:
         return (f"One class surrounds the other: {split}, and this run ends at {acc:.1%} accuracy. With the squared "
                 "features the boundary can become a circle.")
