@@ -750,8 +750,9 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
 
     def title(t: int) -> str:
         if race is not None:
-            return (f"step {t} · BCE run: BCE {at['yard'][t]:.4g}, accuracy {at['accuracy'][t]:.1f}%"
-                    + ("<br>" if stacked else " · ") + f"squared-error run: BCE {at['race_bce'][t]:.4g}, accuracy "
+            bce = claims.bce_name(s.pos_weight)  # as claims.describe names it
+            return (f"step {t} · BCE run: {bce} {at['yard'][t]:.4g}, accuracy {at['accuracy'][t]:.1f}%"
+                    + ("<br>" if stacked else " · ") + f"squared-error run: {bce} {at['race_bce'][t]:.4g}, accuracy "
                     f"{at['race_accuracy'][t]:.1f}%")
         parts = [f"step {t}", f"{claims.loss_label(s.objective, s.pos_weight)} {at['yard'][t]:.4g}"]
         if len(e.test_loss):

@@ -493,6 +493,8 @@ PAGE_QUERIES = [
     {"dataset": "Linearly separable", "pw": "8.0"},
     {"opt": "Adam", "lr": "100.0"},
     {"dataset": "Moons", "test": "0.3", "train_with": "squared error", "start": "confidently wrong"},
+    {"train_with": "both (a race)", "pw": "4.0", "l2": "0.1"},
+    {"train_with": "squared error", "pw": "0.25", "dataset": "XOR", "features": "true"},
 ]
 
 
@@ -515,7 +517,8 @@ def test_gradient_descent_page_shows_exactly_what_lib_claims_returns(query):
     title = chart(at, "gd")["layout"]["title"]["text"]
     alt = claims.describe(e, t)
     if e.race is not None:
-        for words in (f"BCE run: BCE {e.train_bce[t]:.4g}", f"squared-error run: BCE {e.race_bce[t]:.4g}"):
+        bce = claims.bce_name(e.settings.pos_weight)
+        for words in (f"BCE run: {bce} {e.train_bce[t]:.4g}", f"squared-error run: {bce} {e.race_bce[t]:.4g}"):
             assert words in title and words in alt, (words, title, alt)
     else:
         value = e.train_bce[t] if e.settings.objective == "squared" else e.traj.loss[t]
