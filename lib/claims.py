@@ -441,28 +441,33 @@ def diagnosis(e) -> list[tuple[str, str]]:
                     "instead of into it. Lower the learning rate"
                     + (" or use bigger mini-batches." if s.optimizer == "sgd" else ".")))
     elif t.loss_increases:
-        gap = ""
+        gap, settled = "", False
         if e.optimum.converged and t.objective == "bce":
             d = float(t.loss[-1] - e.optimum.loss)
             gap = ("; it ends at the optimum" if d <= 1e-12 * (1 + abs(e.optimum.loss))
                    else f"; it ends {num(d, 2)} above the optimum")
+            settled = d <= 0.01 * max(float(t.loss[0]) - e.optimum.loss, 1e-12)  # within 1% of its way down
         settle = ("never rises above its best" if t.swing == 0 else
                   f"never rises more than {num(100 * t.swing, 2)}% of its whole descent above its best")
         why = {"sgd": "Mini-batches see different points, so some steps go up: that is noise, not a too-large "
                       "learning rate.",
                "rmsprop": "RMSprop scales every step to about η, so near the minimum it steps across it and back: "
                           "small rises, no divergence.",
-               "gd": "Some steps were long enough to cross the valley of the loss, but each crossing came back "
-                     "lower: that is not divergence."}.get(
+               "gd": "A step long enough to cross the valley of the loss raises it for a step; here the rises did "
+                     "not grow into a swing: that is not divergence."}.get(
             s.optimizer, f"{label} carries speed, overshoots and comes back — that is not divergence.")
-        out.append(("info", f"The {what} rose in {t.loss_increases} of {e.final} steps, yet the run settled: in its "
-                    f"last {t.tail} steps it {settle}{gap}. {why}"))
+        head = "yet the run settled" if settled else "yet it is not swinging at the end"
+        out.append(("info", f"The {what} rose in {t.loss_increases} of {e.final} steps, {head}: in its last "
+                    f"{t.tail} steps it {settle}{gap}. {why}"))
     if e.separable and s.l2 == 0:
         k = min(10, e.final)
         now, then = float(e.w_norm[-1]), float(e.w_norm[k])
         tail_start = float(e.w_norm[-1 - t.tail]) if e.final > t.tail else then
         if now > then and now > tail_start:
             growth = f"‖w‖ keeps growing (now {num(now, 3)}, from {num(then, 3)} at step {k})"
+        elif k == e.final:
+            growth = (f"in this run ‖w‖ is {num(now, 3)} at the end; it must grow without bound for the loss to "
+                      "approach 0")
         else:
             growth = (f"in this run ‖w‖ is {num(now, 3)} at the end ({num(then, 3)} at step {k}); it must grow "
                       "without bound for the loss to approach 0")
@@ -473,9 +478,10 @@ def diagnosis(e) -> list[tuple[str, str]]:
         called, truly = int(np.sum(z >= 0)), int(np.sum(e.y_train >= 0.5))
         cmp = "more than" if called > truly else "fewer than" if called < truly else "as many as"
         favoured = "positive" if s.pos_weight > 1 else "negative"
+        verb = {n: "is" if n == 1 else "are" for n in (called, truly)}
         out.append(("info", f"pos_weight = {s.pos_weight:g} makes a missed positive cost {s.pos_weight:g}× as much "
-                    f"as a missed negative, which favours calling points {favoured}."
-                    f" Now {called} of {len(z)} training points are called positive, {cmp} the {truly} that are."))
+                    f"as a missed negative, which favours calling points {favoured}. Now {called} of {len(z)} "
+                    f"training points {verb[called]} called positive, {cmp} the {truly} that {verb[truly]}."))
     return out
 
 
