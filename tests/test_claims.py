@@ -612,3 +612,36 @@ def test_batch_caption_names_a_sample_only_when_it_carries_most_of_the_loss():
             assert text.endswith(f"{kind}.") and f"carries {share:.0%}" in text
             named += 1
     assert named > 50
+
+
+def test_ladder_sentence_ratios_at_every_confidence_of_the_ladder_and_between():
+    import mpmath
+
+    for c in [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999, *np.linspace(0.501, 0.99999, 200)]:
+        hit, miss = -mpmath.log(c), -mpmath.log(1 - mpmath.mpf(c))
+        saved = mpmath.log(2) - hit
+        text = claims.ladder(c, float(hit), float(miss), float(saved))
+        if c == 0.5:
+            assert "same coin-flip guess" in text
+            continue
+        assert close(after(text, "the mistake costs"), float(miss))
+        assert close(after(text, "nats:"), float(miss / hit), 3), text
+        assert close(after(text, "hit's loss of"), float(hit))
+        assert close(after(text, f"{claims.num(float(hit))}, and"), float(miss / saved), 3), text
+
+
+@pytest.mark.parametrize("K", [2, 3, 4, 6])
+def test_many_classes_page_numbers_agree_with_scipy_softmax_at_every_class_and_scale(K):
+    from scipy.special import log_softmax, softmax
+
+    for true in range(0, 6):
+        for scale in ("1", "100"):
+            at = open_page("pages/multiclass.py", {"k": str(K), "true": str(true), "scale": scale})
+            shown_true = at.slider(key="true").value
+            assert shown_true == (true if true < K else 0)          # out of range: reset, with the notice
+            assert any("True class" in w.value for w in at.warning) == (true >= K)
+            z = np.array([0.0 + at.slider(key=f"z{j}").value for j in range(K)]) * float(scale)
+            p = softmax(z)
+            assert number(metric(at, f"p of the true class {shown_true}")) == pytest.approx(p[shown_true], rel=1e-5,
+                                                                                            abs=1e-300)
+            assert number(metric(at, "Cross-entropy")) == pytest.approx(-log_softmax(z)[shown_true], rel=1e-3)
