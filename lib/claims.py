@@ -69,6 +69,25 @@ def tex_num(x: float, digits: int = 4) -> str:
     return rf"{mant} \times 10^{{{int(exp)}}}"
 
 
+def probability_from_log(neg_log_p: float, digits: int = 4, tex: bool = False) -> str:
+    """A probability given by −log p, written even where p itself underflows to 0 in float64 (p = e^−2000 is
+    2.577e−869): a finite loss is never shown beside a probability of "0".
+
+    >>> probability_from_log(2000.0), probability_from_log(0.5)
+    ('2.577e−869', '0.6065')
+    """
+    neg_log_p = float(neg_log_p)
+    p = math.exp(-neg_log_p)
+    if p > 0 or math.isinf(neg_log_p):
+        return tex_num(p, digits) if tex else num(p, digits)
+    exponent = -neg_log_p / math.log(10.0)                       # log10 p
+    whole = math.floor(exponent)
+    mant = f"{10 ** (exponent - whole):.{max(digits - 1, 1)}f}"
+    if mant.startswith("10"):                                    # 9.9996 rounded up
+        mant, whole = f"{1:.{max(digits - 1, 1)}f}", whole + 1
+    return rf"{mant} \times 10^{{{whole}}}" if tex else f"{mant}e−{-whole}"
+
+
 def probability_of_logit(z: float, digits: int = 6) -> str:
     """p = σ(z) as :func:`probability` writes it (1 − σ(z) = σ(−z), exactly as small as it is).
 

@@ -636,12 +636,17 @@ def test_many_classes_page_numbers_agree_with_scipy_softmax_at_every_class_and_s
 
     for true in range(0, 6):
         for scale in ("1", "100"):
-            at = open_page("pages/multiclass.py", {"k": str(K), "true": str(true), "scale": scale})
+            at = open_page("pages/multiclass.py", {"k": str(K), "true": str(true), "scale": scale, "z0": "-10.0"})
             shown_true = at.slider(key="true").value
             assert shown_true == (true if true < K else 0)          # out of range: reset, with the notice
             assert any("True class" in w.value for w in at.warning) == (true >= K)
             z = np.array([0.0 + at.slider(key=f"z{j}").value for j in range(K)]) * float(scale)
             p = softmax(z)
-            assert number(metric(at, f"p of the true class {shown_true}")) == pytest.approx(p[shown_true], rel=1e-5,
-                                                                                            abs=1e-300)
+            # p itself, even where float64 underflows (e^−2000): mpmath reads the shown text and computes the truth
+            import mpmath
+
+            shown_p = mpmath.mpf(metric(at, f"p of the true class {shown_true}").replace("−", "-"))
+            exact = mpmath.exp(float(log_softmax(z)[shown_true]))
+            assert abs(shown_p - exact) <= 1e-5 * exact, (shown_p, exact)
+            assert p[shown_true] == 0 or abs(p[shown_true] - float(exact)) <= 1e-12
             assert number(metric(at, "Cross-entropy")) == pytest.approx(-log_softmax(z)[shown_true], rel=1e-3)
