@@ -216,18 +216,19 @@ def calibration_cost(total: float, recalibrated: float, best_T: float, n_test: i
     saves (``recalibrated``: the held-out loss at that T, its limit at T = 0 or ∞)."""
     saved = max(total - recalibrated, 0.0)  # T = 1 is a candidate, so the best T never loses (≤ 1e−15 rounding)
     share = saved / total if total > 0 else 0.0
+    percent = f"{share:.0%}" if share >= 0.005 else "under 1%"  # never "(0%)" beside a cost that is not 0
     if best_T == 0:
         how = ("The held-out logits put every held-out point on its own side, so sharpening them (T → 0) takes "
                f"the loss towards 0: all {num(total, 3)} nats of held-out log loss count as calibration here")
     elif math.isinf(best_T):
         how = (f"The held-out logits do no better than chance: predicting ½ everywhere (T → ∞) scores log 2 = "
-               f"0.693 nats, {num(saved, 3)} of the {num(total, 3)} nats of held-out log loss ({share:.0%})")
+               f"0.693 nats, {num(saved, 3)} of the {num(total, 3)} nats of held-out log loss ({percent})")
     elif f"{saved:.2g}" == "0" or saved < 5e-4:
         how = (f"Calibration costs almost nothing: the best temperature T = {num(best_T, 3)} lowers the held-out "
                f"log loss only from {num(total, 4)} to {num(recalibrated, 4)} nats")
     else:
         how = (f"Calibration costs {num(saved, 3)} of the {num(total, 3)} nats of held-out log loss "
-               f"({share:.0%}): dividing every logit by the best temperature T = {num(best_T, 3)}, which keeps "
+               f"({percent}): dividing every logit by the best temperature T = {num(best_T, 3)}, which keeps "
                f"every prediction's order, lowers it to {num(recalibrated, 3)}")
     return (how + f". T is fitted on the same {n_test} held-out points it is scored on, which can only flatter "
             "it: with few points, read this as an upper estimate of what recalibration saves on new points.")

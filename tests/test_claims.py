@@ -386,6 +386,8 @@ def test_calibration_cost_is_what_the_best_temperature_saves_at_every_model_sett
             assert close(after(text, "Calibration costs"), saved, 3) or abs(after(text, "Calibration costs") - saved) \
                 < 2e-5, (saved, text)
             assert close(after(text, "of the"), ref_total, 3)
+            share = re.search(r"log loss \((under 1%|\d+%)\)", text).group(1)
+            assert share == ("under 1%" if saved / ref_total < 0.005 else f"{saved / ref_total:.0%}"), (share, text)
             assert close(after(text, "lowers it to"), lowest, 3) or abs(after(text, "lowers it to") - lowest) < 2e-5
             verdicts.add("cost")
         elif "every held-out point on its own side" in text:
