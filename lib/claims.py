@@ -249,7 +249,9 @@ def largest_miss(mean_p, frac_pos, counts, min_count: int = 3) -> str | None:
     if gap[k] < 0.005:  # invisible at the two decimals shown: no miss to speak of
         return (f" In every bin of {min_count} or more held-out points the share of 1s is within 0.01 of what the "
                 "model says there.")
-    said = f"where it says {p_bar:.2f} on average, {o:.0%} of the {n_k} held-out points are 1"
+    ones = round(o * n_k)  # a count, never a rounded share ("100%" of 200 would hide the one 0 among them)
+    said = (f"where it says {p_bar:.2f} on average, {ones} of the {n_k} held-out points there "
+            f"{'is' if ones == 1 else 'are'} 1")
     a, b = p_bar - 0.5, o - 0.5
     if abs(a) < 0.005:  # shown as 0.50: a coin flip, neither side's confidence
         verdict = "no better than a coin flip there"

@@ -913,7 +913,8 @@ def test_calibration_sentence_is_computed_from_the_diagram():
     gaps = np.abs(held_out["y"] - held_out["x"])
     counts = np.array(held_out["customdata"])
     k = int(np.argmax(np.where(counts >= 3, gaps, -1)))
-    assert f"where it says {held_out['x'][k]:.2f} on average, {held_out['y'][k]:.0%}" in sentence
+    ones = round(held_out["y"][k] * counts[k])
+    assert f"where it says {held_out['x'][k]:.2f} on average, {ones} of the {counts[k]} held-out points" in sentence
 
 
 def test_calibration_bad_link_values_fall_back_with_notices():
