@@ -748,13 +748,15 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
     at = {name: dict(zip(steps, np.asarray(values, dtype=np.float64)[steps].tolist(), strict=True))
           for name, values in series}
 
+    num = claims.num  # the losses written as the text alternative (lib.claims.describe) writes them
+
     def title(t: int) -> str:
         if race is not None:
             bce = claims.bce_name(s.pos_weight)  # as claims.describe names it
-            return (f"step {t} · BCE run: {bce} {at['yard'][t]:.4g}, accuracy {at['accuracy'][t]:.1f}%"
-                    + ("<br>" if stacked else " · ") + f"squared-error run: {bce} {at['race_bce'][t]:.4g}, accuracy "
+            return (f"step {t} · BCE run: {bce} {num(at['yard'][t])}, accuracy {at['accuracy'][t]:.1f}%"
+                    + ("<br>" if stacked else " · ") + f"squared-error run: {bce} {num(at['race_bce'][t])}, accuracy "
                     f"{at['race_accuracy'][t]:.1f}%")
-        parts = [f"step {t}", f"{claims.loss_label(s.objective, s.pos_weight)} {at['yard'][t]:.4g}"]
+        parts = [f"step {t}", f"{claims.loss_label(s.objective, s.pos_weight)} {num(at['yard'][t])}"]
         if len(e.test_loss):
             parts.append(f"test loss {at['test'][t]:.4g}")
         rest = [f"accuracy {at['accuracy'][t]:.1f}%", f"‖w‖ {at['w_norm'][t]:.3g}", f"‖∇J‖ {at['grad_norm'][t]:.3g}"]

@@ -526,11 +526,12 @@ def test_gradient_descent_page_shows_exactly_what_lib_claims_returns(query):
     alt = claims.describe(e, t)
     if e.race is not None:
         bce = claims.bce_name(e.settings.pos_weight)
-        for words in (f"BCE run: {bce} {e.train_bce[t]:.4g}", f"squared-error run: {bce} {e.race_bce[t]:.4g}"):
+        for words in (f"BCE run: {bce} {claims.num(e.train_bce[t])}",
+                      f"squared-error run: {bce} {claims.num(e.race_bce[t])}"):
             assert words in title and words in alt, (words, title, alt)
     else:
         value = e.train_bce[t] if e.settings.objective == "squared" else e.traj.loss[t]
-        words = f"{claims.loss_label(e.settings.objective, e.settings.pos_weight)} {value:.4g}"
+        words = f"{claims.loss_label(e.settings.objective, e.settings.pos_weight)} {claims.num(value)}"
         assert words in title and words in alt, (words, title, alt)
 
 
