@@ -330,8 +330,11 @@ def gap_help(fit: logistic.Fit, objective: str) -> str:
     """The help of the "gap to optimum" number."""
     if objective == "squared":
         return "The optimum is BCE's; this run trains squared error, so its BCE is shown instead."
+    if not fit.converged and fit.w is None:
+        return ("The training points are separable and L2 is 0: the loss has no minimum, only the infimum 0, so "
+                "there is no gap to measure.")
     if not fit.converged:
-        return fit.message
+        return f"Neither Newton's method nor scipy's trust region converged here ({fit.message})."
     return f"Train loss minus the minimum of the same objective, found by {optimum_finder(fit)}."
 
 
