@@ -160,17 +160,6 @@ def ladder(c: float, hit: float, miss: float, saved: float) -> str:
             f"{num(hit)}, and {num(miss / saved, 3)}× the {num(saved)} nats the hit saves over guessing ½.")
 
 
-# ------------------------------------------------------------------------------------------------ many classes
-
-
-def class_out_of_range(asked: int, K: int) -> str | None:
-    """The notice when a true class beyond K − 1 was asked for (a link made with more classes); None when it fits."""
-    if 0 <= asked <= K - 1:
-        return None
-    return (f"The true class {asked} does not exist with K = {K} classes (they are numbered 0 … {K - 1}), so the "
-            f"true class was reset to 0.")
-
-
 # ------------------------------------------------------------------------------------------------ honest probabilities
 
 
