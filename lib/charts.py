@@ -619,7 +619,7 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
     marker and the loss marker. ``stacked`` puts the three panels one above another (for phones). ``show`` is
     the frame the figure opens on (an index into ``e.frames``; default the last) — the page's Step control.
     """
-    from lib import logistic
+    from lib import claims, logistic
 
     if stacked:  # panel domains: (x, y) for data, landscape, loss; title positions
         dom = {"d": ([0, 1], [0.70, 1]), "l": ([0, 1], [0.37, 0.64]), "c": ([0, 1], [0, 0.25])}
@@ -720,7 +720,7 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
                              hovertemplate="step %{x}<br>BCE %{y:.4g}<extra>squared-error run</extra>"))
     if e.optimum.converged:
         data.append(_scatter([float(e.optimum.w[0])], [float(e.optimum.w[1])], 2, mode="markers",
-                             name="optimum (scipy)", marker={"symbol": "star", "size": 16, "color": ink}))
+                             name="optimum", marker={"symbol": "star", "size": 16, "color": ink}))
     if e.optimum.converged and not bce_axis:
         data.append(_scatter([0, last], [e.optimum.loss] * 2, 3, mode="lines", name="optimum loss",
                              line={"color": ink, "dash": "dash", "width": 1.5},
@@ -748,12 +748,15 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
     at = {name: dict(zip(steps, np.asarray(values, dtype=np.float64)[steps].tolist(), strict=True))
           for name, values in series}
 
+    num = claims.num  # the losses written as the text alternative (lib.claims.describe) writes them
+
     def title(t: int) -> str:
         if race is not None:
-            return (f"step {t} · BCE run: BCE {at['yard'][t]:.4g}, accuracy {at['accuracy'][t]:.1f}%"
-                    + ("<br>" if stacked else " · ") + f"squared-error run: BCE {at['race_bce'][t]:.4g}, accuracy "
+            bce = claims.bce_name(s.pos_weight)  # as claims.describe names it
+            return (f"step {t} · BCE run: {bce} {num(at['yard'][t])}, accuracy {at['accuracy'][t]:.1f}%"
+                    + ("<br>" if stacked else " · ") + f"squared-error run: {bce} {num(at['race_bce'][t])}, accuracy "
                     f"{at['race_accuracy'][t]:.1f}%")
-        parts = [f"step {t}", f"train loss {at['yard'][t]:.4g}"]
+        parts = [f"step {t}", f"{claims.loss_label(s.objective, s.pos_weight)} {num(at['yard'][t])}"]
         if len(e.test_loss):
             parts.append(f"test loss {at['test'][t]:.4g}")
         rest = [f"accuracy {at['accuracy'][t]:.1f}%", f"‖w‖ {at['w_norm'][t]:.3g}", f"‖∇J‖ {at['grad_norm'][t]:.3g}"]

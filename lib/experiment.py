@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lib import datasets, logistic, loss
+from lib import datasets, logistic
 
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 STEP_COUNTS = (10, 25, 50, 100, 200, 500, 1000)
@@ -106,13 +106,19 @@ def _accuracy_along(F: np.ndarray, y: np.ndarray, traj: logistic.Trajectory) -> 
 
 
 def custom_dataset(points) -> datasets.Dataset:
-    """The user's (x1, x2, y) rows as a Dataset with each feature standardized (mean 0, standard deviation 1; a
-    constant feature is only centred), so one learning rate suits any units."""
+    """The user's (x1, x2, y) rows as a Dataset, unscaled (:func:`standardize` scales them after the split)."""
     arr = np.asarray(points, dtype=np.float64).reshape(-1, 3)
-    X = arr[:, :2]
-    sd = X.std(axis=0)
-    X = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
-    return datasets.Dataset(X=X, y=arr[:, 2], name="custom")
+    return datasets.Dataset(X=arr[:, :2], y=arr[:, 2], name="custom")
+
+
+def standardize(train: datasets.Dataset, test: datasets.Dataset) -> tuple[datasets.Dataset, datasets.Dataset]:
+    """Both sets scaled by the training points' mean and standard deviation per coordinate (a coordinate constant
+    on the training points is only centred), so one learning rate suits any units. The held-out points do not
+    enter the statistics: they would leak into training and leave the training points off mean 0, sd 1."""
+    mean, sd = train.X.mean(axis=0), train.X.std(axis=0)
+    scale = np.where(sd > 0, sd, 1.0)
+    return (datasets.Dataset((train.X - mean) / scale, train.y, train.name),
+            datasets.Dataset((test.X - mean) / scale, test.y, test.name))
 
 
 def wrong_start(F: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -127,6 +133,8 @@ def run(s: Settings) -> Experiment:
     data = custom_dataset(s.points) if s.dataset == "custom" else datasets.make(
         s.dataset, s.n, noise=s.noise, balance=s.balance, seed=s.seed)
     train, test = datasets.split(data, s.test_fraction, seed=s.seed)
+    if s.dataset == "custom":
+        train, test = standardize(train, test)
     fmap = datasets.feature_map if s.features else (lambda X: np.asarray(X, dtype=np.float64))
     F_train, F_test = fmap(train.X), fmap(test.X) if len(test.y) else np.zeros((0, 5 if s.features else 2))
     names = datasets.MAPPED_FEATURE_NAMES if s.features else datasets.FEATURE_NAMES
@@ -159,117 +167,3 @@ def run(s: Settings) -> Experiment:
             traj, F_train, train.y, pos_weight=s.pos_weight), race=race,
         race_bce=logistic.losses_along(race, F_train, train.y, pos_weight=s.pos_weight) if race else np.zeros(0),
         race_accuracy=_accuracy_along(F_train, train.y, race) if race else np.zeros(0))
-
-
-def race_sentence(e: Experiment) -> str | None:
-    """What the race between BCE and squared error did, from the two runs (None without a race)."""
-    if e.race is None:
-        return None
-    t = e.final
-    a, b = 100 * e.train_accuracy[t], 100 * e.race_accuracy[t]
-    g_bce, g_sq = float(e.traj.grad_norm[0]), float(e.race.grad_norm[0])
-    text = (f"After {t} steps the BCE run classifies {a:.1f}% of the training points correctly, the squared-error "
-            f"run {b:.1f}% (BCE {e.train_bce[t]:.4g} nats against {e.race_bce[t]:.4g}).")
-    ratio = g_bce / g_sq if g_sq > 0 else np.inf
-    text += (f" At the start the squared error's gradient was {g_sq:.3g} and BCE's {g_bce:.3g}, {ratio:.3g}× larger: "
-             "squared error's gradient in z is BCE's times 2p(1 − p), at most ½"
-             + (" and near 0 where p is near 0 or 1 — here on the confidently wrong points, which barely push."
-                if ratio >= 5 else "."))
-    return text
-
-
-def diagnosis(e: Experiment) -> list[tuple[str, str]]:
-    """What the run shows that a student should be told: (kind, sentence) with kind "warning" or "info".
-
-    Every sentence is computed from this run: a learning rate is called too large only when the run diverged or
-    is still swinging at its end (:attr:`logistic.Trajectory.still_swinging`), not because the loss rose on some
-    steps — momentum and Adam overshoot and come back while converging.
-    """
-    out = []
-    t = e.traj
-    s = e.settings
-    label = logistic.OPTIMIZERS[s.optimizer]
-    if t.diverged_at is not None:
-        out.append(("warning", f"**Diverged at step {t.diverged_at}.** The learning rate {s.lr:g} is too "
-                    "large: each step overshoots the minimum by more than it corrects, so the weights grow without "
-                    "bound. The run stops there; lower the learning rate."))
-    elif t.still_swinging:
-        tail = t.loss[-t.tail:]
-        rises = int(np.sum(np.diff(tail) > 0))
-        out.append(("warning", f"**The loss is still swinging at the end.** In the last {t.tail} steps it rose "
-                    f"{rises} times, up to {np.max(tail):.4g}; its best was {np.min(t.loss):.4g} and it started at "
-                    f"{t.loss[0]:.4g}. The learning rate "
-                    f"{s.lr:g} is too large for {label}: steps jump across the valley of the loss instead of into "
-                    "it. Lower the learning rate" + (" or use bigger mini-batches." if s.optimizer == "sgd" else ".")))
-    elif t.loss_increases:
-        gap = (f"; it ends {t.loss[-1] - e.optimum.loss:.2g} above the optimum" if e.optimum.converged else "")
-        out.append(("info", f"The loss rose in {t.loss_increases} of {e.final} steps, yet the run settled: in its "
-                    f"last {t.tail} steps it never rises more than {100 * t.swing:.2g}% of its whole descent above its "
-                    f"best{gap}. " + ("Mini-batches see different points, so some steps go up: that is noise, not a "
-                                  "too-large learning rate." if s.optimizer == "sgd" else
-                                  "RMSprop scales every step to about η, so near the minimum it steps across it "
-                                  "and back: small rises, no divergence." if s.optimizer == "rmsprop" else
-                                  f"{label} carries speed, overshoots and comes back — that is not divergence.")))
-    if e.separable and s.l2 == 0:
-        out.append(("info", f"**The training data is linearly separable and L2 is 0**, so the loss has no minimum: "
-                    f"it creeps towards 0 while ‖w‖ keeps growing (now {e.w_norm[-1]:.3g}, from "
-                    f"{e.w_norm[min(10, e.final)]:.3g} at step {min(10, e.final)}). Turn on L2 and ‖w‖ settles."))
-    if s.pos_weight != 1:
-        z = e.F_train @ t.w[-1] + t.b[-1]
-        out.append(("info", f"pos_weight = {s.pos_weight:g} makes a missed positive cost {s.pos_weight:g}× as much, "
-                    f"which pulls the boundary towards {'more' if s.pos_weight > 1 else 'fewer'} positive "
-                    f"predictions: now {int(np.sum(z >= 0))} of {len(z)} training points are called positive, and "
-                    f"{int(np.sum(e.y_train >= 0.5))} are."))
-    return out
-
-
-def what_to_notice(e: Experiment) -> str:
-    """The dataset's sentence, computed from the points actually drawn and this run (never a fixed blurb)."""
-    s = e.settings
-    y = e.y_train
-    share = float(np.mean(y))
-    acc = float(e.train_accuracy[-1])
-    line = "line" if not s.features else "boundary of the squared features"
-    if e.separable:
-        split = (f"a {line} separates the training points perfectly" if s.l2 == 0 else
-                 f"a {line} separates the training points; L2 = {s.l2:g} keeps ‖w‖ finite, so the loss has a "
-                 f"minimum of {e.optimum.loss:.4g} above 0")
-    else:
-        floor = (f" — the best possible is {e.optimum.loss:.4g} nats" if e.optimum.converged else "")
-        split = f"no {line} separates the training points, so the loss settles at a floor above 0{floor}"
-    if s.dataset == "custom":
-        return f"Your {len(y)} training points: {split}. This run gets {acc:.1%} of them right."
-    if s.dataset == "blobs":
-        return f"{'The blobs overlap' if not e.separable else 'At this noise the blobs do not overlap'}: {split}."
-    if s.dataset == "separable":
-        return f"The classes lie on either side of a margin: {split}."
-    if s.dataset == "xor" and not s.features:
-        entropy = float(loss.bernoulli_entropy(share))
-        best = e.optimum.loss if e.optimum.converged else float(np.min(e.traj.loss))
-        close = (best >= 0.9 * entropy)
-        return (f"No straight line can split XOR: the best line's loss is {best:.4g} nats, "
-                f"{'barely below' if close else 'below'} the {entropy:.4g} nats of predicting the share of class 1 "
-                f"({share:.0%}) everywhere — the entropy of the labels (log 2 ≈ 0.693 only when the classes are "
-                "balanced). Turn on the feature map: x₁·x₂ is the feature that solves it.")
-    if s.dataset == "xor":
-        return f"With the feature x₁·x₂ a linear model can split XOR: {split}; accuracy now {acc:.1%}."
-    if s.dataset == "circles" and not s.features:
-        return (f"One class surrounds the other: {split}, and this run ends at {acc:.1%} accuracy. With the squared "
-                "features the boundary can become a circle.")
-    if s.dataset == "circles":
-        return f"With x₁² and x₂² the boundary can close into a circle: {split}; accuracy now {acc:.1%}."
-    return (f"The moons interlock: {split}. This run gets {acc:.1%} of the training points right; the biggest points "
-            "are the ones the boundary gets most wrong.")
-
-
-def describe(e: Experiment, t: int) -> str:
-    """The chart in one sentence, for screen readers: what is drawn at step t, with its numbers."""
-    w = e.traj.w[t]
-    parts = [f"Training points of two classes ({int(np.sum(e.y_train < 0.5))} of class 0, "
-             f"{int(np.sum(e.y_train >= 0.5))} of class 1) with the decision boundary at step {t} of {e.final}",
-             f"train loss {e.traj.loss[t]:.4g} nats, accuracy {100 * e.train_accuracy[t]:.1f}%",
-             f"weights ({', '.join(f'{v:.3g}' for v in w)}), bias {e.traj.b[t]:.3g}",
-             f"the loss fell from {e.traj.loss[0]:.4g} at step 0 to {e.traj.loss[-1]:.4g} at step {e.final}"]
-    if e.optimum.converged:
-        parts.append(f"the optimum loss is {e.optimum.loss:.4g}")
-    return "; ".join(parts) + "."

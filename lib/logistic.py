@@ -26,19 +26,6 @@ OPTIMIZERS = {
 MAX_STEPS = 2000
 OBJECTIVES = {"bce": "BCE", "squared": "squared error"}
 
-# What one step does, in words (the step is η times a direction; its length is η‖direction‖, not η).
-STEP_SENTENCE = {
-    "gd": "Each step moves the parameters against the gradient by η = {lr} times the gradient: a step of length "
-          "η‖∇J‖, long on steep slopes and short near the minimum.",
-    "sgd": "Each step follows the gradient of one mini-batch, a noisy estimate of the full one, scaled by η = {lr}.",
-    "momentum": "Each step adds the gradient to a velocity that keeps 90% of the previous one, then moves η = {lr} "
-                "times the velocity: it speeds up along a long valley and can overshoot.",
-    "rmsprop": "Each step divides the gradient by the root of its recent mean square, per parameter: every step is "
-               "about η = {lr} long, whatever the slope.",
-    "adam": "Each step combines momentum (a running mean of gradients) with RMSprop's per-parameter scaling, both "
-            "bias-corrected: steps of about η = {lr}.",
-}
-
 # Each optimizer's update as the page shows it, in pieces (one line each on a phone); θ = (w, b), the
 # constants are those train() uses.
 UPDATE_RULES = {

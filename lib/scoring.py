@@ -7,12 +7,14 @@
   (scikit-learn's ``calibration_curve(strategy="uniform")``, empty bins kept).
 * :func:`log_loss_split` — mean log loss = calibration + refinement + what varies inside the bins.
 * :func:`fit_temperature` — the temperature T that minimizes the mean log loss of σ(z/T).
+* :func:`recalibrated_loss` — that lowest mean log loss, with its limits at T = 0 and T = ∞.
 * :func:`threshold_counts` — the confusion matrix, accuracy, precision and recall at a decision threshold.
 
 Pure NumPy/SciPy; validation raises ``ValueError`` naming the argument (as ``lib.loss`` does).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -206,6 +208,21 @@ def fit_temperature(y, z) -> float:
     return 1.0 / beta
 
 
+def recalibrated_loss(y, z, T: float) -> float:
+    """The mean log loss of σ(z / T) on (y, z) for the best temperature T of :func:`fit_temperature`, including
+    its two limits: T = 0 (logits that separate the labels: the loss tends to 0) and T = ∞ (every probability ½:
+    log 2).
+
+    >>> recalibrated_loss([1, 0], [-1.0, 1.0], float("inf")) == math.log(2)
+    True
+    """
+    if T == 0:
+        return 0.0
+    if math.isinf(T):
+        return math.log(2.0)
+    return float(loss.bce_with_logits(np.asarray(y, dtype=np.float64), np.asarray(z, dtype=np.float64) / T))
+
+
 @dataclass(frozen=True)
 class ThresholdCounts:
     """The confusion matrix at a threshold t (predict 1 where p ≥ t) and the rates read from it."""
@@ -246,22 +263,3 @@ def threshold_counts(y, p, threshold: float) -> ThresholdCounts:
     positive = y == 1.0
     return ThresholdCounts(threshold=t, tp=int(np.sum(called & positive)), fp=int(np.sum(called & ~positive)),
                            fn=int(np.sum(~called & positive)), tn=int(np.sum(~called & ~positive)))
-
-
-def calibration_sentence(rel: Reliability, split: LogLossSplit, train_loss: float, min_count: int = 3) -> str:
-    """What a held-out reliability diagram shows, in one or two sentences computed from it."""
-    share = split.calibration / split.total if split.total > 0 else 0.0
-    text = (f"Calibration costs {split.calibration:.3g} of the {split.total:.3g} nats of held-out log loss "
-            f"({share:.0%}).")
-    ok = rel.counts >= min_count
-    if ok.any():
-        gap = np.where(ok, np.abs(rel.frac_pos - rel.mean_p), -1.0)
-        k = int(np.argmax(gap))
-        p_bar, o = float(rel.mean_p[k]), float(rel.frac_pos[k])
-        over = (p_bar > 0.5 and o < p_bar) or (p_bar < 0.5 and o > p_bar)
-        text += (f" Its largest miss: where it says {p_bar:.2f} on average, {o:.0%} of the {int(rel.counts[k])} "
-                 f"held-out points are 1 — {'over' if over else 'under'}-confident there.")
-    if split.total > train_loss:
-        text += (f" On its own training points the loss is only {train_loss:.3g}: held-out points show what the "
-                 "training points hide.")
-    return text

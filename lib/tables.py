@@ -169,45 +169,6 @@ def write_csv(rows) -> str:
     return out.getvalue()
 
 
-def sample_kind(y: float, p: float) -> str:
-    """What a prediction p is for a label y, in a student's words.
-
-    A hard label's prediction is judged by the probability q it gives the true class: a confident mistake
-    (q <= 0.1), a mistake (q < ½), a coin-flip guess (q = ½), a hit, a confident hit (q >= 0.9). A soft label
-    has no mistake or hit; it is named as such.
-
-    >>> sample_kind(1, 0.02), sample_kind(0, 0.3), sample_kind(0.5, 0.5)
-    ('a confident mistake', 'a hit', 'a soft label (y = 0.5) predicted at p = 0.5')
-    """
-    y, p = float(y), float(p)
-    if y not in (0.0, 1.0):
-        return f"a soft label (y = {y:g}) predicted at p = {p:g}"
-    q = p if y == 1.0 else 1.0 - p
-    if q <= 0.1:
-        return "a confident mistake"
-    if q < 0.5:
-        return "a mistake"
-    if q == 0.5:
-        return "a coin-flip guess"
-    return "a confident hit" if q >= 0.9 else "a hit"
-
-
-def infinite_loss_reason(y: float, p: float) -> str:
-    """Why BCE(y, p) is ∞, for a (y, p) where it is: the label puts weight on an outcome p calls impossible.
-
-    >>> infinite_loss_reason(1, 0)
-    'The true label is 1, but p = 0 gave class 1 probability 0: −log 0 = ∞.'
-    """
-    y, p = float(y), float(p)
-    impossible = 1 if p == 0.0 else 0       # the class p rules out
-    weight = y if impossible == 1 else 1.0 - y
-    if y in (0.0, 1.0):
-        return (f"The true label is {y:g}, but p = {p:g} gave class {impossible} probability 0: −log 0 = ∞.")
-    term = "−y·log p" if impossible == 1 else "−(1 − y)·log(1 − p)"
-    return (f"The soft label y = {y:g} puts weight {weight:g} on class {impossible}, but p = {p:g} calls class "
-            f"{impossible} impossible: the term {term} = {weight:g}·∞ = ∞.")
-
-
 def _short(v: float) -> str:
     text = repr(float(v))
     return text[:-2] if text.endswith(".0") else text

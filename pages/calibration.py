@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 import ui
-from lib import charts, datasets, experiment, loss, scoring
+from lib import charts, claims, datasets, experiment, loss, scoring
 from lib.charts import BLUE, GREEN, GREY, ORANGE, PURPLE, VERMILLION
 
 page = ui.Page("Honest probabilities", "Notice that log loss is lowest exactly when you report the probability you "
@@ -63,10 +63,7 @@ def forecaster_section() -> None:
         if target is not None:
             what = f"expected score when the bias is q = {q:g}" if reveal else f"mean score on these {n} tosses"
             page.chart(charts.FigureSpec(_forecast_figure(float(target), bool(reveal), what, float(r), page.dark)),
-                       key="forecast",
-                       alt=f"the {what} against the report r for four rules; log loss and Brier are lowest at r = "
-                           f"{target:g}, absolute error at r = {0 if target < 0.5 else 1}, and the 0-1 loss is flat on "
-                           "each side of ½.", themed=True)
+                       key="forecast", alt=claims.forecast_alt(what, float(target)), themed=True)
         else:
             st.info("Reveal some tosses (or the bias) to see how each rule scores your report.",
                     icon=":material/casino:")
@@ -79,10 +76,8 @@ def forecaster_section() -> None:
         mine = float(scoring.expected_score(target, r, "log"))
         page.latex(rf"\bar L(r) = -{target:.3g}\log r - {1 - target:.3g}\log(1-r)",
                    rf"\bar L({r:g}) = {ui.tex_num(mine)} \ \ge\ \bar L({target:.3g}) = {ui.tex_num(best_log)}")
-        st.markdown(f"Reporting r = {r:g} costs {ui.fmt(mine - best_log)} nats more than reporting "
-                    f"{'the true bias' if reveal else 'the observed frequency'} {target:.3g}: the gap is "
-                    f"KL({target:.3g} ‖ {r:g}), never negative and zero only at r = {target:.3g}. The 0-1 loss cannot "
-                    "tell r = 0.51 from r = 0.99.")
+        st.markdown(claims.forecast_gap(float(r), float(target), mine, best_log,
+                                        "the true bias" if reveal else "the observed frequency"))
     st.caption("A scoring rule is *proper* when its expected score is best at the truth: log loss and the Brier "
                "score are; absolute error is not (it pays to exaggerate towards 0 or 1); the 0-1 loss only sees the "
                "side of ½.")
@@ -115,44 +110,40 @@ def _model(key: str, _fields: dict, bins: int) -> SimpleNamespace:
     m.p_train, m.p_test = loss.sigmoid(m.z_train), loss.sigmoid(m.z_test)
     m.rel_train = scoring.reliability_curve(e.y_train, m.p_train, bins)
     m.rel_test = scoring.reliability_curve(e.y_test, m.p_test, bins)
-    m.split = scoring.log_loss_split(e.y_test, m.p_test, bins)
+    m.total = float(loss.bce(e.y_test, m.p_test))
     m.train_loss = float(loss.bce(e.y_train, m.p_train))
     m.best_T = scoring.fit_temperature(e.y_test, m.z_test)
-    m.loss_at_best_T = float(loss.bce_with_logits(e.y_test, m.z_test / m.best_T)) \
-        if math.isfinite(m.best_T) and m.best_T > 0 else math.nan
+    m.loss_at_best_T = scoring.recalibrated_loss(e.y_test, m.z_test, m.best_T)  # its limit at T = 0 or ∞
+    m.calibration = max(m.total - m.loss_at_best_T, 0.0)  # T = 1 is a candidate: never negative but for rounding
     m.losses_T = loss.logit_loss_kernel(e.y_test[:, None], m.z_test[:, None] / TEMPS[None, :], 1.0).mean(axis=0)
     m.counts = [scoring.threshold_counts(e.y_test, m.p_test, t) for t in THRESHOLDS]
     return m
 
 
-@ui.cached(max_entries=1024)
-def _split_at(key: str, _fields: dict, bins: int, T: float) -> scoring.LogLossSplit:
-    """The held-out log loss split of the probabilities σ(z / T)."""
-    m = _model(key, _fields, bins)
-    return scoring.log_loss_split(m.e.y_test, loss.sigmoid(m.z_test / T), bins)
-
-
 fields, run_key = asdict(settings), repr(settings)
 model = _model(run_key, fields, int(bins))
-e, rel_train, rel_test, split, train_loss = model.e, model.rel_train, model.rel_test, model.split, model.train_loss
+e, rel_train, rel_test, train_loss = model.e, model.rel_train, model.rel_test, model.train_loss
 left, right = st.columns([2, 1], gap="large")
 with left:
     page.chart(charts.reliability_figure([("training points", rel_train, BLUE, "circle"),
                                           ("held-out points", rel_test, VERMILLION, "diamond")]),
                key="reliability", alt=f"a reliability diagram with {bins} bins: observed frequency against predicted "
-               f"probability for training and held-out points; held-out log loss {split.total:.3f} of which "
-               f"calibration {split.calibration:.3f} nats.")
+               f"probability for training and held-out points; held-out log loss {claims.num(model.total)} nats, of "
+               f"which the best temperature saves {claims.num(model.calibration)}.")
 with right:
     st.metric("Log loss, training points", f"{ui.fmt(train_loss)} nats")
-    st.metric("Log loss, held-out points", f"{ui.fmt(split.total)} nats")
-    st.metric("…of which calibration", f"{ui.fmt(split.calibration)} nats")
-    st.metric("…refinement", f"{ui.fmt(split.refinement)} nats")
-    st.metric("…varies inside the bins", f"{ui.fmt(split.within_bins)} nats")
-page.latex(r"\text{log loss} = \underbrace{\sum_k \tfrac{n_k}{n}\,\mathrm{KL}(o_k\,\|\,\bar p_k)}_{\text{calibration}}",
-           r"+ \underbrace{\sum_k \tfrac{n_k}{n}\,H(o_k)}_{\text{refinement}} + \text{within bins}",
-           rf"{ui.tex_num(split.total)} = {ui.tex_num(split.calibration)} + {ui.tex_num(split.refinement)}"
-           rf" + {ui.tex_num(split.within_bins)}", stack=True)
-st.markdown(scoring.calibration_sentence(rel_test, split, train_loss))
+    st.metric("Log loss, held-out points", f"{ui.fmt(model.total)} nats")
+    st.metric("…of which calibration", f"{ui.fmt(model.calibration)} nats",
+              help="What the best temperature T saves on the held-out points: L(T = 1) − L(best T), never negative.")
+    st.metric("…left after recalibrating", f"{ui.fmt(model.loss_at_best_T)} nats",
+              help="The held-out log loss at the best temperature: what no rescaling of the logits removes.")
+page.latex(r"\text{log loss} = \underbrace{L(1) - L(T^\ast)}_{\text{calibration}}"
+           r" + \underbrace{L(T^\ast)}_{\text{left after recalibrating}}",
+           rf"{ui.tex_num(model.total)} = {ui.tex_num(model.calibration)} + {ui.tex_num(model.loss_at_best_T)}",
+           stack=True)
+st.markdown(claims.calibration_cost(model.total, model.loss_at_best_T, model.best_T, len(e.y_test))
+            + (claims.largest_miss(rel_test.mean_p, rel_test.frac_pos, rel_test.counts) or "")
+            + (claims.train_vs_held_out(train_loss, model.total) or ""))
 
 # ------------------------------------------------------------------------------------------ temperature
 st.header("3. Temperature scaling", anchor=False)
@@ -175,15 +166,15 @@ def temperature_section(key: str, fields: dict, bins: int) -> None:
         page.chart(charts.lines_figure(Ts, [("held-out log loss", losses_T, {"color": VERMILLION})],
                                        x_title="temperature T", y_title="log loss (nats)", log_x=True, points=marks,
                                        hover_x="T", height=300),
-                   key="temperature", alt=f"held-out log loss against the temperature T from 0.2 to 10; at "
-                   f"T = {T:g} it is {at_T:.4f}, lowest at T = {ui.fmt(best_T)}.")
+                   key="temperature", alt=claims.temperature_alt(T, at_T, best_T))
     with t2:
         st.metric(f"Held-out log loss at T = {T:g}", f"{ui.fmt(at_T)} nats")
         st.metric("Best T on the held-out points", ui.fmt(best_T, 3),
                   help="0 or ∞ when no finite temperature is best (logits that separate the points, or no better "
                        "than chance).")
-        split_T = _split_at(key, fields, bins, float(T))
-        st.metric("Calibration part at this T", f"{ui.fmt(split_T.calibration)} nats")
+        st.metric("Calibration cost at this T", f"{ui.fmt(max(at_T - m.loss_at_best_T, 0.0))} nats",
+                  help="The held-out log loss at this T minus its lowest, at the best T (section 2's calibration "
+                       "part is this at T = 1).")
     st.caption("Temperature scaling divides every logit by one number T: the order of the predictions — and so the "
                "accuracy at ½ — does not change, only how confident they are. T is fitted on held-out points.")
 
@@ -198,7 +189,7 @@ st.header("4. The threshold moves accuracy, not log loss", anchor=False)
 def threshold_section(key: str, fields: dict, bins: int) -> None:
     """Accuracy, precision and recall move with the threshold; the log loss does not."""
     m = _model(key, fields, bins)
-    y_test, p_test, total, ts, counts = m.e.y_test, m.p_test, m.split.total, THRESHOLDS, m.counts
+    y_test, p_test, total, ts, counts = m.e.y_test, m.p_test, m.total, THRESHOLDS, m.counts
     thr = page.slider("Decision threshold t (call class 1 when p ≥ t)", "thr", 0.05, 0.95, 0.5, step=0.05)
     c = scoring.threshold_counts(y_test, p_test, thr)
     h1, h2 = st.columns([1, 1], gap="large")

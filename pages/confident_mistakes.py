@@ -6,20 +6,12 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from lib import charts, loss
+from lib import charts, claims, loss
 from lib.charts import BLUE, GREEN, ORANGE, VERMILLION
 
 page = ui.Page("Confident mistakes", "Notice how unevenly BCE prices confidence: a confident hit can save at most "
                "log 2 ≈ 0.69 nats over a coin-flip guess, while a confident mistake costs without bound — and that "
                "steep price is what keeps BCE's gradient strong where it is needed.")
-
-
-def ladder_sentence(c: float, hit: float, miss: float, saved: float) -> str:
-    """What the three numbers of the ladder say, for this c."""
-    if saved <= 0:
-        return "At c = ½ the hit and the mistake are the same coin-flip guess: both cost log 2 ≈ 0.6931 nats."
-    return (f"At c = {c:g} the mistake costs {ui.fmt(miss)} nats: {ui.fmt(miss / hit, 3)}× the hit's loss of "
-            f"{ui.fmt(hit)}, and {ui.fmt(miss / saved, 3)}× the {ui.fmt(saved)} nats the hit saves over guessing ½.")
 
 
 LADDER = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999]
@@ -59,7 +51,7 @@ def ladder_section() -> None:
         page.chart(fig, key="ladder", alt=f"the loss of a confident mistake −log(1 − c) rising without bound and "
                    f"of a confident hit −log c falling to 0 as the confidence c goes from 0.5 to 0.99999; at "
                    f"c = {c:g} they are {ui.fmt(miss)} and {ui.fmt(hit)} nats.")
-    st.caption(ladder_sentence(c, hit, miss, saved))
+    st.caption(claims.ladder(c, hit, miss, saved))
     st.caption("Each extra 9 of confidence adds log 10 ≈ 2.3 nats to the price of a mistake, without end, while the "
                "hit's cost was already almost 0. The model is rewarded a little for being sure and punished a lot for "
                "being sure and wrong.")

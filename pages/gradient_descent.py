@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from lib import charts, datasets, experiment, logistic, tables
+from lib import charts, claims, datasets, experiment, logistic, tables
 
-page = ui.Page("Gradient descent", "Notice how each step moves the boundary towards the points that hurt most — "
-               "the big ones — and how the loss curve flattens as it nears the optimum.")
+page = ui.Page("Gradient descent", "Notice how each step moves the boundary and lowers the loss — and how the "
+               "learning rate, the loss trained and the start change the path.")
 
 OPT = logistic.OPTIMIZERS
 
@@ -38,7 +38,7 @@ def _upload_points():
         st.session_state.points_error = str(err)
 
 
-def _own_points():
+def _own_points(test_fraction: float):
     """The user's points: an upload or the table as edited, checked row by row (``lib.tables.check_points``)."""
     state = st.session_state
     if "points_rows" not in state:
@@ -57,8 +57,7 @@ def _own_points():
     if checked.problems:
         listed = "; ".join(f"row {i}: {m}" for i, m in list(checked.problems.items())[:5])
         st.warning(f"{len(checked.problems)} row(s) left out until fixed — {ui.code_span(listed, 300)}")
-    st.caption("Your points are standardized for training (each coordinate to mean 0 and standard deviation 1) and "
-               "drawn standardized. The share link does not carry them: download them to share.")
+    st.caption(claims.own_points_caption(test_fraction))
     st.download_button("Download the points as CSV", lambda: tables.write_points_csv(checked.X, checked.y),
                        file_name="points.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
     if len(checked.y) < datasets.MIN_POINTS or len(np.unique(checked.y)) < 2:
@@ -73,7 +72,7 @@ def _run(key: str, _fields: dict):
     """The run (shared with every page, ``ui.run_experiment``) and what it shows a student, once per settings
     (``key``: the settings' repr, every field exactly)."""
     e = ui.run_experiment(key, _fields)
-    return e, experiment.diagnosis(e), experiment.what_to_notice(e)
+    return e, claims.diagnosis(e), claims.what_to_notice(e)
 
 
 @ui.cached(max_entries=512)
@@ -138,7 +137,7 @@ def _controls():
     points = ()
     if custom:
         with data_group:
-            points = _own_points()
+            points = _own_points(float(test_fraction))
         if points is None:
             return None
     settings = experiment.Settings(dataset=name, n=int(n), noise=float(noise), balance=float(balance), seed=int(seed),
@@ -155,7 +154,7 @@ def _lesson(s: experiment.Settings, log_axis: bool, chart_area) -> None:
     fields, run_key = asdict(s), repr(s)
     e, notes, notice = _run(run_key, fields)
     st.info(f"**{datasets.DATASETS.get(s.dataset, 'Your own points')}.** {notice}", icon=":material/visibility:")
-    race = experiment.race_sentence(e)
+    race = claims.race(e)
     if race:
         st.info(race, icon=":material/sports_score:")
     for kind, text in notes:
@@ -171,26 +170,26 @@ def _lesson(s: experiment.Settings, log_axis: bool, chart_area) -> None:
     t = int(e.frames[int(show)])
     with chart_slot:
         page.chart(charts.FigureSpec(_figure(run_key, fields, log_axis, page.dark, page.phone, int(show))),
-                   key="gd", alt=experiment.describe(e, t), themed=True)
+                   key="gd", alt=claims.describe(e, t), themed=True)
     caption_slot.caption(
         f"Frame {int(show)} is step {t} of {e.final}; the numbers below are for it (while ▶ Play runs, the chart's "
         "title carries them). ▶ Play animates the run in your browser (no waiting on the server); drag the step "
-        "slider to go back to any step, or step frame by frame with − / + in the frame box. Point size is each "
-        "point's own loss right now: the big ones pull the boundary hardest. The landscape shows the loss over the "
-        "first two weights, the other weights and b held at the last step.")
+        "slider to go back to any step, or step frame by frame with − / + in the frame box. "
+        + claims.point_sizes(e, t) + " " + claims.landscape(s.objective, s.l2))
 
     squared = s.objective == "squared"
     numbers = page.row()  # the metrics follow the step the chart shows
     numbers.metric(f"Train {'squared error' if squared else 'loss'} (step {t})", ui.fmt(e.traj.loss[t]))
-    numbers.metric("Test loss", ui.fmt(e.test_loss[t]) if len(e.test_loss) else "—")
+    numbers.metric(f"Test {'BCE' if squared else 'loss'}", ui.fmt(e.test_loss[t]) if len(e.test_loss) else "—")
     numbers.metric("Accuracy", f"{100 * e.train_accuracy[t]:.1f}%")
     numbers.metric("‖w‖", ui.fmt(e.w_norm[t], 3))
     numbers.metric("Gradient norm ‖∇J‖", ui.fmt(e.traj.grad_norm[t], 3))
-    gap = e.traj.loss[t] - e.optimum.loss
-    numbers.metric("Gap to optimum", "—" if squared else ui.fmt(gap, 3) if e.optimum.converged else "no optimum",
-                   help="Train loss minus the minimum found by scipy (Newton's method)." if
-                   not squared and e.optimum.converged else "The optimum is BCE's; this run trains squared error."
-                   if squared else e.optimum.message)
+    if squared:  # the number the chart's title calls the train loss of a squared-error run
+        numbers.metric(f"Train BCE (step {t})", ui.fmt(e.train_bce[t]), help=claims.gap_help(e.optimum, "squared"))
+    else:
+        gap = e.traj.loss[t] - e.optimum.loss
+        numbers.metric("Gap to optimum", ui.fmt(gap, 3) if e.optimum.converged else "no optimum",
+                       help=claims.gap_help(e.optimum, s.objective))
 
     pw, l2, lr = s.pos_weight, s.l2, s.lr
     if squared:
@@ -206,13 +205,7 @@ def _lesson(s: experiment.Settings, log_axis: bool, chart_area) -> None:
         st.latex(rf"\frac{{\partial J}}{{\partial z_i}} = \frac{{2}}{{n}}\,p_i(1-p_i)\,{bce_grad}")
     else:
         st.latex(rf"\frac{{\partial J}}{{\partial z_i}} = \frac{{1}}{{n}}\,{bce_grad}")
-    st.markdown(logistic.STEP_SENTENCE[s.optimizer].format(lr=f"{lr:g}") + " " + (
-        "Squared error's gradient in the logit is BCE's times 2p(1 − p): near 0 wherever p is near 0 or 1, so a "
-        "confident mistake barely pushes." if squared else
-        "BCE's gradient in the logit is p − y, so every point pushes in proportion to how wrong it is — confident "
-        "mistakes push hardest." if pw == 1 else
-        f"With pos_weight = {pw:g} a positive point pushes {pw:g}·(1 − p) and a negative one p: each in proportion "
-        "to how wrong it is, the positives weighted more."))
+    st.markdown(claims.step_sentence(s.optimizer, lr, s.objective, pw))
 
     def run_csv() -> str:
         """The whole run as CSV, built only when someone downloads it."""

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from lib import charts, loss, tables
+from lib import charts, claims, loss, tables
 
 page = ui.Page("Loss explorer", "Notice that only one term counts for a hard label, and that it grows without bound "
                "as the prediction moves to the wrong edge.")
@@ -33,11 +33,13 @@ def one_sample_section() -> str:
         mode = page.select("Prediction as", "input", {"p": "probability p", "z": "logit z"}, "p", kind="segmented")
         if mode == "p":
             p = page.slider("Predicted probability p of class 1", "prob", 0.0, 1.0, 0.8, step=0.001, fmt_str="%.3f")
+            rest = 1.0 - p
             st.caption(f"Its logit: z = log(p / (1 − p)) = **{ui.fmt(loss.logit(p))}**")
         else:
             z = page.slider("Logit z", "logit", -15.0, 15.0, 1.4, step=0.1)
             p = float(loss.sigmoid(z))
-            st.caption(f"Its probability: p = σ(z) = 1 / (1 + e^(−z)) = **{ui.fmt(p, 6)}**")
+            rest = float(loss.sigmoid(-z))  # 1 − p without cancelling: p near 1 is written 1 − rest
+            st.caption(f"Its probability: p = σ(z) = 1 / (1 + e^(−z)) = **{claims.probability_of_logit(z)}**")
         unit = page.select("Units", "unit", {"nats": "nats", "bits": "bits"}, "nats", kind="segmented",
                            help="nats use the natural log; bits use log base 2 (1 bit = ln 2 ≈ 0.693 nats).")
         log_y = page.toggle("Log-scale loss axis", "logy", help="Shows how fast the loss grows near the wrong edge.")
@@ -64,7 +66,7 @@ def one_sample_section() -> str:
             with t_p:
                 page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y), key="terms_p",
                            alt=f"the terms −log p and −log(1 − p) against p, the loss for y = {y:g} marked at "
-                               f"p = {p:g}: {ui.fmt(value)} {unit}.")
+                               f"p = {claims.probability(p, rest)}: {ui.fmt(value)} {unit}.")
         if t_z.open:
             with t_z:
                 page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y, axis="z"), key="terms_z",
@@ -80,15 +82,16 @@ def one_sample_section() -> str:
                 slopes.metric("∂L/∂z = p − y", ui.fmt(gz))
                 page.chart(charts.gradient_figure(y, p), key="grads",
                            alt=f"∂L/∂p, which blows up at p = 0 and 1, and ∂L/∂z = p − y, a straight line; at "
-                               f"p = {p:g} they are {ui.fmt(gp)} and {ui.fmt(gz)}.")
+                               f"p = {claims.probability(p, rest)} they are {ui.fmt(gp)} and {ui.fmt(gz)}.")
                 st.caption("∂L/∂p = (p − y)/(p(1 − p)) blows up at the edges, but the model moves z, not p: the chain "
                            "rule multiplies by dp/dz = p(1 − p), which cancels the blow-up and leaves ∂L/∂z = p − y, "
                            "never more than 1 in size — large exactly when the prediction is far from the label.")
 
-    page.latex(rf"L = -{y:g}\cdot{log}({ui.tex_num(p, 6)}) - {1 - y:g}\cdot{log}({ui.tex_num(1 - p, 6)})",
+    page.latex(rf"L = -{y:g}\cdot{log}({claims.probability(p, rest, 6, tex=True)}) - {1 - y:g}\cdot"
+               rf"{log}({claims.probability(rest, p, 6, tex=True)})",
                rf"= {ui.tex_num(value)}\ \text{{{unit}}}")
     if math.isinf(value):
-        st.error(f"**The loss is ∞.** {tables.infinite_loss_reason(y, p)} A prediction that is certain and wrong has "
+        st.error(f"**The loss is ∞.** {claims.infinite_loss_reason(y, p)} A prediction that is certain and wrong has "
                  "no finite price — which is why frameworks clamp.")
     with st.expander("What frameworks report for this sample — clamped values, not the loss",
                      expanded=math.isinf(value)):
@@ -212,10 +215,10 @@ with chart_col:
                f"row {int(checked.rows[int(np.argmax(per))])} is the largest at {ui.fmt(float(np.max(per)))} {unit}; "
                f"the mean is {ui.fmt(mean)} {unit}.")
     top = int(np.argmax(share)) if share.size else -1
-    if top >= 0 and share[top] > 0.5:
-        st.caption(f"Row {int(checked.rows[top])} (y = {checked.y[top]:g}, p = {checked.p[top]:g}) carries "
-                   f"{share[top]:.0%} of the total loss: the mean is mostly that one sample, "
-                   f"{tables.sample_kind(checked.y[top], checked.p[top])}.")
+    dominant = claims.dominant_sample(int(checked.rows[top]), checked.y[top], checked.p[top], share[top]) \
+        if top >= 0 else None
+    if dominant:
+        st.caption(dominant)
 with table_col:
     result = pd.DataFrame({"row": checked.rows, "y": checked.y, "p": checked.p, "−y·log p": pos,
                            "−(1−y)·log(1−p)": neg, "loss": per, "share": share})

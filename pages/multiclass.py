@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from lib import charts, loss
+from lib import charts, claims, loss
 from lib.charts import BLUE, GREEN, VERMILLION
 
 page = ui.Page("Many classes", "Notice that only the true class's probability enters the loss — and that with two "
@@ -24,20 +24,24 @@ with controls:
                                help="×100 makes logits up to ±1000: naive exp overflows, the exact form does not.")
     z = np.array([page.slider(f"Logit z{j}", f"z{j}", -10.0, 10.0, DEFAULT_Z[j], step=0.1) for j in range(K)]) * scale
     target = page.select("Target", "target", {"onehot": "one-hot", "soft": "smoothed"}, "onehot", kind="segmented")
-    true = page.slider("True class", "true", 0, 5, 0, help="Classes are numbered 0 … K−1.")
-    true = min(true, K - 1)
+    # the slider offers only the classes there are (0 … K − 1): a link's class beyond them is reset with the
+    # standard notice, and a class left over from a larger K is moved to the last class before the slider is drawn
+    if st.session_state.get("true", 0) > K - 1:  # set before the slider: Streamlit refuses a value above max
+        st.session_state["true"] = K - 1
+    true = page.slider("True class", "true", 0, K - 1, 0, help=f"Classes are numbered 0 … {K - 1}.")
     eps = page.slider("Smoothing ε", "eps", 0.0, 0.5, 0.1, step=0.01) if target == "soft" else 0.0
 
 y = np.full(K, eps / K)
 y[true] += 1.0 - eps
 p = loss.softmax(z)[0]
+neg_log_p = loss.softmax_cross_entropy(np.eye(K), np.tile(z, (K, 1)), reduction="none")  # −log pⱼ, never −log 0
 ce = float(loss.softmax_cross_entropy(y, z))
 grad = p - y
 classes = [f"class {j}" for j in range(K)]
 with charts_col:
     numbers = page.row()
     numbers.metric("Cross-entropy (nats)", ui.fmt(ce))
-    numbers.metric(f"p of the true class {true}", ui.fmt(p[true], 6))
+    numbers.metric(f"p of the true class {true}", claims.probability_from_log(neg_log_p[true], 6))
     page.chart(charts.bars_figure(
         classes, [("softmax probability p", p, BLUE, ""), ("target y", y, VERMILLION, "/")],
         y_title="probability", y_range=[0, 1.1], height=300), key="class_probs",
@@ -48,7 +52,8 @@ with charts_col:
         height=260, legend=True), key="class_grads",
         alt=f"bars of the gradient p − y per class: ({', '.join(f'{v:.3g}' for v in grad)}); they sum to zero.")
 
-terms = " + ".join([rf"{y[j]:.3g}\log {ui.tex_num(p[j], 3)}" for j in range(K) if y[j] > 0][:4])
+terms = " + ".join([rf"{y[j]:.3g}\log {claims.probability_from_log(neg_log_p[j], 3, tex=True)}" for j in range(K)
+                    if y[j] > 0][:4])
 more = r" + \dots" if (y > 0).sum() > 4 else ""
 page.latex(r"L = -\sum_j y_j \log p_j", rf"= -\bigl({terms}{more}\bigr) = {ui.tex_num(ce)}\ \text{{nats}}")
 page.latex(r"p_j = \mathrm{softmax}(z)_j = \frac{e^{z_j}}{\sum_k e^{z_k}}",

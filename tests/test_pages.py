@@ -738,7 +738,7 @@ def test_gradient_descent_xor_floor_is_the_label_entropy_not_always_log_2():
     best, _ = _best_line_loss(X, y)
     notice = _notice(at)
     assert f"{entropy:.4g} nats" in notice and f"({share:.0%})" in notice
-    assert float(notice.split("best line's loss is ")[1].split()[0]) == pytest.approx(best, rel=1e-3)
+    assert float(notice.split("best line's BCE is ")[1].split()[0]) == pytest.approx(best, rel=1e-3)
     assert entropy < 0.6  # far from log 2: the old blurb's "near log 2" was false here
 
 
@@ -865,8 +865,13 @@ def test_calibration_numbers_agree_with_scikit_learn():
     prob_true, prob_pred = calibration_curve(e.y_test, p, n_bins=5, strategy="uniform")
     np.testing.assert_allclose(held_out["y"], prob_true, rtol=1e-9)
     np.testing.assert_allclose(held_out["x"], prob_pred, rtol=1e-9)
-    parts = [num(metric(at, label)) for label in ("…of which calibration", "…refinement", "…varies inside")]
-    assert sum(parts) == pytest.approx(log_loss(e.y_test, p), rel=2e-3)
+    # calibration = what the best temperature saves (scipy's own 1-D minimum), the rest is the loss left there
+    from scipy.optimize import minimize_scalar
+
+    f = lambda t: log_loss(e.y_test, 1 / (1 + np.exp(-z / math.exp(t))), labels=[0, 1])  # noqa: E731
+    lowest = minimize_scalar(f, bounds=(-5, 5), method="bounded", options={"xatol": 1e-10}).fun
+    assert num(metric(at, "…of which calibration")) == pytest.approx(log_loss(e.y_test, p) - lowest, rel=2e-3)
+    assert num(metric(at, "…left after recalibrating")) == pytest.approx(lowest, rel=1e-3)
 
 
 def test_temperature_best_t_is_the_minimum_scipy_finds_and_the_slider_moves_the_loss():
@@ -908,7 +913,8 @@ def test_calibration_sentence_is_computed_from_the_diagram():
     gaps = np.abs(held_out["y"] - held_out["x"])
     counts = np.array(held_out["customdata"])
     k = int(np.argmax(np.where(counts >= 3, gaps, -1)))
-    assert f"where it says {held_out['x'][k]:.2f} on average, {held_out['y'][k]:.0%}" in sentence
+    ones = round(held_out["y"][k] * counts[k])
+    assert f"where it says {held_out['x'][k]:.2f} on average, {ones} of the {counts[k]} held-out points" in sentence
 
 
 def test_calibration_bad_link_values_fall_back_with_notices():
@@ -948,7 +954,12 @@ def test_race_sentence_and_frames_agree_with_a_textbook_run_of_both_losses():
 
 def test_squared_error_alone_shows_its_own_objective_and_no_gap_to_bces_optimum():
     at = open_page(GD, {"train_with": "squared error"})
-    assert metric(at, "Gap to optimum") == "—"
+    assert not any(m.label == "Gap to optimum" for m in at.metric)
+    # the chart's title, its text alternative and the metric name one number "train BCE"
+    title = chart(at, "gd")["layout"]["title"]["text"]
+    bce = metric(at, "Train BCE (step 200)")
+    assert f"train BCE {float(num(bce)):.4g}" in title
+    assert f"train BCE {bce} nats" in at.get("plotly_chart")[0].proto.alt
     assert any(r"y_i(1-p_i)^2" in x.value for x in at.latex)
     assert any(r"\frac{2}{n}\,p_i(1-p_i)" in x.value for x in at.latex)
 

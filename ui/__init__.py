@@ -15,7 +15,6 @@ import collections
 import contextlib
 import functools
 import logging
-import math
 import threading
 import time
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from lib import charts
+from lib import charts, claims
 from ui import tuning
 
 _ROOT = Path(__file__).parent.parent  # the repository: ui/ is one level down
@@ -194,19 +193,9 @@ def code_span(text: str, limit: int = 40) -> str:
 
 
 def fmt(x: float, digits: int = 4) -> str:
-    """A number for people: ∞ for infinity, significant digits, scientific notation when tiny or huge."""
-    x = float(x)
-    if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
-    if x == 0:
-        return "0"
-    if 1e-4 <= abs(x) < 1e6:
-        s = f"{x:.{digits}g}"
-    else:
-        s = f"{x:.{max(digits - 1, 1)}e}"
-        mant, exp = s.split("e")
-        s = f"{mant}e{int(exp)}"
-    return s.replace("-", "−")
+    """A number for people: ∞ for infinity, significant digits, scientific notation when tiny or huge
+    (``lib.claims.num``, so a page's numbers and its sentences are written alike)."""
+    return claims.num(x, digits)
 
 
 def table(header: list[str], rows: list[list[str]], numeric_from: int = 1) -> None:
@@ -224,14 +213,8 @@ def table(header: list[str], rows: list[list[str]], numeric_from: int = 1) -> No
 
 
 def tex_num(x: float, digits: int = 4) -> str:
-    """A number for st.latex: \\infty, and a × 10^{k} form for tiny or huge values."""
-    x = float(x)
-    if math.isinf(x):
-        return r"\infty" if x > 0 else r"-\infty"
-    if x == 0 or 1e-4 <= abs(x) < 1e6:
-        return f"{x:.{digits}g}"
-    mant, exp = f"{x:.{max(digits - 1, 1)}e}".split("e")
-    return rf"{mant} \times 10^{{{int(exp)}}}"
+    """A number for st.latex: \\infty, and a × 10^{k} form for tiny or huge values (``lib.claims.tex_num``)."""
+    return claims.tex_num(x, digits)
 
 
 # Every page: static CSS (no user text). Metric values and labels wrap instead of being cut to "0.1…"; formulas are
