@@ -216,12 +216,12 @@ def leave_legacy_multipage_mode(routed: bool) -> None:
     """Route through app.py even when a fresh server's first visitors arrive by a page link.
 
     Streamlit keeps a process-wide flag, set when a ``pages/`` folder exists and cleared only by the first
-    ``st.navigation`` call; every script run that *starts* while it is set runs the linked page file directly,
+    ``st.navigation`` call; every script run that starts while it is set runs the linked page file directly,
     without app.py (no wide layout, no run lock, no calm failure message), and shows the legacy menu ("app",
-    "home", …). So a teacher's shared link to a newly started server put the class in that mode: measured, 3 of 4
-    students opening pages at once got it, because their runs started before the first one reached
-    ``st.navigation``. A page that finds itself run without app.py (whatever the flag says by now) clears the flag
-    and reruns; the rerun goes through app.py's navigation to the same page with the same URL parameters.
+    "home", …). A page URL runs only the page, so the flag stays set until someone opens the root URL: a teacher's
+    page link to a newly started server would keep the whole class in that mode (docs/upstream.md, bug 3). A page
+    that finds itself run without app.py clears the flag and reruns; the rerun goes through app.py's navigation to
+    the same page with the same URL parameters.
     """
     # asked for by name, not by is_on(): a run that bypassed app.py may come before install() ever ran
     if routed or "legacy" not in requested() or st.__version__ not in VERIFIED_STREAMLIT:
