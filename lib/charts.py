@@ -86,8 +86,48 @@ THEMED = {dark: {c: _legible(c, BACKGROUND[dark]) for c in (BLUE, VERMILLION, GR
           for dark in (False, True)}
 
 
+# Chart text and the animation's controls, per theme. Streamlit's plotly theme draws tick labels, axis titles and
+# the animation's labels in rgb(128, 132, 149): 3.7:1 on white, under the 4.5:1 text needs (WCAG 1.4.3). Text gets
+# the theme's own text colour; the slider's grip and rail and the buttons' edges a grey that stands out ≥ 3:1
+# (WCAG 1.4.11) from the background they sit on (plotly's default grip, #F8FAFC, is 1.05:1 on white).
+TEXT = {False: "#31333F", True: "#FAFAFA"}
+CONTROL = {False: "#5F6371", True: "#A3A8B8"}
+
+
+def _inked(lay: dict, dark: bool) -> dict:
+    """A layout with every text in the theme's text colour and the animation's controls drawn to be seen."""
+    text, control, background = TEXT[dark], CONTROL[dark], BACKGROUND[dark]
+
+    def font(d: dict | None) -> dict:
+        return dict(d or {}, color=text)
+
+    out = dict(lay, font=font(lay.get("font")))
+    for key, axis in lay.items():
+        if key.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
+            title = axis.get("title") or {}
+            title = {"text": title} if isinstance(title, str) else title
+            out[key] = dict(axis, tickfont=font(axis.get("tickfont")), title=dict(title, font=font(title.get("font"))))
+    if isinstance(lay.get("title"), dict):
+        out["title"] = dict(lay["title"], font=font(lay["title"].get("font")))
+    if "legend" in lay:
+        out["legend"] = dict(lay["legend"], font=font(lay["legend"].get("font")))
+    if "annotations" in lay:
+        out["annotations"] = [dict(a, font=font(a.get("font"))) for a in lay["annotations"]]
+    if "updatemenus" in lay:
+        out["updatemenus"] = [dict(m, font=font(m.get("font")), bgcolor=background, bordercolor=control,
+                                   borderwidth=1) for m in lay["updatemenus"]]
+    if "sliders" in lay:
+        out["sliders"] = [dict(s, font=font(s.get("font")), bgcolor=control, activebgcolor=text, bordercolor=text,
+                               borderwidth=1, tickcolor=control,
+                               currentvalue=dict(s.get("currentvalue") or {}, font=font((s.get("currentvalue") or {})
+                                                                                       .get("font"))))
+                          for s in lay["sliders"]]
+    return out
+
+
 def for_theme(spec: dict, dark: bool, *, frames: bool = True) -> dict:
-    """A figure spec with every palette colour replaced by its legible variant for the theme really painted.
+    """A figure spec with every palette colour replaced by its legible variant for the theme really painted, and
+    its text in the theme's text colour (``_inked``).
 
     Only exact palette colours are replaced (strings equal to one of them), wherever they occur: trace lines,
     markers, bar fills, frames. Returns a new dict; the input is not changed. ``frames=False`` passes animation
@@ -97,6 +137,8 @@ def for_theme(spec: dict, dark: bool, *, frames: bool = True) -> dict:
     table = THEMED[bool(dark)]
     if not frames and "frames" in spec:
         return {**for_theme({k: v for k, v in spec.items() if k != "frames"}, dark), "frames": spec["frames"]}
+    if "layout" in spec:
+        spec = dict(spec, layout=_inked(spec["layout"], bool(dark)))
 
     def walk(v):
         if isinstance(v, str):
@@ -787,16 +829,20 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
         return {"text": text, "x": x, "y": y, "xref": "paper", "yref": "paper", "showarrow": False,
                 "xanchor": "center", "yanchor": "bottom", "font": {"size": 14}}
 
-    # Below the loss panel, each on its own row: the "step" axis title, the animation buttons, the step slider.
-    # Positions are in pixels turned into fractions of the plot area, so they hold at any height. On a phone the
-    # legend (one entry a line) gets its own band above the data panel, under the two-line title.
+    # Top down: the title (that step's numbers), the animation buttons, the step slider, the legend, the panels —
+    # so Play sits right above the boundary it moves, on one screen with it on a phone and a projector (it was
+    # under the loss panel, a screen and more below). Positions are pixels from the figure's top turned into
+    # fractions of the plot area, so they hold at any height. On a phone the legend (one entry a line) gets its own
+    # band, under the two-line title.
     n_legend = sum(1 for tr in data if tr.get("showlegend", True))
-    top = 82 + 21 * n_legend if stacked else 150
-    bottom = 175
+    title_h = 70 if stacked else 34  # the title's one or two lines
+    controls_h = 100                 # the buttons' row and the slider with its "step N"
+    top = title_h + controls_h + (38 + 21 * n_legend if stacked else 116)  # + the legend, 28 px above the plot
+    bottom = 60                      # the loss panel's ticks and its "step" title
     plot_h = height - top - bottom
 
-    def below(px: float) -> float:
-        return -px / plot_h
+    def from_top(px: float) -> float:
+        return 1 + (top - px) / plot_h
 
     axis = {"showgrid": True, "zeroline": False}
     spec = {
@@ -826,7 +872,8 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
                 heading("Data, decision boundary (p = ½) and p = 0.1 / 0.9", *heads[0]),
                 heading("Loss landscape over two weights", *heads[1]),
                 heading("Loss per step", *heads[2])],
-            "updatemenus": [{"type": "buttons", "direction": "left", "x": 0, "y": below(52), "xanchor": "left",
+            "updatemenus": [{"type": "buttons", "direction": "left", "x": 0, "y": from_top(title_h),
+                             "xanchor": "left",
                              "yanchor": "top", "showactive": False, "pad": {"t": 0, "r": 6}, "font": {"size": 14},
                              "buttons": [
                                  {"label": "▶" if stacked else "▶ Play", **animate(None, 180)},
@@ -834,7 +881,7 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
                                  {"label": "Reset", **animate(["0"], 0)},
                                  {"label": "slow", **animate(None, 450)},
                                  {"label": "fast", **animate(None, 60)}]}],
-            "sliders": [{"active": shown, "x": 0, "y": below(92), "len": 1, "xanchor": "left",
+            "sliders": [{"active": shown, "x": 0, "y": from_top(title_h + 38), "len": 1, "xanchor": "left",
                          "yanchor": "top", "pad": {"t": 0, "l": 0, "r": 10},
                          "currentvalue": {"prefix": "step ", "font": {"size": 13}},
                          "font": {"size": 11 if stacked else 12},
@@ -862,3 +909,77 @@ def reliability_figure(curves, *, height: int = 360) -> FigureSpec:
                                         + name + "</extra>"})
     return figure(traces, layout(x_title="mean predicted probability in the bin", y_title="observed frequency of y = 1",
                                  height=height, x_range=[-0.02, 1.02], y_range=[-0.02, 1.02]))
+
+
+# Keyboard for the animation. Plotly draws Play, Pause, Reset and the step slider as SVG that Tab never reaches;
+# this static script (no user text; ``st.html(..., unsafe_allow_javascript=True)``) makes each button a focusable
+# button (Enter or Space presses it) and the slider a focusable slider (← → one frame, Home / End, PgUp / PgDn
+# five), driving plotly's own handlers so that a key does exactly what a click or a drag does. Plotly redraws
+# these elements, so the attributes are kept up every 400 ms; one timer per browser tab.
+ANIMATION_KEYS = """<style>
+.js-plotly-plot g.updatemenu-button:focus, .js-plotly-plot g.slider-container:focus { outline: none; }
+.js-plotly-plot g.updatemenu-button:focus rect { stroke: #FF4B4B !important; stroke-width: 3px !important; }
+.js-plotly-plot g.slider-container:focus .slider-grip-rect { stroke: #FF4B4B !important; stroke-width: 3px !important; }
+</style>
+<script>
+(() => {
+  if (window.__logLossLabKeys) return;
+  window.__logLossLabKeys = true;
+  const press = (el, type, x, y) => el.dispatchEvent(new MouseEvent(type, {bubbles: true, cancelable: true,
+    view: window, clientX: x, clientY: y, button: 0}));
+  const slider = gd => (gd._fullLayout && gd._fullLayout.sliders || [])[0];
+  const goTo = (gd, group, index) => {
+    const opts = slider(gd), ticks = group.querySelectorAll('.slider-tick-rect');
+    const rail = group.querySelector('.slider-rail-touch-rect');
+    if (!opts || !rail || !ticks.length) return;
+    index = Math.max(0, Math.min(ticks.length - 1, index));
+    const t = ticks[index].getBoundingClientRect(), r = rail.getBoundingClientRect();
+    const x = t.left + t.width / 2, y = r.top + r.height / 2;
+    press(rail, 'mousedown', x, y);
+    press(gd, 'mouseup', x, y);
+  };
+  const keep = () => {
+    for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+      for (const b of gd.querySelectorAll('g.updatemenu-button')) {
+        if (b.getAttribute('tabindex') === '0') continue;
+        const label = (b.textContent || '').trim();
+        b.setAttribute('tabindex', '0');
+        b.setAttribute('role', 'button');
+        b.setAttribute('aria-label', {'▶': 'Play', '❚❚': 'Pause'}[label] || label);
+        b.addEventListener('keydown', ev => {
+          if (ev.key !== 'Enter' && ev.key !== ' ') return;
+          ev.preventDefault();
+          press(b, 'click', 0, 0);
+        });
+      }
+      const group = gd.querySelector('g.slider-container');
+      const opts = slider(gd);
+      if (!group || !opts) continue;
+      const n = (opts.steps || []).length;
+      const label = (opts.steps[opts.active] || {}).label;
+      group.setAttribute('aria-valuenow', String(opts.active));
+      group.setAttribute('aria-valuetext', 'step ' + label);
+      if (group.getAttribute('tabindex') === '0') continue;
+      group.setAttribute('tabindex', '0');
+      group.setAttribute('role', 'slider');
+      group.setAttribute('aria-label', 'Step shown');
+      group.setAttribute('aria-valuemin', '0');
+      group.setAttribute('aria-valuemax', String(n - 1));
+      group.addEventListener('keydown', ev => {
+        const o = slider(gd);
+        if (!o) return;
+        const moves = {ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 5, PageDown: -5};
+        let to = null;
+        if (ev.key in moves) to = o.active + moves[ev.key];
+        else if (ev.key === 'Home') to = 0;
+        else if (ev.key === 'End') to = o.steps.length - 1;
+        if (to === null) return;
+        ev.preventDefault();
+        goTo(gd, group, to);
+      });
+    }
+  };
+  keep();
+  setInterval(keep, 400);
+})();
+</script>"""

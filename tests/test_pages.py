@@ -622,19 +622,21 @@ def test_multiclass_batch_mean_by_hand():
     assert any(f"{np.mean(per):.4g}" in latex.value for latex in at.latex)
 
 
-def test_gradient_descent_step_control_opens_the_figure_on_that_frame():
-    from lib import datasets, experiment, logistic
+def test_gradient_descent_has_one_step_control_the_charts_and_the_numbers_are_the_runs_end():
+    """One "now": no step box beside the chart's own slider (after a scrub the two disagreed, issue 29); the chart
+    opens on the last step, and every metric is that step's, labelled as the end."""
+    from lib import datasets, logistic
 
-    at = open_page(GD, {"frame": "5"})
+    at = open_page(GD, {"frame": "5"})  # an old link's step is not a control any more
+    assert not [n for n in at.number_input if n.key == "frame"]
     fig = chart(at, "gd")
-    k = experiment.frame_steps(200)[5]  # the 6th frame's step, from the frame schedule
+    slider = fig["layout"]["sliders"][0]
+    assert slider["active"] == len(slider["steps"]) - 1 and slider["steps"][-1]["label"] == "200"
+    assert fig["layout"]["title"]["text"].startswith("step 200 ·")
     data = datasets.make("blobs", 200, noise=0.3, balance=0.5, seed=0)
     traj = logistic.train(data.X, data.y, lr=0.3, steps=200)
-    assert fig["layout"]["sliders"][0]["active"] == 5
-    assert fig["layout"]["title"]["text"].startswith(f"step {k} ·")
-    assert fig["data"][5]["y"][0] == pytest.approx(traj.loss[k], rel=1e-9)  # the loss marker sits on step k
-    at.number_input(key="frame").increment().run()  # "+": one frame on
-    assert chart(at, "gd")["layout"]["sliders"][0]["active"] == 6
+    assert num(metric(at, "Train loss at the end (step 200)")) == pytest.approx(traj.loss[200], rel=1e-3)
+    assert any("The numbers below are the run's end, step 200" in c.value for c in at.caption)
 
 
 # ------------------------------------------------------------------------------------------- every sentence true
@@ -677,16 +679,6 @@ def test_gradient_descent_a_run_still_swinging_is_warned_with_its_own_numbers():
 
     start = float(re.search(r"started at (\d+\.\d+)", warning).group(1))
     assert start == pytest.approx(math.log(2), abs=1e-4)  # w = 0, b = 0: p = ½ for every point
-
-
-def test_gradient_descent_metrics_follow_the_frame_shown():
-    at = open_page(GD, {"frame": "0"})
-    # at step 0, w = 0 and b = 0: every p is ½ (loss log 2) and every point is called class 1 (z = 0 >= 0)
-    assert num(metric(at, "Train loss (step 0)")) == pytest.approx(math.log(2), rel=1e-4)
-    _, y = _points(at)
-    assert num(metric(at, "Accuracy")) == pytest.approx(100 * y.mean(), abs=0.06)
-    title = chart(at, "gd")["layout"]["title"]["text"]
-    assert title.startswith("step 0 · train loss 0.6931")
 
 
 def test_gradient_descent_shows_the_update_rule_of_the_chosen_optimizer():

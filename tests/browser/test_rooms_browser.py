@@ -66,6 +66,19 @@ def test_page_is_right_in_the_room(rooms, app_url, room, name):
             if ratio < 3.0:
                 problems.append(f"chart {i}: {line['color']} at opacity {line['opacity']:.2f} has contrast "
                                 f"{ratio:.2f} on {m['background']}")
+        for text in chart["texts"]:
+            on = rgb(text["on"]) if text["on"] else background
+            ratio = contrast(rgb(text["color"]), on, text["opacity"])
+            if ratio < 4.5:
+                problems.append(f"chart {i}: text {text['text']!r} in {text['color']} has contrast {ratio:.2f} on "
+                                f"{text['on'] or m['background']}")
+        for ctl in chart["controls"]:
+            # a control is seen by its fill or its edge
+            ratio = max((contrast(rgb(c), background) for c in (ctl["fill"], ctl["stroke"]) if c and c != "none"),
+                        default=1.0)
+            if ratio < 3.0:
+                problems.append(f"chart {i}: animation control {ctl['what']} ({ctl['fill']} edged {ctl['stroke']})"
+                                f" has contrast {ratio:.2f} on {m['background']}")
         for a, b in (("title", "legend"), ("modebar", "legend"), ("buttons", "slider")):
             if overlap(chart[a], chart[b]):
                 problems.append(f"chart {i}: its {a} overlaps its {b}")
