@@ -801,8 +801,16 @@ class Page:
         back = {v: k for k, v in options.items()}
         raw = self._raw(key)
         where, help, disabled = self._placement(key, label, container, help)
-        shown = where.multiselect(label, labels, default=[options[d] for d in default], key=key,
-                                  bind="query-params", help=help, disabled=disabled)
+        kept = st.session_state.get(key)
+        dropped = isinstance(kept, list) and any(k not in labels for k in kept)
+        if dropped:
+            # a choice of this session's that left the options (the optimizer now chosen is not also compared
+            # with): dropped through the widget's own value, so the address bar drops it too and a reopened link
+            # is clean; not the link's mistake, so no notice
+            st.session_state[key] = [k for k in kept if k in labels]
+            raw = None
+        shown = where.multiselect(label, labels, default=None if dropped else [options[d] for d in default],
+                                  key=key, bind="query-params", help=help, disabled=disabled)
         if raw is not None and self._full_run:
             given = raw if isinstance(raw, list) else [raw]
             unknown = [g for g in given if g not in labels]

@@ -639,6 +639,18 @@ def test_gradient_descent_has_one_step_control_the_charts_and_the_numbers_are_th
     assert any("The numbers below are the run's end, step 200" in c.value for c in at.caption)
 
 
+def test_gradient_descent_choosing_the_compared_optimizer_drops_it_from_the_address_without_a_warning():
+    """With Adam compared, choosing Adam as the optimizer leaves Adam out of the comparison: the address must drop
+    ``compare=Adam`` too (it stayed, and reopening the address warned that the link's value was no choice)."""
+    at = open_page(GD, {"compare": "Adam", "controls": "Model and optimizer"})
+    assert at.query_params.get("compare") in ("Adam", ["Adam"])
+    at.selectbox(key="opt").set_value("Adam").run()
+    assert "compare" not in at.query_params and at.multiselect(key="compare").value == []
+    assert not any("Compare paths with" in w.value for w in at.warning)
+    reopened = open_page(GD, dict(at.query_params))
+    assert not any("not one of the choices" in w.value for w in reopened.warning)
+
+
 # ------------------------------------------------------------------------------------------- every sentence true
 def _points(at):
     """The training points the gradient-descent chart draws: (X, y) from its two class traces."""
