@@ -280,6 +280,20 @@ def test_confident_mistakes_ladder_at_099_is_458_times():
     np.testing.assert_allclose(hit["y"], -np.log(c), rtol=1e-4, atol=1e-9)
 
 
+
+def test_confident_mistakes_ladder_chart_gets_the_wide_column_every_tick_and_no_label_on_its_line():
+    at = open_page(CM)
+    holding_chart = [c for c in at.columns if any("ladder" in el.proto.id for el in c.get("plotly_chart"))]
+    holding_slider = [c for c in at.columns if c.select_slider]
+    assert holding_chart and holding_slider
+    assert holding_chart[0].weight > holding_slider[0].weight
+    fig = chart(at, "ladder")
+    lo, hi = fig["layout"]["xaxis"]["range"]
+    ticks = fig["layout"]["xaxis"]["tickvals"]
+    assert lo < min(ticks) and max(ticks) < hi  # 0.5 … 0.99999 all inside the axis, none on its very edge
+    assert fig["layout"]["xaxis"]["ticktext"][-1] == "0.99999"
+    assert not [t for t in fig["data"] if "text" in t.get("mode", "")]  # no number drawn on the steep curve
+
 @pytest.mark.parametrize("c", [0.5, 0.6, 0.9, 0.99, 0.999, 0.9999])
 def test_confident_mistakes_ladder_sentence_says_what_its_numbers_are(c):
     at = open_page(CM, {"c": str(c)})
