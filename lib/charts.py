@@ -335,7 +335,7 @@ def marker(x, y, *, name: str, color: str, symbol: str = "circle", size: int = 1
     """A highlighted point (the current prediction) with an optional label, placed on the side with more room
     (left of the point when x > ``text_flip``)."""
     trace = {"type": "scatter", "x": [float(x)], "y": [float(y)], "mode": "markers+text" if text else "markers",
-             "name": name, "showlegend": False,
+             "name": name, "showlegend": False, "cliponaxis": False,  # whole, even at the axis' very end
              "marker": {"color": color, "symbol": symbol, "size": size, "line": {"width": 2, "color": "white"}}}
     if text:
         trace["text"] = [text]

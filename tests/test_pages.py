@@ -862,6 +862,19 @@ def test_forecaster_chart_shows_proper_rules_lowest_at_the_truth_and_absolute_er
     assert num(sentence.split("costs ")[1]) == pytest.approx(gap, rel=1e-3)
 
 
+@pytest.mark.parametrize("report", ["0.0", "1.0"])
+def test_forecaster_you_marker_is_whole_at_the_edges_and_the_axis_title_fits(report):
+    """At r = 0 or 1 the "you" marker sat on the axis' end, half cut; the y title named the bias and was cut."""
+    at = open_page(CAL, {"reveal": "true", "report": report, "coin_no": "5"})
+    fig = chart(at, "forecast")
+    you = next(tr for tr in fig["data"] if tr.get("name") == "you")
+    (x0, x1), (y0, y1) = fig["layout"]["xaxis"]["range"], fig["layout"]["yaxis"]["range"]
+    assert x0 < you["x"][0] < x1 and y0 < you["y"][0] < y1
+    # 14 px type: about 7.5 px a character on a 360 px chart's ~280 px plot height
+    assert len(fig["layout"]["yaxis"]["title"]["text"]) * 7.5 < 280
+    assert "q = " in fig["layout"]["legend"]["title"]["text"]  # what is scored is still said
+
+
 def _calibration_run(n=60, l2=0.0):
     from lib import experiment
 
