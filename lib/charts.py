@@ -592,6 +592,26 @@ def _race_boundary(race, t: int, box, grid) -> tuple[np.ndarray, np.ndarray]:
     return _level_curves(race.w[t], float(race.b[t]), (0.0,), box, grid)[0]
 
 
+def _class_1_side(w, b: float, box) -> tuple[list, list]:
+    """The part of the box (x0, x1, y0, y1) where w·x + b ≥ 0 — the side a linear model calls class 1 — as a
+    closed polygon (the box clipped by the half-plane, Sutherland–Hodgman); [None] when it is empty."""
+    x0, x1, y0, y1 = box
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    score = [float(w[0]) * x + float(w[1]) * y + b for x, y in corners]
+    out = []
+    for i, (p, sp) in enumerate(zip(corners, score, strict=True)):
+        q, sq = corners[(i + 1) % 4], score[(i + 1) % 4]
+        if sp >= 0:
+            out.append(p)
+        if (sp >= 0) != (sq >= 0):  # the edge crosses the boundary: where score = 0
+            f = sp / (sp - sq)
+            out.append((p[0] + f * (q[0] - p[0]), p[1] + f * (q[1] - p[1])))
+    if not out:
+        return [None], [None]
+    out.append(out[0])
+    return [float(x) for x, _ in out], [float(y) for _, y in out]
+
+
 def _linear_levels_along(W, B, levels, box) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_linear_level` for every row of (W, B) (two raw features) and every level in one pass, the same
     arithmetic: (x, y) arrays of shape (rows, levels, 2), NaN where w = 0."""
@@ -728,6 +748,16 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
         data.append(_scatter([now_step], [float(e.race_bce[now_step])], 3, mode="markers", marker=race_now,
                              name="now (squared error)", showlegend=False,
                              hovertemplate="step %{x}<br>BCE %{y:.4g}<extra>squared-error run</extra>"))
+    # which side each run calls class 1, hatched (/ the BCE run, \ the squared-error run): two lines that lie on
+    # each other may still face opposite ways, as their opposite accuracies say (straight boundaries only)
+    sides = race is not None and grid is None
+    if sides:                                                                                      # 9, 10
+        for run, shape, color, who in ((traj, "/", ink, "BCE run"), (race, "\\", PURPLE, "squared-error run")):
+            sx, sy = _class_1_side(run.w[now_step], float(run.b[now_step]), box)
+            data.append(_scatter(sx, sy, 1, mode="none", fill="toself", fillcolor="rgba(0,0,0,0)", hoverinfo="skip",
+                                 fillpattern={"shape": shape, "fgcolor": color, "fgopacity": 0.5, "size": 12,
+                                              "solidity": 0.12},
+                                 name=f"{who} calls this side class 1 ({shape[0]})"))
 
     paths = {s.optimizer: traj} | dict(e.others)
     pts = np.vstack([t.w[:, :2] for t in [*paths.values(), *([race] if race is not None else [])]])
@@ -825,6 +855,11 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
             frame["data"] += [{"x": rx, "y": ry},
                               {"x": [at["race_w1"][t]], "y": [at["race_w2"][t]]},
                               {"x": [t], "y": [at["race_bce"][t]]}]
+        if sides:
+            frame["traces"] += [9, 10]
+            for run in (traj, race):
+                sx, sy = _class_1_side(run.w[t], float(run.b[t]), box)
+                frame["data"].append({"x": sx, "y": sy})
         frames.append(frame)
 
     def animate(names, duration, redraw=True):

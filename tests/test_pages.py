@@ -969,11 +969,24 @@ def test_race_sentence_and_frames_agree_with_a_textbook_run_of_both_losses():
     assert acc["bce"] > 99 and acc["squared"] < 5
     fig = chart(at, "gd")
     last = fig["frames"][-1]
-    assert last["traces"] == [0, 1, 2, 3, 4, 5, 6, 7, 8]          # both runs animate on the same frames
+    assert last["traces"] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]   # both runs animate on the same frames
     rx, ry = np.asarray(last["data"][6]["x"]), np.asarray(last["data"][6]["y"])
     w, b = _textbook(X, y, w0, 0.0, 0.3, 100, True)
     z = w[0] * rx + w[1] * ry + b
     np.testing.assert_allclose(z[np.isfinite(z)], 0.0, atol=2e-3)   # the squared run's boundary is its z = 0
+    # each run's hatched class-1 side (issue 29: the two lines lay on each other, opposite ways round): the area
+    # the textbook run scores z ≥ 0, so the class-1 points fall in the BCE run's side and not in the squared one's
+    from scipy.spatial import Delaunay
+
+    for trace, squared, holds_class_1 in ((9, False, True), (10, True, False)):
+        w, b = _textbook(X, y, w0, 0.0, 0.3, 100, squared)
+        side = np.column_stack([last["data"][trace]["x"], last["data"][trace]["y"]])  # a convex polygon
+        inside = Delaunay(side[:-1]).find_simplex(X) >= 0
+        z = X @ w + b
+        clear = np.abs(z) > 1e-3  # points on the line itself may fall either way
+        np.testing.assert_array_equal(inside[clear], (z >= 0)[clear])
+        assert np.mean(inside[y == 1]) == (1.0 if holds_class_1 else 0.0)
+    assert fig["data"][9]["name"].startswith("BCE run calls this side class 1")
     assert len(at.get("plotly_chart")[0].proto.spec) < 1_000_000  # both runs within the animation budget
 
 
