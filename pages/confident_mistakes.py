@@ -214,9 +214,13 @@ page.chart(charts.lines_figure(
     alt="the exact loss −log p of a true 1 growing without bound as p falls from 0.1 to 1e−300, and the values "
         "PyTorch, Keras and scikit-learn report, flat at their clamps of 100, 16.1 and 36.0 nats.")
 show = [3, 7, 10, 16, 20, 50, 100, 300]
+# short column titles (the long ones pushed Keras and scikit-learn off a phone's screen), the long in each title's
+# tooltip; p pinned, so a sideways scroll keeps the row's name in view
+SHORT = {"pytorch": "PyTorch", "keras": "Keras", "sklearn": "scikit-learn"}
 table = pd.DataFrame({"p": [f"1e−{k}" for k in show], "exact": [ui.fmt(exact[k - 1]) for k in show]}
-                     | {FW[k]: [ui.fmt(reported[k][j - 1]) for j in show] for k in FW})
-st.dataframe(table, hide_index=True)
+                     | {SHORT[k]: [ui.fmt(reported[k][j - 1]) for j in show] for k in FW})
+st.dataframe(table, hide_index=True, column_config={"p": st.column_config.TextColumn(pinned=True)}
+             | {SHORT[k]: st.column_config.TextColumn(help=FW[k]) for k in FW})
 st.caption("Each column is that call on probabilities in its default dtype: PyTorch's and Keras's float32, "
            "scikit-learn's float64. Keras with the TensorFlow backend passes a sigmoid layer's logits to the loss, "
            "which is then exact — its clip applies only to bare probabilities.")

@@ -217,10 +217,12 @@ with chart_col:
                    f"{share[top]:.0%} of the total loss: the mean is mostly that one sample, "
                    f"{tables.sample_kind(checked.y[top], checked.p[top])}.")
 with table_col:
-    result = pd.DataFrame({"row": checked.rows, "y": checked.y, "p": checked.p, "−y·log p": pos,
-                           "−(1−y)·log(1−p)": neg, "loss": per, "share": share})
+    # the key columns first (the loss and its share were off-screen on a phone, and on a desktop's narrow
+    # column), the row pinned so a sideways scroll keeps it
+    result = pd.DataFrame({"row": checked.rows, "loss": per, "share": share, "y": checked.y, "p": checked.p,
+                           "−y·log p": pos, "−(1−y)·log(1−p)": neg})
     number = st.column_config.NumberColumn(format="%.4g")
-    st.dataframe(result, hide_index=True, column_config={
+    st.dataframe(result, hide_index=True, column_config={"row": st.column_config.NumberColumn(pinned=True),
         "−y·log p": number, "−(1−y)·log(1−p)": number, "loss": number,
         "share": st.column_config.ProgressColumn("share of total", min_value=0.0, max_value=1.0, format="percent")})
 

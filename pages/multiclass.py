@@ -84,9 +84,9 @@ batch_true = np.array([0, 1, 2, 0, 0])
 Y = np.eye(3)[batch_true]
 per = loss.softmax_cross_entropy(Y, rng_logits, reduction="none")
 P = loss.softmax(rng_logits)
-frame = pd.DataFrame({"logits (z₀, z₁, z₂)": [", ".join(f"{v:g}" for v in row) for row in rng_logits],
-                      "true class": batch_true, "p of the true class": P[np.arange(5), batch_true],
-                      "loss −log p": per})
+frame = pd.DataFrame({"true class": batch_true, "loss −log p": per,  # the key columns first (cut on a phone)
+                      "p of the true class": P[np.arange(5), batch_true],
+                      "logits (z₀, z₁, z₂)": [", ".join(f"{v:g}" for v in row) for row in rng_logits]})
 st.dataframe(frame, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.4g")
                                                     for c in ("p of the true class", "loss −log p")})
 mean = float(loss.softmax_cross_entropy(Y, rng_logits))
