@@ -126,3 +126,86 @@ def test_projector_gradient_descent_legend_and_headings_are_projector_sized(room
     sizes = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot g.legend text.legendtext, "
                           ".js-plotly-plot g.annotation text')].map(t => parseFloat(getComputedStyle(t).fontSize))")
     assert sizes and min(sizes) >= 17, sizes
+
+
+PLAY_AND_PANEL = """() => {
+  const plot = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
+  const play = [...plot.querySelectorAll('g.updatemenu-button')].find(b => b.textContent.includes('▶'));
+  const panel = plot.querySelector('.nsewdrag[data-subplot="xy"]');
+  const header = document.querySelector('[data-testid="stHeader"]');
+  return {play: play.getBoundingClientRect().top, panel: panel.getBoundingClientRect().bottom,
+          header: header ? header.getBoundingClientRect().bottom : 0};
+}"""
+
+
+@pytest.mark.parametrize("room", ["phone", "projector"])
+def test_gradient_descent_play_and_the_boundary_panel_fit_on_one_screen(rooms, app_url, room):
+    """Pressing Play must show the boundary move: Play and the whole data panel fit in one screen under the header
+    (Play was at y ≈ 1655 on an 844 px phone, below the loss panel)."""
+    page = _open(rooms, app_url, room, "gradient_descent")
+    m = page.evaluate(PLAY_AND_PANEL)
+    height = ROOMS[room]["viewport"]["height"]
+    assert m["panel"] - m["play"] <= height - m["header"], m
+
+
+TITLE = "() => document.querySelector('[data-testid=stMain] .js-plotly-plot .gtitle').textContent"
+SLIDER_VALUE = ("() => document.querySelector('[data-testid=stMain] .js-plotly-plot .slider-currentvalue')"
+                ".textContent")
+
+
+def test_gradient_descent_keyboard_reaches_play_and_the_step_slider_and_every_step_shown_agrees(rooms, app_url):
+    """Tab reaches Play (Enter plays) and the step slider (Home, → move it); after each key the chart's title,
+    the slider's "step N" and the page agree: there is no second step control to disagree."""
+    page = _open(rooms, app_url, "light", "gradient_descent")
+    assert page.locator('[data-testid="stNumberInput"]').filter(has_text="frame").count() == 0
+
+    def tab_to(selector: str) -> None:
+        for _ in range(120):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"() => !!document.activeElement.closest('{selector}')"):
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    tab_to("g.slider-container")
+    assert page.evaluate("() => document.activeElement.getAttribute('role')") == "slider"
+    page.keyboard.press("Home")
+    page.wait_for_function(f"() => ({TITLE})().startsWith('step 0 ')", timeout=5000)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => !({TITLE})().startsWith('step 0 ')", timeout=5000)
+    step = page.evaluate(TITLE).split(" ")[1]
+    assert page.evaluate(SLIDER_VALUE).strip() == f"step {step}"
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-valuetext')") == f"step {step}"
+    # the numbers outside the chart say they are the run's end, not a step of their own
+    assert "at the end (step 200)" in page.locator('[data-testid="stMetric"]').first.inner_text()
+    page.reload()
+    settle(page)
+    tab_to("g.updatemenu-button")
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "Play"
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => !({TITLE})().startsWith('step 200 ')", timeout=10000)
+    assert page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').count() == 1  # no rerun
+
+
+LOCKED = "/gradient_descent?controls=Model+and+optimizer&lr=3.0&lock=lr&hide=opt,compare"
+
+
+def test_an_exercise_links_locked_control_is_readable_and_says_so_and_hidden_ones_leave_no_slot(rooms, app_url):
+    page = rooms["light"]
+    page.goto(app_url + LOCKED)
+    settle(page)
+    box = page.locator('[class*="st-key-locked-ctl-lr"]')
+    assert "Set by your teacher" in box.evaluate("b => getComputedStyle(b, '::after').content")
+    background = rgb(page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stApp]'))"
+                                   ".backgroundColor"))
+    for el in box.locator('[data-testid="stWidgetLabel"] p, [data-testid="stSliderThumbValue"]').all():
+        color = rgb(el.evaluate("e => getComputedStyle(e).color"))
+        opacity = float(el.evaluate("e => { let o = 1; for (let n = e; n; n = n.parentElement) "
+                                    "o *= Number(getComputedStyle(n).opacity || 1); return o; }"))
+        assert contrast(color, background, opacity) >= 4.5, (el.inner_text(), color, opacity)
+    # the row that held Optimizer, the learning rate and the steps: no gap where the hidden optimizer was
+    # each hidden control's slot in its row (the row's child that holds it) is not laid out at all: no gap
+    hidden = page.evaluate("() => [...document.querySelectorAll('[class*=st-key-hidden-ctl-]')].map(h => {"
+                           " let n = h; while (n.parentElement && !n.parentElement.matches("
+                           "'[data-testid=stHorizontalBlock], [data-testid=stVerticalBlock]')) n = n.parentElement;"
+                           " return getComputedStyle(n).display; })")
+    assert hidden and all(d == "none" for d in hidden), hidden
