@@ -202,8 +202,12 @@ numbers.metric("Samples in the mean", f"{checked.rows.size} of {checked.n_rows}"
 terms = [rf"\bigl({a:g}\,{log} {ui.tex_num(b, 3)} + {1 - a:g}\,{log}({ui.tex_num(1 - b, 3)})\bigr)"
          for a, b in zip(checked.y[:2], checked.p[:2], strict=True)]
 dots = r" + \dots" if checked.rows.size > 2 else ""
-page.latex(rf"\bar L = -\frac{{1}}{{{checked.rows.size}}}\Bigl[{terms[0]}",
-           rf"{' + '.join([''] + terms[1:])}{dots}\Bigr] = {ui.tex_num(mean)}\ \text{{{unit}}}")
+closing = rf"\Bigr] = {ui.tex_num(mean)}\ \text{{{unit}}}"
+if len(terms) > 1:  # a second piece that starts with "+" follows the first (on a phone, on its own line)
+    page.latex(rf"\bar L = -\frac{{1}}{{{checked.rows.size}}}\Bigl[{terms[0]}",
+               rf"{' + '.join([''] + terms[1:])}{dots}{closing}")
+else:  # one row: one piece (a piece starting with \Bigr] was set apart by a gap inside the bracket)
+    page.latex(rf"\bar L = -\frac{{1}}{{{checked.rows.size}}}\Bigl[{terms[0]}{closing}")
 
 chart_col, table_col = st.columns([3, 2], gap="large")
 with chart_col:

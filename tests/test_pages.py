@@ -246,6 +246,13 @@ def test_loss_explorer_csv_upload_replaces_the_table_and_a_bad_file_keeps_it():
         assert num(metric(at, "Mean loss")) == pytest.approx(LN2, rel=1e-3)  # the table is kept
 
 
+def test_loss_explorer_one_row_formula_has_no_gap_inside_its_bracket():
+    at = open_page(LOSS)
+    at.file_uploader[0].set_value(("t.csv", b"y,p\n1,0.5\n", "text/csv")).run()
+    formula = next(x.value for x in at.latex if r"\bar L" in x.value)
+    assert r"\Bigl[" in formula and r"\qquad" not in formula and r"\begin{gathered}" not in formula
+
+
 def test_loss_explorer_csv_with_bad_cells_is_loaded_and_flagged():
     at = open_page(LOSS)
     at.file_uploader[0].set_value(("t.csv", b"y,p\n1,0.9\n1,nan\n2,0.5\n", "text/csv")).run()
