@@ -154,21 +154,29 @@ def _lesson(s: experiment.Settings, log_axis: bool, chart_area) -> None:
     frame shown, the formulas with the user's numbers, and the run as CSV."""
     fields, run_key = asdict(s), repr(s)
     e, notes, notice = _run(run_key, fields)
-    st.info(f"**{datasets.DATASETS.get(s.dataset, 'Your own points')}.** {notice}", icon=":material/visibility:")
-    race = experiment.race_sentence(e)
-    if race:
-        st.info(race, icon=":material/sports_score:")
-    for kind, text in notes:
-        (st.warning if kind == "warning" else st.info)(text)
+    # the sentences: above the chart where the controls come first; right under it where the chart does (a phone,
+    # a projector), so the lesson reads chart, Play, step, sentence before any control
+    if chart_area is None:
+        sentences, chart_slot, caption_slot = st.container(), st.container(), st.container()
+    else:
+        chart_slot, sentences, caption_slot = (chart_area.container() for _ in range(3))
+    with sentences:
+        st.info(f"**{datasets.DATASETS.get(s.dataset, 'Your own points')}.** {notice}", icon=":material/visibility:")
+        race = experiment.race_sentence(e)
+        if race:
+            st.info(race, icon=":material/sports_score:")
+        for kind, text in notes:
+            (st.warning if kind == "warning" else st.info)(text)
 
     # One "now": the chart's. Its Play, Pause, Reset and step slider move it in the browser and its title carries
     # that step's numbers; everything below the chart is the run's end, labelled so (a second, server-side step
     # control could only ever disagree with the chart's after a scrub).
     t = e.final
-    with chart_area or st.container():
+    with chart_slot:
         page.chart(charts.FigureSpec(_figure(run_key, fields, log_axis, page.dark, page.phone)),
                    key="gd", alt=experiment.describe(e, t), themed=True)
         st.html(charts.ANIMATION_KEYS, unsafe_allow_javascript=True)  # static: Tab reaches Play and the slider
+    with caption_slot:
         st.caption(
             "▶ Play animates the run in your browser; drag the step slider (or Tab to it and use ← →) to go to any "
             "step — the chart's title gives that step's numbers. Point size is each point's own loss at that step: "
