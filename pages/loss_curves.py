@@ -50,11 +50,14 @@ def one_sample_section() -> str:
     value = positive + negative
     log = r"\log" if unit == "nats" else r"\log_2"
 
+    # on a phone the columns stack: the three numbers wait under the controls, so the slider sits right under the
+    # chart it moves (with the numbers between them they were 844 px apart, the marker off-screen while dragging)
+    after = page.row() if page.phone else None
     with chart:
         above = None if page.chart_first else page.row()
         t_p, t_z, t_g = page.tabs(["Against p", "Against the logit z", "Gradients"], "view")
         # the three numbers above the chart, or below it where the chart must be on the first screen
-        numbers = above if above is not None else page.row()
+        numbers = above if above is not None else after if after is not None else page.row()
         numbers.metric(f"Loss ({unit})", ui.fmt(value))
         numbers.metric("Positive term −y·log p", ui.fmt(positive))
         numbers.metric("Negative term −(1−y)·log(1−p)", ui.fmt(negative))

@@ -209,3 +209,16 @@ def test_an_exercise_links_locked_control_is_readable_and_says_so_and_hidden_one
                            "'[data-testid=stHorizontalBlock], [data-testid=stVerticalBlock]')) n = n.parentElement;"
                            " return getComputedStyle(n).display; })")
     assert hidden and all(d == "none" for d in hidden), hidden
+
+
+@pytest.mark.parametrize(("name", "slider"), [("loss_curves", "Predicted probability p of class 1"),
+                                              ("multiclass", "Logit z0")])
+def test_on_a_phone_the_slider_and_the_chart_it_moves_share_one_screen(rooms, app_url, name, slider):
+    """Dragging must show the marker move: the chart's top and the slider fit in one phone screen under the header
+    (they were 844 and 876 px apart)."""
+    page = _open(rooms, app_url, "phone", name)
+    chart_top = page.evaluate("() => document.querySelector('[data-testid=stMain] .js-plotly-plot')"
+                              ".getBoundingClientRect().top")
+    bottom = page.get_by_role("slider", name=slider).bounding_box()
+    header = page.evaluate("() => document.querySelector('[data-testid=stHeader]').getBoundingClientRect().bottom")
+    assert bottom["y"] + bottom["height"] - chart_top <= ROOMS["phone"]["viewport"]["height"] - header
