@@ -878,7 +878,7 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
     n_legend = sum(1 for tr in data if tr.get("showlegend", True))
     title_h = 70 if stacked else 34  # the title's one or two lines
     controls_h = 100                 # the buttons' row and the slider with its "step N"
-    top = title_h + controls_h + (38 + 21 * n_legend if stacked else 116)  # + the legend, 28 px above the plot
+    top = title_h + controls_h + (38 + 21 * n_legend if stacked else 160)  # + the legend, 28 px above the plot
     bottom = 60                      # the loss panel's ticks and its "step" title
     plot_h = height - top - bottom
 
