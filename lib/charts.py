@@ -986,7 +986,7 @@ ANIMATION_KEYS = """<style>
         const label = (b.textContent || '').trim();
         b.setAttribute('tabindex', '0');
         b.setAttribute('role', 'button');
-        b.setAttribute('aria-label', {'▶': 'Play', '❚❚': 'Pause'}[label] || label);
+        b.setAttribute('aria-label', label.replace(/^[▶❚\\s ]+/, '') || {'▶': 'Play', '❚❚': 'Pause'}[label] || label);
         b.addEventListener('keydown', ev => {
           if (ev.key !== 'Enter' && ev.key !== ' ') return;
           ev.preventDefault();
