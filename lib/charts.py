@@ -111,6 +111,8 @@ def _inked(lay: dict, dark: bool) -> dict:
         out["title"] = dict(lay["title"], font=font(lay["title"].get("font")))
     if "legend" in lay:
         out["legend"] = dict(lay["legend"], font=font(lay["legend"].get("font")))
+        if isinstance(lay["legend"].get("title"), dict):
+            out["legend"]["title"] = dict(lay["legend"]["title"], font=font(lay["legend"]["title"].get("font")))
     if "annotations" in lay:
         out["annotations"] = [dict(a, font=font(a.get("font"))) for a in lay["annotations"]]
     if "updatemenus" in lay:
