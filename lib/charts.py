@@ -86,8 +86,50 @@ THEMED = {dark: {c: _legible(c, BACKGROUND[dark]) for c in (BLUE, VERMILLION, GR
           for dark in (False, True)}
 
 
+# Chart text and the animation's controls, per theme. Streamlit's plotly theme draws tick labels, axis titles and
+# the animation's labels in rgb(128, 132, 149): 3.7:1 on white, under the 4.5:1 text needs (WCAG 1.4.3). Text gets
+# the theme's own text colour; the slider's grip and rail and the buttons' edges a grey that stands out ≥ 3:1
+# (WCAG 1.4.11) from the background they sit on (plotly's default grip, #F8FAFC, is 1.05:1 on white).
+TEXT = {False: "#31333F", True: "#FAFAFA"}
+CONTROL = {False: "#5F6371", True: "#A3A8B8"}
+
+
+def _inked(lay: dict, dark: bool) -> dict:
+    """A layout with every text in the theme's text colour and the animation's controls drawn to be seen."""
+    text, control, background = TEXT[dark], CONTROL[dark], BACKGROUND[dark]
+
+    def font(d: dict | None) -> dict:
+        return dict(d or {}, color=text)
+
+    out = dict(lay, font=font(lay.get("font")))
+    for key, axis in lay.items():
+        if key.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
+            title = axis.get("title") or {}
+            title = {"text": title} if isinstance(title, str) else title
+            out[key] = dict(axis, tickfont=font(axis.get("tickfont")), title=dict(title, font=font(title.get("font"))))
+    if isinstance(lay.get("title"), dict):
+        out["title"] = dict(lay["title"], font=font(lay["title"].get("font")))
+    if "legend" in lay:
+        out["legend"] = dict(lay["legend"], font=font(lay["legend"].get("font")))
+        if isinstance(lay["legend"].get("title"), dict):
+            out["legend"]["title"] = dict(lay["legend"]["title"], font=font(lay["legend"]["title"].get("font")))
+    if "annotations" in lay:
+        out["annotations"] = [dict(a, font=font(a.get("font"))) for a in lay["annotations"]]
+    if "updatemenus" in lay:
+        out["updatemenus"] = [dict(m, font=font(m.get("font")), bgcolor=background, bordercolor=control,
+                                   borderwidth=1) for m in lay["updatemenus"]]
+    if "sliders" in lay:
+        out["sliders"] = [dict(s, font=font(s.get("font")), bgcolor=control, activebgcolor=text, bordercolor=text,
+                               borderwidth=1, tickcolor=control,
+                               currentvalue=dict(s.get("currentvalue") or {}, font=font((s.get("currentvalue") or {})
+                                                                                       .get("font"))))
+                          for s in lay["sliders"]]
+    return out
+
+
 def for_theme(spec: dict, dark: bool, *, frames: bool = True) -> dict:
-    """A figure spec with every palette colour replaced by its legible variant for the theme really painted.
+    """A figure spec with every palette colour replaced by its legible variant for the theme really painted, and
+    its text in the theme's text colour (``_inked``).
 
     Only exact palette colours are replaced (strings equal to one of them), wherever they occur: trace lines,
     markers, bar fills, frames. Returns a new dict; the input is not changed. ``frames=False`` passes animation
@@ -97,6 +139,8 @@ def for_theme(spec: dict, dark: bool, *, frames: bool = True) -> dict:
     table = THEMED[bool(dark)]
     if not frames and "frames" in spec:
         return {**for_theme({k: v for k, v in spec.items() if k != "frames"}, dark), "frames": spec["frames"]}
+    if "layout" in spec:
+        spec = dict(spec, layout=_inked(spec["layout"], bool(dark)))
 
     def walk(v):
         if isinstance(v, str):
@@ -293,7 +337,7 @@ def marker(x, y, *, name: str, color: str, symbol: str = "circle", size: int = 1
     """A highlighted point (the current prediction) with an optional label, placed on the side with more room
     (left of the point when x > ``text_flip``)."""
     trace = {"type": "scatter", "x": [float(x)], "y": [float(y)], "mode": "markers+text" if text else "markers",
-             "name": name, "showlegend": False,
+             "name": name, "showlegend": False, "cliponaxis": False,  # whole, even at the axis' very end
              "marker": {"color": color, "symbol": symbol, "size": size, "line": {"width": 2, "color": "white"}}}
     if text:
         trace["text"] = [text]
@@ -449,8 +493,14 @@ def bars_figure(categories, series, *, x_title: str = "", y_title: str = "", hei
     for name, values, color, pattern in series:
         values = np.asarray(values, dtype=np.float64)
         text = [("∞" if np.isinf(v) else format(v, text_fmt)) for v in values]
-        trace = {"type": "bar", "name": name, "marker": {"color": color, "pattern": {"shape": pattern}},
-                 "text": text, "textposition": "auto", "cliponaxis": False,
+        # the hatch over the bar's own colour (not on white), and a value label inside it in black or white,
+        # whichever stands out ≥ 4.5:1 from the bar in both themes (white on a white-backed hatch vanished)
+        label = "#000000" if min(contrast("#000000", THEMED[d].get(color, color)) for d in (False, True)) >= 4.5 \
+            else "#FFFFFF"
+        trace = {"type": "bar", "name": name,
+                 "marker": {"color": color, "pattern": {"shape": pattern, "fillmode": "overlay", "fgopacity": 0.45,
+                                                        "fgcolor": label}},
+                 "text": text, "textposition": "auto", "insidetextfont": {"color": label}, "cliponaxis": False,
                  "hovertemplate": f"{name}<br>%{{{'y' if horizontal else 'x'}}}: %{{text}}<extra></extra>"}
         if horizontal:
             trace.update(x=typed(values, "f8"), y=list(categories), orientation="h")
@@ -542,6 +592,26 @@ def _boundaries(e, t: int, box, grid) -> list[tuple[np.ndarray, np.ndarray]]:
 def _race_boundary(race, t: int, box, grid) -> tuple[np.ndarray, np.ndarray]:
     """The p = ½ line of the squared-error run at step t."""
     return _level_curves(race.w[t], float(race.b[t]), (0.0,), box, grid)[0]
+
+
+def _class_1_side(w, b: float, box) -> tuple[list, list]:
+    """The part of the box (x0, x1, y0, y1) where w·x + b ≥ 0 — the side a linear model calls class 1 — as a
+    closed polygon (the box clipped by the half-plane, Sutherland–Hodgman); [None] when it is empty."""
+    x0, x1, y0, y1 = box
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    score = [float(w[0]) * x + float(w[1]) * y + b for x, y in corners]
+    out = []
+    for i, (p, sp) in enumerate(zip(corners, score, strict=True)):
+        q, sq = corners[(i + 1) % 4], score[(i + 1) % 4]
+        if sp >= 0:
+            out.append(p)
+        if (sp >= 0) != (sq >= 0):  # the edge crosses the boundary: where score = 0
+            f = sp / (sp - sq)
+            out.append((p[0] + f * (q[0] - p[0]), p[1] + f * (q[1] - p[1])))
+    if not out:
+        return [None], [None]
+    out.append(out[0])
+    return [float(x) for x, _ in out], [float(y) for _, y in out]
 
 
 def _linear_levels_along(W, B, levels, box) -> tuple[np.ndarray, np.ndarray]:
@@ -680,6 +750,16 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
         data.append(_scatter([now_step], [float(e.race_bce[now_step])], 3, mode="markers", marker=race_now,
                              name="now (squared error)", showlegend=False,
                              hovertemplate="step %{x}<br>BCE %{y:.4g}<extra>squared-error run</extra>"))
+    # which side each run calls class 1, hatched (/ the BCE run, \ the squared-error run): two lines that lie on
+    # each other may still face opposite ways, as their opposite accuracies say (straight boundaries only)
+    sides = race is not None and grid is None
+    if sides:                                                                                      # 9, 10
+        for run, shape, color, who in ((traj, "/", ink, "BCE run"), (race, "\\", PURPLE, "squared-error run")):
+            sx, sy = _class_1_side(run.w[now_step], float(run.b[now_step]), box)
+            data.append(_scatter(sx, sy, 1, mode="none", fill="toself", fillcolor="rgba(0,0,0,0)", hoverinfo="skip",
+                                 fillpattern={"shape": shape, "fgcolor": color, "fgopacity": 0.5, "size": 12,
+                                              "solidity": 0.12},
+                                 name=f"{who} calls this side class 1 ({shape[0]})"))
 
     paths = {s.optimizer: traj} | dict(e.others)
     pts = np.vstack([t.w[:, :2] for t in [*paths.values(), *([race] if race is not None else [])]])
@@ -780,6 +860,11 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
             frame["data"] += [{"x": rx, "y": ry},
                               {"x": [at["race_w1"][t]], "y": [at["race_w2"][t]]},
                               {"x": [t], "y": [at["race_bce"][t]]}]
+        if sides:
+            frame["traces"] += [9, 10]
+            for run in (traj, race):
+                sx, sy = _class_1_side(run.w[t], float(run.b[t]), box)
+                frame["data"].append({"x": sx, "y": sy})
         frames.append(frame)
 
     def animate(names, duration, redraw=True):
@@ -790,16 +875,20 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
         return {"text": text, "x": x, "y": y, "xref": "paper", "yref": "paper", "showarrow": False,
                 "xanchor": "center", "yanchor": "bottom", "font": {"size": 14}}
 
-    # Below the loss panel, each on its own row: the "step" axis title, the animation buttons, the step slider.
-    # Positions are in pixels turned into fractions of the plot area, so they hold at any height. On a phone the
-    # legend (one entry a line) gets its own band above the data panel, under the two-line title.
+    # Top down: the title (that step's numbers), the animation buttons, the step slider, the legend, the panels —
+    # so Play sits right above the boundary it moves, on one screen with it on a phone and a projector (it was
+    # under the loss panel, a screen and more below). Positions are pixels from the figure's top turned into
+    # fractions of the plot area, so they hold at any height. On a phone the legend (one entry a line) gets its own
+    # band, under the two-line title.
     n_legend = sum(1 for tr in data if tr.get("showlegend", True))
-    top = 82 + 21 * n_legend if stacked else 150
-    bottom = 175
+    title_h = 70 if stacked else 34  # the title's one or two lines
+    controls_h = 100                 # the buttons' row and the slider with its "step N"
+    top = title_h + controls_h + (38 + 21 * n_legend if stacked else 160)  # + the legend, 28 px above the plot
+    bottom = 60                      # the loss panel's ticks and its "step" title
     plot_h = height - top - bottom
 
-    def below(px: float) -> float:
-        return -px / plot_h
+    def from_top(px: float) -> float:
+        return 1 + (top - px) / plot_h
 
     axis = {"showgrid": True, "zeroline": False}
     spec = {
@@ -829,7 +918,8 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
                 heading("Data, decision boundary (p = ½) and p = 0.1 / 0.9", *heads[0]),
                 heading("Loss landscape over two weights", *heads[1]),
                 heading("Loss per step", *heads[2])],
-            "updatemenus": [{"type": "buttons", "direction": "left", "x": 0, "y": below(52), "xanchor": "left",
+            "updatemenus": [{"type": "buttons", "direction": "left", "x": 0, "y": from_top(title_h),
+                             "xanchor": "left",
                              "yanchor": "top", "showactive": False, "pad": {"t": 0, "r": 6}, "font": {"size": 14},
                              "buttons": [
                                  {"label": "▶" if stacked else "▶ Play", **animate(None, 180)},
@@ -837,7 +927,7 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
                                  {"label": "Reset", **animate(["0"], 0)},
                                  {"label": "slow", **animate(None, 450)},
                                  {"label": "fast", **animate(None, 60)}]}],
-            "sliders": [{"active": shown, "x": 0, "y": below(92), "len": 1, "xanchor": "left",
+            "sliders": [{"active": shown, "x": 0, "y": from_top(title_h + 38), "len": 1, "xanchor": "left",
                          "yanchor": "top", "pad": {"t": 0, "l": 0, "r": 10},
                          "currentvalue": {"prefix": "step ", "font": {"size": 13}},
                          "font": {"size": 11 if stacked else 12},
@@ -885,3 +975,77 @@ def answers_figure(bars, *, revealed: bool, height: int = 300) -> FigureSpec:
     lay["yaxis"]["automargin"] = True
     lay["xaxis"]["rangemode"] = "tozero"
     return figure([trace], lay)
+
+
+# Keyboard for the animation. Plotly draws Play, Pause, Reset and the step slider as SVG that Tab never reaches;
+# this static script (no user text; ``st.html(..., unsafe_allow_javascript=True)``) makes each button a focusable
+# button (Enter or Space presses it) and the slider a focusable slider (← → one frame, Home / End, PgUp / PgDn
+# five), driving plotly's own handlers so that a key does exactly what a click or a drag does. Plotly redraws
+# these elements, so the attributes are kept up every 400 ms; one timer per browser tab.
+ANIMATION_KEYS = """<style>
+.js-plotly-plot g.updatemenu-button:focus, .js-plotly-plot g.slider-container:focus { outline: none; }
+.js-plotly-plot g.updatemenu-button:focus rect { stroke: #FF4B4B !important; stroke-width: 3px !important; }
+.js-plotly-plot g.slider-container:focus .slider-grip-rect { stroke: #FF4B4B !important; stroke-width: 3px !important; }
+</style>
+<script>
+(() => {
+  if (window.__logLossLabKeys) return;
+  window.__logLossLabKeys = true;
+  const press = (el, type, x, y) => el.dispatchEvent(new MouseEvent(type, {bubbles: true, cancelable: true,
+    view: window, clientX: x, clientY: y, button: 0}));
+  const slider = gd => (gd._fullLayout && gd._fullLayout.sliders || [])[0];
+  const goTo = (gd, group, index) => {
+    const opts = slider(gd), ticks = group.querySelectorAll('.slider-tick-rect');
+    const rail = group.querySelector('.slider-rail-touch-rect');
+    if (!opts || !rail || !ticks.length) return;
+    index = Math.max(0, Math.min(ticks.length - 1, index));
+    const t = ticks[index].getBoundingClientRect(), r = rail.getBoundingClientRect();
+    const x = t.left + t.width / 2, y = r.top + r.height / 2;
+    press(rail, 'mousedown', x, y);
+    press(gd, 'mouseup', x, y);
+  };
+  const keep = () => {
+    for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+      for (const b of gd.querySelectorAll('g.updatemenu-button')) {
+        if (b.getAttribute('tabindex') === '0') continue;
+        const label = (b.textContent || '').trim();
+        b.setAttribute('tabindex', '0');
+        b.setAttribute('role', 'button');
+        b.setAttribute('aria-label', label.replace(/^[▶❚\\s ]+/, '') || {'▶': 'Play', '❚❚': 'Pause'}[label] || label);
+        b.addEventListener('keydown', ev => {
+          if (ev.key !== 'Enter' && ev.key !== ' ') return;
+          ev.preventDefault();
+          press(b, 'click', 0, 0);
+        });
+      }
+      const group = gd.querySelector('g.slider-container');
+      const opts = slider(gd);
+      if (!group || !opts) continue;
+      const n = (opts.steps || []).length;
+      const label = (opts.steps[opts.active] || {}).label;
+      group.setAttribute('aria-valuenow', String(opts.active));
+      group.setAttribute('aria-valuetext', 'step ' + label);
+      if (group.getAttribute('tabindex') === '0') continue;
+      group.setAttribute('tabindex', '0');
+      group.setAttribute('role', 'slider');
+      group.setAttribute('aria-label', 'Step shown');
+      group.setAttribute('aria-valuemin', '0');
+      group.setAttribute('aria-valuemax', String(n - 1));
+      group.addEventListener('keydown', ev => {
+        const o = slider(gd);
+        if (!o) return;
+        const moves = {ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 5, PageDown: -5};
+        let to = null;
+        if (ev.key in moves) to = o.active + moves[ev.key];
+        else if (ev.key === 'Home') to = 0;
+        else if (ev.key === 'End') to = o.steps.length - 1;
+        if (to === null) return;
+        ev.preventDefault();
+        goTo(gd, group, to);
+      });
+    }
+  };
+  keep();
+  setInterval(keep, 400);
+})();
+</script>"""

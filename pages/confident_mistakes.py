@@ -23,7 +23,8 @@ st.header("The penalty ladder", anchor=False)
 @ui.section
 def ladder_section() -> None:
     """The ladder: one confidence c, its hit and its mistake."""
-    right, left = st.columns([2, 1], gap="large") if page.chart_first else st.columns([1, 2], gap="large")
+    # the lesson's chart gets the wide column: first on a phone or a projector, on the right elsewhere
+    right, left = st.columns([2, 1], gap="large") if page.chart_first else st.columns([1, 2], gap="large")[::-1]
     with left:
         c = page.choice_slider("Confidence c of the prediction", "c", LADDER, 0.99,
                                help="A hit predicts p = c for a true 1; a mistake predicts p = 1 − c for a true 1.")
@@ -46,7 +47,9 @@ def ladder_section() -> None:
                     ("confident hit: −log c", loss.bce(1.0, cs, reduction="none"), {"color": BLUE})],
             x_title="confidence c", y_title="loss (nats)" + (", log scale" if log_ladder else ""), log_y=log_ladder,
             y_range=[-6, math.log10(top)] if log_ladder else [0, top], hover_x="−log10(1 − c)",
-            points=[(-math.log10(1 - c), miss, f"{ui.fmt(miss)}", VERMILLION), (-math.log10(1 - c), hit, "", BLUE)],
+            x_range=[0.2, 5.1],  # room at both ends, so the 0.5 and 0.99999 ticks are drawn
+            # the markers unlabelled: a label sat on the steep curve; the numbers are in the metrics beside it
+            points=[(-math.log10(1 - c), miss, "", VERMILLION), (-math.log10(1 - c), hit, "", BLUE)],
             tickvals=[-math.log10(0.5), 1, 2, 3, 4, 5], ticktext=["0.5", "0.9", "0.99", "0.999", "0.9999", "0.99999"])
         page.chart(fig, key="ladder", alt=f"the loss of a confident mistake −log(1 − c) rising without bound and "
                    f"of a confident hit −log c falling to 0 as the confidence c goes from 0.5 to 0.99999; at "
@@ -203,9 +206,13 @@ page.chart(charts.lines_figure(
     alt="the exact loss −log p of a true 1 growing without bound as p falls from 0.1 to 1e−300, and the values "
         "PyTorch, Keras and scikit-learn report, flat at their clamps of 100, 16.1 and 36.0 nats.")
 show = [3, 7, 10, 16, 20, 50, 100, 300]
+# short column titles (the long ones pushed Keras and scikit-learn off a phone's screen), the long in each title's
+# tooltip; p pinned, so a sideways scroll keeps the row's name in view
+SHORT = {"pytorch": "PyTorch", "keras": "Keras", "sklearn": "scikit-learn"}
 table = pd.DataFrame({"p": [f"1e−{k}" for k in show], "exact": [ui.fmt(exact[k - 1]) for k in show]}
-                     | {FW[k]: [ui.fmt(reported[k][j - 1]) for j in show] for k in FW})
-st.dataframe(table, hide_index=True)
+                     | {SHORT[k]: [ui.fmt(reported[k][j - 1]) for j in show] for k in FW})
+st.dataframe(table, hide_index=True, column_config={"p": st.column_config.TextColumn(pinned=True)}
+             | {SHORT[k]: st.column_config.TextColumn(help=FW[k]) for k in FW})
 st.caption("Each column is that call on probabilities in its default dtype: PyTorch's and Keras's float32, "
            "scikit-learn's float64. Keras with the TensorFlow backend passes a sigmoid layer's logits to the loss, "
            "which is then exact — its clip applies only to bare probabilities.")

@@ -76,10 +76,10 @@ def _run(key: str, _fields: dict):
 
 
 @ui.cached(max_entries=512)
-def _figure(key: str, _fields: dict, log_axis: bool, dark: bool, stacked: bool, show: int) -> charts.EncodedFigure:
-    """The animated figure of a run, opening on frame ``show`` (the Step control)."""
+def _figure(key: str, _fields: dict, log_axis: bool, dark: bool, stacked: bool) -> charts.EncodedFigure:
+    """The animated figure of a run, opening on its last step."""
     e = _run(key, _fields)[0]
-    spec = charts.gradient_descent_figure(e, log_loss_axis=log_axis, dark=dark, stacked=stacked, show=show).to_dict()
+    spec = charts.gradient_descent_figure(e, log_loss_axis=log_axis, dark=dark, stacked=stacked).to_dict()
     # themed once here, not on every rerun (frames hold no colour); kept as its JSON, encoded once
     return charts.EncodedFigure(charts.for_theme(spec, dark, frames=False))
 
@@ -153,33 +153,37 @@ def _lesson(s: experiment.Settings, log_axis: bool, chart_area) -> None:
     frame shown, the formulas with the user's numbers, and the run as CSV."""
     fields, run_key = asdict(s), repr(s)
     e, notes, notice = _run(run_key, fields)
-    st.info(f"**{datasets.DATASETS.get(s.dataset, 'Your own points')}.** {notice}", icon=":material/visibility:")
-    race = claims.race(e)
-    if race:
-        st.info(race, icon=":material/sports_score:")
-    for kind, text in notes:
-        (st.warning if kind == "warning" else st.info)(text)
+    # the sentences: above the chart where the controls come first; right under it where the chart does (a phone,
+    # a projector), so the lesson reads chart, Play, step, sentence before any control
+    if chart_area is None:
+        sentences, chart_slot, caption_slot = st.container(), st.container(), st.container()
+    else:
+        chart_slot, sentences, caption_slot = (chart_area.container() for _ in range(3))
+    with sentences:
+        st.info(f"**{datasets.DATASETS.get(s.dataset, 'Your own points')}.** {notice}", icon=":material/visibility:")
+        race = claims.race(e)
+        if race:
+            st.info(race, icon=":material/sports_score:")
+        for kind, text in notes:
+            (st.warning if kind == "warning" else st.info)(text)
 
-    n_frames = len(e.frames)
-    with chart_area or st.container():
-        chart_slot = st.container()
-        show = page.number(f"Show frame (0 … {n_frames - 1}; − / + step one frame)", "frame", 0, n_frames - 1,
-                           n_frames - 1,
-                           help="Step through the run one frame at a time; ▶ Play in the chart animates it.")
-        caption_slot = st.container()
-    t = int(e.frames[int(show)])
+    # One "now": the chart's. Its Play, Pause, Reset and step slider move it in the browser and its title carries
+    # that step's numbers; everything below the chart is the run's end, labelled so (a second, server-side step
+    # control could only ever disagree with the chart's after a scrub).
+    t = e.final
     with chart_slot:
-        page.chart(charts.FigureSpec(_figure(run_key, fields, log_axis, page.dark, page.phone, int(show))),
+        page.chart(charts.FigureSpec(_figure(run_key, fields, log_axis, page.dark, page.phone)),
                    key="gd", alt=claims.describe(e, t), themed=True)
-    caption_slot.caption(
-        f"Frame {int(show)} is step {t} of {e.final}; the numbers below are for it (while ▶ Play runs, the chart's "
-        "title carries them). ▶ Play animates the run in your browser (no waiting on the server); drag the step "
-        "slider to go back to any step, or step frame by frame with − / + in the frame box. "
-        + claims.point_sizes(e, t) + " " + claims.landscape(s.objective, s.l2))
+        st.html(charts.ANIMATION_KEYS, unsafe_allow_javascript=True)  # static: Tab reaches Play and the slider
+    with caption_slot:
+        st.caption(
+            "▶ Play animates the run in your browser; drag the step slider (or Tab to it and use ← →) to go to any "
+            f"step — the chart's title gives that step's numbers. The numbers below are the run's end, step {t}. "
+            + claims.point_sizes(e, t) + " " + claims.landscape(s.objective, s.l2))
 
     squared = s.objective == "squared"
-    numbers = page.row()  # the metrics follow the step the chart shows
-    numbers.metric(f"Train {'squared error' if squared else 'loss'} (step {t})", ui.fmt(e.traj.loss[t]))
+    numbers = page.row()  # the run's end; the chart's title has the step it shows
+    numbers.metric(f"Train {'squared error' if squared else 'loss'} at the end (step {t})", ui.fmt(e.traj.loss[t]))
     numbers.metric(f"Test {'BCE' if squared else 'loss'}", ui.fmt(e.test_loss[t]) if len(e.test_loss) else "—")
     numbers.metric("Accuracy", f"{100 * e.train_accuracy[t]:.1f}%")
     numbers.metric("‖w‖", ui.fmt(e.w_norm[t], 3))

@@ -52,11 +52,14 @@ def one_sample_section() -> str:
     value = positive + negative
     log = r"\log" if unit == "nats" else r"\log_2"
 
+    # on a phone the columns stack: the three numbers wait under the controls, so the slider sits right under the
+    # chart it moves (with the numbers between them they were 844 px apart, the marker off-screen while dragging)
+    after = page.row() if page.phone else None
     with chart:
         above = None if page.chart_first else page.row()
         t_p, t_z, t_g = page.tabs(["Against p", "Against the logit z", "Gradients"], "view")
         # the three numbers above the chart, or below it where the chart must be on the first screen
-        numbers = above if above is not None else page.row()
+        numbers = above if above is not None else after if after is not None else page.row()
         numbers.metric(f"Loss ({unit})", ui.fmt(value))
         numbers.metric("Positive term −y·log p", ui.fmt(positive))
         numbers.metric("Negative term −(1−y)·log(1−p)", ui.fmt(negative))
@@ -205,8 +208,12 @@ numbers.metric("Samples in the mean", f"{checked.rows.size} of {checked.n_rows}"
 terms = [rf"\bigl({a:g}\,{log} {ui.tex_num(b, 3)} + {1 - a:g}\,{log}({ui.tex_num(1 - b, 3)})\bigr)"
          for a, b in zip(checked.y[:2], checked.p[:2], strict=True)]
 dots = r" + \dots" if checked.rows.size > 2 else ""
-page.latex(rf"\bar L = -\frac{{1}}{{{checked.rows.size}}}\Bigl[{terms[0]}",
-           rf"{' + '.join([''] + terms[1:])}{dots}\Bigr] = {ui.tex_num(mean)}\ \text{{{unit}}}")
+closing = rf"\Bigr] = {ui.tex_num(mean)}\ \text{{{unit}}}"
+if len(terms) > 1:  # a second piece that starts with "+" follows the first (on a phone, on its own line)
+    page.latex(rf"\bar L = -\frac{{1}}{{{checked.rows.size}}}\Bigl[{terms[0]}",
+               rf"{' + '.join([''] + terms[1:])}{dots}{closing}")
+else:  # one row: one piece (a piece starting with \Bigr] was set apart by a gap inside the bracket)
+    page.latex(rf"\bar L = -\frac{{1}}{{{checked.rows.size}}}\Bigl[{terms[0]}{closing}")
 
 chart_col, table_col = st.columns([3, 2], gap="large")
 with chart_col:
@@ -220,10 +227,12 @@ with chart_col:
     if dominant:
         st.caption(dominant)
 with table_col:
-    result = pd.DataFrame({"row": checked.rows, "y": checked.y, "p": checked.p, "−y·log p": pos,
-                           "−(1−y)·log(1−p)": neg, "loss": per, "share": share})
+    # the key columns first (the loss and its share were off-screen on a phone, and on a desktop's narrow
+    # column), the row pinned so a sideways scroll keeps it
+    result = pd.DataFrame({"row": checked.rows, "loss": per, "share": share, "y": checked.y, "p": checked.p,
+                           "−y·log p": pos, "−(1−y)·log(1−p)": neg})
     number = st.column_config.NumberColumn(format="%.4g")
-    st.dataframe(result, hide_index=True, column_config={
+    st.dataframe(result, hide_index=True, column_config={"row": st.column_config.NumberColumn(pinned=True),
         "−y·log p": number, "−(1−y)·log(1−p)": number, "loss": number,
         "share": st.column_config.ProgressColumn("share of total", min_value=0.0, max_value=1.0, format="percent")})
 

@@ -18,6 +18,9 @@ if page.chart_first:  # the charts' column first on a phone or a projector
     charts_col, controls = st.columns([2, 1], gap="large")
 else:
     controls, charts_col = st.columns([1, 2], gap="large")
+# on a phone the columns stack: the gradient chart waits under the controls, so the logit sliders sit right under
+# the probabilities they move (with both charts first they were 876 px apart, the marker off-screen while dragging)
+grads_col = st.container() if page.phone else charts_col
 with controls:
     K = page.slider("Number of classes K", "k", 2, 6, 3)
     scale = page.choice_slider("Scale the logits by", "scale", [1, 10, 100], 1,
@@ -47,6 +50,7 @@ with charts_col:
         y_title="probability", y_range=[0, 1.1], height=300), key="class_probs",
         alt=f"bars of the softmax probabilities ({', '.join(f'{v:.3g}' for v in p)}) beside the target "
             f"({', '.join(f'{v:.3g}' for v in y)}) for {K} classes.")
+with grads_col:
     page.chart(charts.bars_figure(
         classes, [("gradient ∂L/∂z = p − y", grad, GREEN, "")], y_title="∂L/∂zⱼ", y_range=[-1.05, 1.05],
         height=260, legend=True), key="class_grads",
@@ -89,9 +93,9 @@ batch_true = np.array([0, 1, 2, 0, 0])
 Y = np.eye(3)[batch_true]
 per = loss.softmax_cross_entropy(Y, rng_logits, reduction="none")
 P = loss.softmax(rng_logits)
-frame = pd.DataFrame({"logits (z₀, z₁, z₂)": [", ".join(f"{v:g}" for v in row) for row in rng_logits],
-                      "true class": batch_true, "p of the true class": P[np.arange(5), batch_true],
-                      "loss −log p": per})
+frame = pd.DataFrame({"true class": batch_true, "loss −log p": per,  # the key columns first (cut on a phone)
+                      "p of the true class": P[np.arange(5), batch_true],
+                      "logits (z₀, z₁, z₂)": [", ".join(f"{v:g}" for v in row) for row in rng_logits]})
 st.dataframe(frame, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.4g")
                                                     for c in ("p of the true class", "loss −log p")})
 mean = float(loss.softmax_cross_entropy(Y, rng_logits))

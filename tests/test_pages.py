@@ -246,6 +246,13 @@ def test_loss_explorer_csv_upload_replaces_the_table_and_a_bad_file_keeps_it():
         assert num(metric(at, "Mean loss")) == pytest.approx(LN2, rel=1e-3)  # the table is kept
 
 
+def test_loss_explorer_one_row_formula_has_no_gap_inside_its_bracket():
+    at = open_page(LOSS)
+    at.file_uploader[0].set_value(("t.csv", b"y,p\n1,0.5\n", "text/csv")).run()
+    formula = next(x.value for x in at.latex if r"\bar L" in x.value)
+    assert r"\Bigl[" in formula and r"\qquad" not in formula and r"\begin{gathered}" not in formula
+
+
 def test_loss_explorer_csv_with_bad_cells_is_loaded_and_flagged():
     at = open_page(LOSS)
     at.file_uploader[0].set_value(("t.csv", b"y,p\n1,0.9\n1,nan\n2,0.5\n", "text/csv")).run()
@@ -279,6 +286,20 @@ def test_confident_mistakes_ladder_at_099_is_458_times():
     np.testing.assert_allclose(mistake["y"], -np.log1p(-c), rtol=1e-5)
     np.testing.assert_allclose(hit["y"], -np.log(c), rtol=1e-4, atol=1e-9)
 
+
+
+def test_confident_mistakes_ladder_chart_gets_the_wide_column_every_tick_and_no_label_on_its_line():
+    at = open_page(CM)
+    holding_chart = [c for c in at.columns if any("ladder" in el.proto.id for el in c.get("plotly_chart"))]
+    holding_slider = [c for c in at.columns if c.select_slider]
+    assert holding_chart and holding_slider
+    assert holding_chart[0].weight > holding_slider[0].weight
+    fig = chart(at, "ladder")
+    lo, hi = fig["layout"]["xaxis"]["range"]
+    ticks = fig["layout"]["xaxis"]["tickvals"]
+    assert lo < min(ticks) and max(ticks) < hi  # 0.5 … 0.99999 all inside the axis, none on its very edge
+    assert fig["layout"]["xaxis"]["ticktext"][-1] == "0.99999"
+    assert not [t for t in fig["data"] if "text" in t.get("mode", "")]  # no number drawn on the steep curve
 
 @pytest.mark.parametrize("c", [0.5, 0.6, 0.9, 0.99, 0.999, 0.9999])
 def test_confident_mistakes_ladder_sentence_says_what_its_numbers_are(c):
@@ -354,10 +375,10 @@ def test_confident_mistakes_framework_table_shows_the_clamps():
     at = open_page(CM)
     table = at.dataframe[0].value.set_index("p")
     assert num(table.loc["1e−300", "exact"]) == pytest.approx(300 * math.log(10), rel=1e-3)
-    assert num(table.loc["1e−300", "PyTorch BCELoss, float32 (log ≥ −100)"]) == 100
-    assert num(table.loc["1e−300", "Keras BinaryCrossentropy, float32 (p ≥ 1e−7)"]) == pytest.approx(
+    assert num(table.loc["1e−300", "PyTorch"]) == 100
+    assert num(table.loc["1e−300", "Keras"]) == pytest.approx(
         7 * math.log(10), rel=1e-3)
-    assert num(table.loc["1e−300", "scikit-learn log_loss, float64 (p ≥ 2.2e−16)"]) == pytest.approx(52 * LN2,
+    assert num(table.loc["1e−300", "scikit-learn"]) == pytest.approx(52 * LN2,
                                                                                                     rel=1e-3)
 
 
@@ -622,19 +643,46 @@ def test_multiclass_batch_mean_by_hand():
     assert any(f"{np.mean(per):.4g}" in latex.value for latex in at.latex)
 
 
-def test_gradient_descent_step_control_opens_the_figure_on_that_frame():
-    from lib import datasets, experiment, logistic
+def test_gradient_descent_has_one_step_control_the_charts_and_the_numbers_are_the_runs_end():
+    """One "now": no step box beside the chart's own slider (after a scrub the two disagreed, issue 29); the chart
+    opens on the last step, and every metric is that step's, labelled as the end."""
+    from lib import datasets, logistic
 
-    at = open_page(GD, {"frame": "5"})
+    at = open_page(GD, {"frame": "5"})  # an old link's step is not a control any more
+    assert not [n for n in at.number_input if n.key == "frame"]
     fig = chart(at, "gd")
-    k = experiment.frame_steps(200)[5]  # the 6th frame's step, from the frame schedule
+    slider = fig["layout"]["sliders"][0]
+    assert slider["active"] == len(slider["steps"]) - 1 and slider["steps"][-1]["label"] == "200"
+    assert fig["layout"]["title"]["text"].startswith("step 200 ·")
     data = datasets.make("blobs", 200, noise=0.3, balance=0.5, seed=0)
     traj = logistic.train(data.X, data.y, lr=0.3, steps=200)
-    assert fig["layout"]["sliders"][0]["active"] == 5
-    assert fig["layout"]["title"]["text"].startswith(f"step {k} ·")
-    assert fig["data"][5]["y"][0] == pytest.approx(traj.loss[k], rel=1e-9)  # the loss marker sits on step k
-    at.number_input(key="frame").increment().run()  # "+": one frame on
-    assert chart(at, "gd")["layout"]["sliders"][0]["active"] == 6
+    assert num(metric(at, "Train loss at the end (step 200)")) == pytest.approx(traj.loss[200], rel=1e-3)
+    assert any("The numbers below are the run's end, step 200" in c.value for c in at.caption)
+
+
+def test_gradient_descent_choosing_the_compared_optimizer_drops_it_from_the_address_without_a_warning():
+    """With Adam compared, choosing Adam as the optimizer leaves Adam out of the comparison: the address must drop
+    ``compare=Adam`` too (it stayed, and reopening the address warned that the link's value was no choice)."""
+    at = open_page(GD, {"compare": "Adam", "controls": "Model and optimizer"})
+    assert at.query_params.get("compare") in ("Adam", ["Adam"])
+    at.selectbox(key="opt").set_value("Adam").run()
+    assert "compare" not in at.query_params and at.multiselect(key="compare").value == []
+    assert not any("Compare paths with" in w.value for w in at.warning)
+    reopened = open_page(GD, dict(at.query_params))
+    assert not any("not one of the choices" in w.value for w in reopened.warning)
+
+
+def test_result_tables_put_their_key_columns_first_so_a_phone_shows_them():
+    """On a 390 px phone a table shows its first two or three columns; the loss, its share and the frameworks'
+    values were beyond them (issue 29)."""
+    mc = open_page("pages/multiclass.py")
+    assert list(mc.dataframe[0].value.columns[:2]) == ["true class", "loss −log p"]
+    cm = open_page(CM)
+    table = next(d.value for d in cm.dataframe if "p" in d.value.columns)
+    assert all(len(c) <= 12 for c in table.columns), list(table.columns)  # short titles, the long in the tooltip
+    lc = open_page("pages/loss_curves.py")
+    result = next(d.value for d in lc.dataframe if "share" in d.value.columns)
+    assert list(result.columns[:3]) == ["row", "loss", "share"]
 
 
 # ------------------------------------------------------------------------------------------- every sentence true
@@ -677,16 +725,6 @@ def test_gradient_descent_a_run_still_swinging_is_warned_with_its_own_numbers():
 
     start = float(re.search(r"started at (\d+\.\d+)", warning).group(1))
     assert start == pytest.approx(math.log(2), abs=1e-4)  # w = 0, b = 0: p = ½ for every point
-
-
-def test_gradient_descent_metrics_follow_the_frame_shown():
-    at = open_page(GD, {"frame": "0"})
-    # at step 0, w = 0 and b = 0: every p is ½ (loss log 2) and every point is called class 1 (z = 0 >= 0)
-    assert num(metric(at, "Train loss (step 0)")) == pytest.approx(math.log(2), rel=1e-4)
-    _, y = _points(at)
-    assert num(metric(at, "Accuracy")) == pytest.approx(100 * y.mean(), abs=0.06)
-    title = chart(at, "gd")["layout"]["title"]["text"]
-    assert title.startswith("step 0 · train loss 0.6931")
 
 
 def test_gradient_descent_shows_the_update_rule_of_the_chosen_optimizer():
@@ -844,6 +882,19 @@ def test_forecaster_chart_shows_proper_rules_lowest_at_the_truth_and_absolute_er
     assert num(sentence.split("costs ")[1]) == pytest.approx(gap, rel=1e-3)
 
 
+@pytest.mark.parametrize("report", ["0.0", "1.0"])
+def test_forecaster_you_marker_is_whole_at_the_edges_and_the_axis_title_fits(report):
+    """At r = 0 or 1 the "you" marker sat on the axis' end, half cut; the y title named the bias and was cut."""
+    at = open_page(CAL, {"reveal": "true", "report": report, "coin_no": "5"})
+    fig = chart(at, "forecast")
+    you = next(tr for tr in fig["data"] if tr.get("name") == "you")
+    (x0, x1), (y0, y1) = fig["layout"]["xaxis"]["range"], fig["layout"]["yaxis"]["range"]
+    assert x0 < you["x"][0] < x1 and y0 < you["y"][0] < y1
+    # 14 px type: about 7.5 px a character on a 360 px chart's ~280 px plot height
+    assert len(fig["layout"]["yaxis"]["title"]["text"]) * 7.5 < 280
+    assert "q = " in fig["layout"]["legend"]["title"]["text"]  # what is scored is still said
+
+
 def _calibration_run(n=60, l2=0.0):
     from lib import experiment
 
@@ -944,11 +995,24 @@ def test_race_sentence_and_frames_agree_with_a_textbook_run_of_both_losses():
     assert acc["bce"] > 99 and acc["squared"] < 5
     fig = chart(at, "gd")
     last = fig["frames"][-1]
-    assert last["traces"] == [0, 1, 2, 3, 4, 5, 6, 7, 8]          # both runs animate on the same frames
+    assert last["traces"] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]   # both runs animate on the same frames
     rx, ry = np.asarray(last["data"][6]["x"]), np.asarray(last["data"][6]["y"])
     w, b = _textbook(X, y, w0, 0.0, 0.3, 100, True)
     z = w[0] * rx + w[1] * ry + b
     np.testing.assert_allclose(z[np.isfinite(z)], 0.0, atol=2e-3)   # the squared run's boundary is its z = 0
+    # each run's hatched class-1 side (issue 29: the two lines lay on each other, opposite ways round): the area
+    # the textbook run scores z ≥ 0, so the class-1 points fall in the BCE run's side and not in the squared one's
+    from scipy.spatial import Delaunay
+
+    for trace, squared, holds_class_1 in ((9, False, True), (10, True, False)):
+        w, b = _textbook(X, y, w0, 0.0, 0.3, 100, squared)
+        side = np.column_stack([last["data"][trace]["x"], last["data"][trace]["y"]])  # a convex polygon
+        inside = Delaunay(side[:-1]).find_simplex(X) >= 0
+        z = X @ w + b
+        clear = np.abs(z) > 1e-3  # points on the line itself may fall either way
+        np.testing.assert_array_equal(inside[clear], (z >= 0)[clear])
+        assert np.mean(inside[y == 1]) == (1.0 if holds_class_1 else 0.0)
+    assert fig["data"][9]["name"].startswith("BCE run calls this side class 1")
     assert len(at.get("plotly_chart")[0].proto.spec) < 1_000_000  # both runs within the animation budget
 
 

@@ -218,14 +218,23 @@ def tex_num(x: float, digits: int = 4) -> str:
 
 
 # Every page: static CSS (no user text). Metric values and labels wrap instead of being cut to "0.1…"; formulas are
-# set smaller on a phone (long ones are split into lines there, Page.latex); the live class's answer choices are
-# thumb-sized rows (pages/live_class.py puts them in a box keyed "live-answer").
+# set smaller on a phone (long ones are split into lines there, Page.latex). A hidden control leaves no slot (nor does
+# a wrapper or row holding only hidden ones); a locked one keeps the theme's text colour (Streamlit fades disabled
+# widgets to 2.4–2.6:1) and says "Set by your teacher" under it. The live class's answer choices are thumb-sized
+# rows (pages/live_class.py puts them in a box keyed "live-answer").
 _BASE_CSS = """<style>
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] p {
   white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
 .katex-display { overflow: visible !important; }
 @media (max-width: 640px) { .katex-display { font-size: 0.78em; } }
 [class*="st-key-hidden-ctl-"] { display: none !important; }
+:has(> [class*="st-key-hidden-ctl-"]):not(:has(> :not([class*="st-key-hidden-ctl-"]))) { display: none !important; }
+[class*="st-key-locked-ctl-"], [class*="st-key-locked-ctl-"] * { opacity: 1 !important; }
+[class*="st-key-locked-ctl-"] :is(p, label, span, input, div[data-baseweb="select"] div,
+  [data-testid="stSliderThumbValue"], [data-testid="stSliderTickBarMin"], [data-testid="stSliderTickBarMax"]) {
+  color: inherit !important; -webkit-text-fill-color: currentColor !important; }
+[class*="st-key-locked-ctl-"]::after { content: "🔒 Set by your teacher"; display: block; font-size: 0.85rem;
+  margin-top: 0.2rem; }
 [data-testid="stMarkdownContainer"] table { display: block; max-width: 100%; overflow-x: auto; }
 @media (max-width: 640px) { [data-testid="stMarkdownContainer"] table { font-size: 0.85em; } }
 .st-key-live-answer [role="radiogroup"] label { padding: 0.55rem 0.25rem; min-height: 44px; align-items: center; }
@@ -427,8 +436,8 @@ class Page:
         where = container or st
         if key in self._lesson["hide"]:
             return where.container(key=f"hidden-ctl-{key}"), help, True
-        if key in self._lesson["lock"]:
-            return where, "Set by your teacher for this exercise.", True
+        if key in self._lesson["lock"]:  # said beside it, readable (ui._BASE_CSS), not only in the (?) tooltip
+            return where.container(key=f"locked-ctl-{key}"), "Set by your teacher for this exercise.", True
         return where, help, False
 
     def slider(self, label: str, key: str, min_value, max_value, default, *, step=None, fmt_str: str | None = None,
@@ -504,8 +513,16 @@ class Page:
         back = {v: k for k, v in options.items()}
         raw = self._raw(key)
         where, help, disabled = self._placement(key, label, container, help)
-        shown = where.multiselect(label, labels, default=[options[d] for d in default], key=key,
-                                  bind="query-params", help=help, disabled=disabled)
+        kept = st.session_state.get(key)
+        dropped = isinstance(kept, list) and any(k not in labels for k in kept)
+        if dropped:
+            # a choice of this session's that left the options (the optimizer now chosen is not also compared
+            # with): dropped through the widget's own value, so the address bar drops it too and a reopened link
+            # is clean; not the link's mistake, so no notice
+            st.session_state[key] = [k for k in kept if k in labels]
+            raw = None
+        shown = where.multiselect(label, labels, default=None if dropped else [options[d] for d in default],
+                                  key=key, bind="query-params", help=help, disabled=disabled)
         if raw is not None and self._full_run:
             given = raw if isinstance(raw, list) else [raw]
             unknown = [g for g in given if g not in labels]

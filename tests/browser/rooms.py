@@ -72,6 +72,50 @@ _MEASURE_JS = r"""
         c.lines.push({color, opacity});
       }
     }
+    // every text of the chart with the colour it is painted in and what it sits on: a value label inside a bar
+    // sits on the bar (a hatched bar's pattern background), a button's label on the button, the rest on the page
+    c.texts = [];
+    const bars = [...plot.querySelectorAll('.barlayer .point')].map(pt => {
+      const path = pt.querySelector('path');
+      let fill = path ? getComputedStyle(path).fill : null;
+      const ref = fill && fill.match(/url\("?#([^")]+)"?\)/);
+      if (ref) {
+        const pat = document.getElementById(ref[1]);
+        const rect = pat && pat.querySelector('rect');
+        fill = rect ? getComputedStyle(rect).fill : null;
+        // a pattern without a background rectangle shows what is under it: the page
+        if (!rect || fill === 'none' || Number(getComputedStyle(rect).fillOpacity) === 0) fill = null;
+      }
+      return {box: path ? box(path) : null, fill};
+    });
+    const under = el => {
+      const b = box(el), cx = (b[0] + b[2]) / 2, cy = (b[1] + b[3]) / 2;
+      for (const bar of bars) {
+        if (bar.box && bar.fill && cx > bar.box[0] && cx < bar.box[2] && cy > bar.box[1] && cy < bar.box[3]) {
+          return bar.fill;
+        }
+      }
+      const button = el.closest('.updatemenu-button');
+      if (button) {
+        const rect = button.querySelector('rect');
+        if (rect) return getComputedStyle(rect).fill;
+      }
+      return null;
+    };
+    for (const el of plot.querySelectorAll('.main-svg text, .main-svg tspan')) {
+      if (el.tagName === 'tspan' && el.parentElement.closest('text')) continue;  // its text element counts
+      const st = getComputedStyle(el);
+      if (!el.textContent.trim() || st.display === 'none' || st.visibility === 'hidden') continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      c.texts.push({text: el.textContent.slice(0, 40), color: st.fill, opacity: Number(st.opacity || 1)
+                    * Number(st.fillOpacity || 1), on: under(el)});
+    }
+    // the animation slider's grip and rail, and the buttons' edges: marks (≥ 3:1 on the page)
+    const controls = '.slider-grip-rect, .slider-rail-rect, .updatemenu-button rect';
+    c.controls = [...plot.querySelectorAll(controls)].map(
+      r => ({what: r.getAttribute('class') || 'button', fill: getComputedStyle(r).fill,
+             stroke: getComputedStyle(r).stroke}));
     const t = plot.querySelector('.g-gtitle text');
     if (t && t.textContent) c.title = box(t);
     const lg = plot.querySelector('g.legend');

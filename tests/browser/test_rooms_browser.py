@@ -66,6 +66,19 @@ def test_page_is_right_in_the_room(rooms, app_url, room, name):
             if ratio < 3.0:
                 problems.append(f"chart {i}: {line['color']} at opacity {line['opacity']:.2f} has contrast "
                                 f"{ratio:.2f} on {m['background']}")
+        for text in chart["texts"]:
+            on = rgb(text["on"]) if text["on"] else background
+            ratio = contrast(rgb(text["color"]), on, text["opacity"])
+            if ratio < 4.5:
+                problems.append(f"chart {i}: text {text['text']!r} in {text['color']} has contrast {ratio:.2f} on "
+                                f"{text['on'] or m['background']}")
+        for ctl in chart["controls"]:
+            # a control is seen by its fill or its edge
+            ratio = max((contrast(rgb(c), background) for c in (ctl["fill"], ctl["stroke"]) if c and c != "none"),
+                        default=1.0)
+            if ratio < 3.0:
+                problems.append(f"chart {i}: animation control {ctl['what']} ({ctl['fill']} edged {ctl['stroke']})"
+                                f" has contrast {ratio:.2f} on {m['background']}")
         for a, b in (("title", "legend"), ("modebar", "legend"), ("buttons", "slider")):
             if overlap(chart[a], chart[b]):
                 problems.append(f"chart {i}: its {a} overlaps its {b}")
@@ -113,3 +126,101 @@ def test_projector_gradient_descent_legend_and_headings_are_projector_sized(room
     sizes = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot g.legend text.legendtext, "
                           ".js-plotly-plot g.annotation text')].map(t => parseFloat(getComputedStyle(t).fontSize))")
     assert sizes and min(sizes) >= 17, sizes
+
+
+PLAY_AND_PANEL = """() => {
+  const plot = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
+  const play = [...plot.querySelectorAll('g.updatemenu-button')].find(b => b.textContent.includes('▶'));
+  const panel = plot.querySelector('.nsewdrag[data-subplot="xy"]');
+  const header = document.querySelector('[data-testid="stHeader"]');
+  return {play: play.getBoundingClientRect().top, panel: panel.getBoundingClientRect().bottom,
+          header: header ? header.getBoundingClientRect().bottom : 0};
+}"""
+
+
+@pytest.mark.parametrize("room", ["phone", "projector"])
+def test_gradient_descent_play_and_the_boundary_panel_fit_on_one_screen(rooms, app_url, room):
+    """Pressing Play must show the boundary move: Play and the whole data panel fit in one screen under the header
+    (Play was at y ≈ 1655 on an 844 px phone, below the loss panel)."""
+    page = _open(rooms, app_url, room, "gradient_descent")
+    m = page.evaluate(PLAY_AND_PANEL)
+    height = ROOMS[room]["viewport"]["height"]
+    assert m["panel"] - m["play"] <= height - m["header"], m
+
+
+TITLE = "() => document.querySelector('[data-testid=stMain] .js-plotly-plot .gtitle')?.textContent || ''"
+SLIDER_VALUE = ("() => [...document.querySelectorAll('[data-testid=stMain] .js-plotly-plot .slider-container text')]"
+                ".map(t => t.textContent).find(t => t.startsWith('step ')) || ''")
+
+
+def test_gradient_descent_keyboard_reaches_play_and_the_step_slider_and_every_step_shown_agrees(rooms, app_url):
+    """Tab reaches Play (Enter plays) and the step slider (Home, → move it); after each key the chart's title,
+    the slider's "step N" and the page agree: there is no second step control to disagree."""
+    page = _open(rooms, app_url, "light", "gradient_descent")
+    assert page.locator('[data-testid="stNumberInput"]').filter(has_text="frame").count() == 0
+
+    def tab_to(selector: str) -> None:
+        for _ in range(120):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"() => !!document.activeElement.closest('{selector}')"):
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    tab_to("g.slider-container")
+    assert page.evaluate("() => document.activeElement.getAttribute('role')") == "slider"
+    page.keyboard.press("Home")
+    page.wait_for_function(f"() => ({TITLE})().startsWith('step 0 ')", timeout=5000)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => !({TITLE})().startsWith('step 0 ')", timeout=5000)
+    step = page.evaluate(TITLE).split(" ")[1]
+    assert page.evaluate(SLIDER_VALUE).strip() == f"step {step}"
+    # what a screen reader hears follows (the script keeps the slider's value up within its 400 ms tick)
+    page.wait_for_function("(s) => document.activeElement.getAttribute('aria-valuetext') === s", arg=f"step {step}",
+                           timeout=3000)
+    # the numbers outside the chart say they are the run's end, not a step of their own
+    assert "at the end (step 200)" in page.locator('[data-testid="stMetric"]').first.inner_text()
+    page.reload()
+    settle(page)
+    tab_to("g.updatemenu-button")
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "Play"
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => !({TITLE})().startsWith('step 200 ')", timeout=10000)
+    assert page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').count() == 1  # no rerun
+
+
+LOCKED = "/gradient_descent?controls=Model+and+optimizer&lr=3.0&lock=lr&hide=opt,compare"
+
+
+def test_an_exercise_links_locked_control_is_readable_and_says_so_and_hidden_ones_leave_no_slot(rooms, app_url):
+    page = rooms["light"]
+    page.goto(app_url + LOCKED)
+    settle(page)
+    box = page.locator('[class*="st-key-locked-ctl-lr"]')
+    assert "Set by your teacher" in box.evaluate("b => getComputedStyle(b, '::after').content")
+    background = rgb(page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stApp]'))"
+                                   ".backgroundColor"))
+    for el in box.locator('[data-testid="stWidgetLabel"] p, [data-testid="stSliderThumbValue"]').all():
+        color = rgb(el.evaluate("e => getComputedStyle(e).color"))
+        opacity = float(el.evaluate("e => { let o = 1; for (let n = e; n; n = n.parentElement) "
+                                    "o *= Number(getComputedStyle(n).opacity || 1); return o; }"))
+        assert contrast(color, background, opacity) >= 4.5, (el.inner_text(), color, opacity)
+    # the row that held Optimizer, the learning rate and the steps: no gap where the hidden optimizer was
+    # each hidden control's slot in its row (the row's child that holds it) is not laid out at all: no gap
+    hidden = page.evaluate("() => [...document.querySelectorAll('[class*=st-key-hidden-ctl-]')].map(h => {"
+                           " let n = h; while (n.parentElement && !n.parentElement.matches("
+                           "'[data-testid=stHorizontalBlock], [data-testid=stVerticalBlock]')) n = n.parentElement;"
+                           " return getComputedStyle(n).display; })")
+    assert hidden and all(d == "none" for d in hidden), hidden
+
+
+@pytest.mark.parametrize(("name", "slider"), [("loss_curves", "Predicted probability p of class 1"),
+                                              ("multiclass", "Logit z0")])
+def test_on_a_phone_the_slider_and_the_chart_it_moves_share_one_screen(rooms, app_url, name, slider):
+    """Dragging must show the marker move: the chart's top and the slider fit in one phone screen under the header
+    (they were 844 and 876 px apart)."""
+    page = _open(rooms, app_url, "phone", name)
+    chart_top = page.evaluate("() => document.querySelector('[data-testid=stMain] .js-plotly-plot')"
+                              ".getBoundingClientRect().top")
+    bottom = page.get_by_role("slider", name=slider).bounding_box()
+    header = page.evaluate("() => document.querySelector('[data-testid=stHeader]').getBoundingClientRect().bottom")
+    assert bottom["y"] + bottom["height"] - chart_top <= ROOMS["phone"]["viewport"]["height"] - header
