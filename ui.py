@@ -18,6 +18,7 @@ import gc
 import logging
 import math
 import os
+import re
 import socket
 import threading
 import time
@@ -448,13 +449,34 @@ def section(func):
 
 
 def _short(text: str, limit: int = 40) -> str:
-    """Untrusted text for display inside a code span: no backticks, no newlines, bounded length."""
-    text = str(text).replace("`", "'").replace("\n", " ").replace("\r", " ")
+    """Untrusted text on one line (no backticks, no line breaks), bounded length."""
+    text = " ".join(str(text).replace("`", "'").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def literal(text: str, limit: int = 300) -> str:
+    """Untrusted text (from a link, a file or a cell) for any message that Streamlit renders as Markdown: shown
+    as typed, never as a link, emphasis, math, an icon or HTML.
+
+    CommonMark shows a backslash-escaped ASCII punctuation character as itself, so escaping every one of them
+    disarms every construct: ``[x](url)``, ``**b**``, ``$…$`` (KaTeX), ``<img …>``, ``:material/…:``, ``:red[…]``,
+    and GFM's bare ``www.``/``http://`` autolinks. Line breaks become spaces (no block can start), and the text is
+    cut to ``limit`` characters before escaping (an escape is never split).
+
+    >>> print(literal("[x](y) **B0LD**"))
+    \\[x\\]\\(y\\) \\*\\*B0LD\\*\\*
+    """
+    text = " ".join(str(text).split())
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return _ASCII_PUNCTUATION.sub(r"\\\1", text)
+
+
 def code_span(text: str, limit: int = 40) -> str:
-    """Untrusted text as a Markdown code span: shown literally, never rendered as Markdown or HTML."""
+    """Untrusted text as a Markdown code span (a value quoted in a message): CommonMark shows a code span's content
+    as typed and processes no escapes in it, so only a backtick, which would end it, is replaced."""
     return f"`{_short(text, limit)}`"
 
 

@@ -48,7 +48,7 @@ def _own_points():
                      f"{datasets.MAX_POINTS} points)", type=["csv"], key="points_upload", on_change=_upload_points,
                      max_upload_size=1)
     if state.get("points_error"):
-        st.error(f"That file was not loaded — the points are unchanged. {ui.code_span(state.points_error, 300)}")
+        st.error(f"That file was not loaded — the points are unchanged. {ui.literal(state.points_error)}")
     frame = pd.DataFrame(state.points_rows, columns=list(tables.POINT_COLUMNS), dtype=object)
     edited = st.data_editor(frame, num_rows="dynamic", key=f"points_{state.points_version}", width="stretch",
                             height=180)
@@ -56,7 +56,7 @@ def _own_points():
     checked = tables.check_points(rows)
     if checked.problems:
         listed = "; ".join(f"row {i}: {m}" for i, m in list(checked.problems.items())[:5])
-        st.warning(f"{len(checked.problems)} row(s) left out until fixed — {ui.code_span(listed, 300)}")
+        st.warning(f"{len(checked.problems)} row(s) left out until fixed — {ui.literal(listed)}")
     st.caption("Your points are standardized for training (each coordinate to mean 0 and standard deviation 1) and "
                "drawn standardized. The share link does not carry them: download them to share.")
     st.download_button("Download the points as CSV", lambda: tables.write_points_csv(checked.X, checked.y),

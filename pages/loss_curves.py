@@ -130,7 +130,8 @@ if linked is not None and state.get("table_from_link") != linked:  # a shared li
         state.table_rows = tables.from_link(linked)
         state.table_version += 1
     except tables.TableError as e:
-        st.warning(f"{e} The table below is the preset {ui.code_span(preset)} instead.", icon=":material/link_off:")
+        st.warning(f"{ui.literal(e)} The table below is the preset {ui.code_span(preset)} instead.",
+                   icon=":material/link_off:")
 
 
 def _upload():
@@ -153,7 +154,7 @@ with up_col:
                           f"megabytes). This table reads at most {tables.MAX_CSV_BYTES // 1000} KB and "
                           f"{tables.MAX_ROWS} rows; a larger file is refused with a message and the table is kept.")
     if state.get("upload_error"):
-        st.error(f"That file was not loaded — the table is unchanged. {state.upload_error}")
+        st.error(f"That file was not loaded — the table is unchanged. {ui.literal(state.upload_error)}")
 with edit_col:
     frame = pd.DataFrame(state.table_rows, columns=list(tables.COLUMNS), dtype=object)
     edited = st.data_editor(frame, num_rows="dynamic", key=f"editor_{state.table_version}", width="stretch",
@@ -170,7 +171,7 @@ with up_col:
 if checked.problems:
     listed = "; ".join(f"row {i}: {msg}" for i, msg in list(checked.problems.items())[:5])
     more = f" (and {len(checked.problems) - 5} more)" if len(checked.problems) > 5 else ""
-    st.warning(f"{len(checked.problems)} row(s) left out of the mean until fixed — {ui.code_span(listed, 300)}{more}")
+    st.warning(f"{len(checked.problems)} row(s) left out of the mean until fixed — {ui.literal(listed)}{more}")
 
 in_link = tables.to_link(checked.y, checked.p)
 page.link_extra("rows", None if raw_rows == preset_rows else in_link)

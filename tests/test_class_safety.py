@@ -1,0 +1,133 @@
+"""Issue 27, one student cannot stall the class: nothing a student sends is rendered, and every input is bounded.
+
+The rendering checks read the Markdown bodies the page sends and interpret them the way CommonMark does for the
+two literal forms the app uses — a backslash-escaped ASCII punctuation character, and a code span — written here
+from the spec, not from ``ui``. What is left "active" must hold none of the payloads' constructs.
+"""
+import re
+
+import pytest
+
+from tests.conftest import assert_ok, open_page
+from ui import PAGES
+
+PAYLOADS = ("[x](//ev.il/a)", "**B0LD**", r"$\huge{X}$", "<img src=x onerror=alert(1)>")
+ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def active_markup(body: str) -> str:
+    """``body`` with every character Markdown shows literally replaced by a space: an escaped punctuation
+    character (``\\*``) and the whole of a code span (backtick run … the same run)."""
+    out, i = [], 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\" and i + 1 < len(body) and body[i + 1] in ASCII_PUNCT:
+            out.append("  ")
+            i += 2
+            continue
+        if c == "`":
+            run = len(body[i:]) - len(body[i:].lstrip("`"))
+            end = body.find("`" * run, i + run)
+            while end != -1 and body[end + run: end + run + 1] == "`":  # a longer run does not close it
+                end = body.find("`" * run, end + run + 1)
+            if end != -1:
+                out.append(" " * (end + run - i))
+                i = end + run
+                continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+RENDERED = {
+    "a link": re.compile(r"\]\(|www\.|https?:"),
+    "emphasis": re.compile(r"[*_]+B0LD"),
+    "math": re.compile(r"\$[^$]*huge"),
+    "HTML": re.compile(r"<\s*[a-zA-Z/]"),
+}
+
+
+def rendered_payloads(at) -> list[tuple[str, str]]:
+    """(what, body) for every Markdown body on the page in which a payload would be rendered."""
+    found = []
+    bodies = [el.value for kind in ("markdown", "caption", "warning", "error", "info", "success", "exception")
+              for el in getattr(at, kind)]
+    for body in bodies:
+        if not any(marker in body for marker in ("ev", "B0LD", "huge", "onerror")):
+            continue
+        live = active_markup(str(body))
+        for what, pattern in RENDERED.items():
+            if pattern.search(live):
+                found.append((what, body))
+    return found
+
+
+def test_the_checker_finds_each_payload_rendered_when_it_is_not_escaped():
+    for payload, what in zip(PAYLOADS, RENDERED, strict=True):
+        assert what in {w for w, _ in rendered_payloads_of(f"It was {payload}.")}
+        assert not rendered_payloads_of(f"It was `{payload}`.")
+        escaped = "".join("\\" + c if c in ASCII_PUNCT else c for c in payload)
+        assert not rendered_payloads_of(f"It was {escaped}.")
+
+
+def rendered_payloads_of(body: str):
+    class Fake:
+        markdown = [type("El", (), {"value": body})()]
+        caption = warning = error = info = success = exception = []
+    return rendered_payloads(Fake())
+
+
+def _page_keys(path: str) -> set[str]:
+    from tests.test_pages import widget_keys
+
+    return widget_keys(open_page(path))
+
+
+@pytest.mark.parametrize("info", PAGES, ids=lambda i: i.path)
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_no_link_parameter_is_rendered(info, payload):
+    query = {key: payload for key in _page_keys(info.path) | {"lock", "hide", "rows"}}
+    at = open_page(info.path, query)
+    assert_ok(at)
+    assert not rendered_payloads(at), rendered_payloads(at)
+    # and the notices are there: the payload was looked at, shown, and refused
+    assert any("ev" in w.value or "B0LD" in w.value or "huge" in w.value or "onerror" in w.value for w in at.warning)
+
+
+LOSS, GD = "pages/loss_curves.py", "pages/gradient_descent.py"
+
+
+def _own_points_page():
+    at = open_page(GD, {"dataset": "Your own points"})
+    assert at.file_uploader, "the own-points uploader is shown"
+    return at
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_no_uploaded_header_or_cell_is_rendered(payload):
+    quoted = '"' + payload.replace('"', '""') + '"'
+    files = [  # a header that is refused, and a file loaded with a bad cell (shown: does the message quote it?)
+        (LOSS, f"{quoted},p\n1,0.5\n".encode(), True), (LOSS, f"y,p\n{quoted},0.5\n1,0.5\n".encode(), True),
+        (GD, f"{quoted},x2,y\n1,2,0\n".encode(), False),
+        (GD, f"x1,x2,y\n{quoted},1,0\n".encode() + b"1,1,1\n" * 12, True),
+    ]
+    for path, data, shown in files:
+        at = open_page(path) if path == LOSS else _own_points_page()
+        at.file_uploader[0].set_value(("t.csv", data, "text/csv")).run()
+        assert_ok(at)
+        quoted_back = any(m in e.value for e in [*at.error, *at.warning] for m in ("ev", "B0LD", "huge", "onerror"))
+        assert quoted_back == shown, (path, data)
+        assert not rendered_payloads(at), (path, rendered_payloads(at))
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_no_typed_cell_is_rendered(payload):
+    for path, key, row in ((LOSS, "editor_{}", {"y": payload, "p": "0.5"}),
+                           (GD, "points_{}", {"x1": payload, "x2": "1", "y": "0"})):
+        at = open_page(path) if path == LOSS else _own_points_page()
+        version = at.session_state["table_version" if path == LOSS else "points_version"]
+        at.session_state[key.format(version)] = {"edited_rows": {}, "added_rows": [row], "deleted_rows": []}
+        at.run()
+        assert_ok(at)
+        assert any(m in w.value for w in at.warning for m in ("ev", "B0LD", "huge", "onerror"))
+        assert not rendered_payloads(at), (path, rendered_payloads(at))
