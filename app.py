@@ -3,7 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import PAGES, RUN_LOCK, SEEN, report_failure, routed
+from ui import PAGES, RUN_LOCK, SEEN, bound_table_edits, report_failure, routed
 
 HERE = Path(__file__).parent
 
@@ -17,6 +17,7 @@ for info in PAGES:
         st.Page(HERE / info.path, title=info.title, icon=info.icon, default=info.path == "pages/home.py"))
 
 page = st.navigation(sections)
+bound_table_edits()  # issue 27: a pasted table is bounded before Streamlit applies it (ui's tuning place)
 first_run = not st.session_state.get(SEEN, False)  # this browser's first run: queued after working students'
 st.session_state[SEEN] = True
 try:

@@ -15,6 +15,7 @@ import collections
 import contextlib
 import functools
 import gc
+import json
 import logging
 import math
 import os
@@ -22,6 +23,7 @@ import re
 import socket
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -313,6 +315,97 @@ def reuse_encoded_json() -> bool:
 
 
 REUSED_JSON = reuse_encoded_json()  # once per process
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tuning place (issue 27): patches of Streamlit internals that bound what one student can make the server do.
+# Each is written for the Streamlit version below, checks it, and is off when LOG_LOSS_LAB_TUNING=off (then
+# Streamlit behaves as shipped: use it to tell whether a problem is ours). app.py turns them on, once per process.
+TUNED_FOR_STREAMLIT = "1.67."
+MAX_TABLE_ROWS = 1000  # rows of a data editor the server applies: the largest table a page takes (1,000 points)
+
+
+def tuning_on() -> bool:
+    """Whether the tuning place may patch this Streamlit (its version, and LOG_LOSS_LAB_TUNING is not "off")."""
+    return (os.environ.get("LOG_LOSS_LAB_TUNING", "on").strip().lower() != "off"
+            and st.__version__.startswith(TUNED_FOR_STREAMLIT))
+
+
+def bound_table_edits(max_rows: int = MAX_TABLE_ROWS) -> bool:
+    """Bound a data editor's edits before Streamlit applies them, and add pasted rows in one step.
+
+    A data editor's state comes from the browser as JSON (``added_rows``, ``edited_rows``, ``deleted_rows``) and
+    Streamlit applies it inside ``st.data_editor``, before the page sees the table — one ``df.loc`` enlargement
+    (a copy of the frame) per added row: 20,000 pasted rows took 12–14 s of server CPU under the run lock, and the
+    browser sends them again at every rerun. Here each list is cut to its first ``max_rows`` entries when the state
+    is read (so the session holds no more either), and when more than one row is added to an all-text editor (every
+    table in this app) the rows are parsed by Streamlit's own ``_parse_added_row`` and appended in one
+    ``pd.concat``, the same table Streamlit builds row by row. Anything else goes to Streamlit's own code
+    unchanged. Public API offers no bound: ``num_rows="fixed"`` is enforced only by the browser, and
+    ``server.maxMessageSize`` counts megabytes (1 MB of JSON is ~40,000 rows). Returns True when in place.
+    """
+    if not tuning_on():
+        return False
+    try:
+        import pandas as pd
+        from streamlit.elements.widgets import data_editor as de
+    except ImportError:
+        return False
+    real_deserialize, real_apply = de.DataEditorSerde.deserialize, de._apply_dataframe_edits
+    parse_row = getattr(de, "_parse_added_row", None)
+    if parse_row is None:
+        return False
+    if getattr(real_apply, "bounded_rows", None) is not None:
+        return True
+
+    def deserialize(self, ui_value):
+        if ui_value is not None:
+            try:
+                state = json.loads(ui_value)
+            except ValueError:
+                state = None
+            if isinstance(state, dict):
+                for name in ("added_rows", "deleted_rows"):
+                    if isinstance(state.get(name), list) and len(state[name]) > max_rows:
+                        state[name] = state[name][:max_rows]
+                if isinstance(state.get("edited_rows"), dict) and len(state["edited_rows"]) > max_rows:
+                    state["edited_rows"] = dict(list(state["edited_rows"].items())[:max_rows])
+                ui_value = json.dumps(state)
+        return real_deserialize(self, ui_value)
+
+    def apply(df, state, schema):
+        added = state.get("added_rows") or []
+        if len(added) < 2 or any(dtype.kind != "O" for dtype in df.dtypes):
+            return real_apply(df, state, schema)
+        df = real_apply(df, {"edited_rows": state.get("edited_rows") or {},
+                             "deleted_rows": state.get("deleted_rows") or [], "added_rows": []}, schema)
+        if isinstance(df.index, pd.RangeIndex):
+            start, step = df.index.stop, df.index.step
+        elif pd.api.types.is_integer_dtype(df.index.dtype):
+            start, step = (0 if df.index.empty else int(df.index.max()) + 1), 1
+        else:
+            return real_apply(df, {"added_rows": added}, schema)
+        rows = []
+        for row in added:
+            try:
+                rows.append(parse_row(df, row, schema)[1])
+            except (TypeError, ValueError, OverflowError):  # as Streamlit: a row it cannot parse is skipped
+                continue
+        if not rows:
+            return df
+        new = pd.DataFrame(rows, columns=df.columns, dtype=object,
+                           index=pd.RangeIndex(start, start + step * len(rows), step))
+        if df.empty:
+            return new
+        with warnings.catch_warnings():  # pandas 2.x's notice about all-empty columns in a concat, as Streamlit
+            warnings.simplefilter("ignore", FutureWarning)
+            return pd.concat([df, new])
+
+    deserialize.__wrapped__, apply.__wrapped__ = real_deserialize, real_apply
+    apply.bounded_rows = max_rows
+    de.DataEditorSerde.deserialize = deserialize
+    de._apply_dataframe_edits = apply
+    return True
+
 
 # Python's collector looks at its youngest generation after every 700 net new container objects; a rerun makes
 # thousands (figure specs, messages) that mostly die by reference counting moments later, but the frequent young

@@ -53,6 +53,8 @@ def _own_points():
     edited = st.data_editor(frame, num_rows="dynamic", key=f"points_{state.points_version}", width="stretch",
                             height=180)
     rows = list(edited[list(tables.POINT_COLUMNS)].itertuples(index=False, name=None))[: datasets.MAX_POINTS]
+    if len(edited) > datasets.MAX_POINTS:
+        st.warning(f"Only the first {datasets.MAX_POINTS} points are used.")
     checked = tables.check_points(rows)
     if checked.problems:
         listed = "; ".join(f"row {i}: {m}" for i, m in list(checked.problems.items())[:5])

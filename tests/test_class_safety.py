@@ -4,6 +4,7 @@ The rendering checks read the Markdown bodies the page sends and interpret them 
 two literal forms the app uses — a backslash-escaped ASCII punctuation character, and a code span — written here
 from the spec, not from ``ui``. What is left "active" must hold none of the payloads' constructs.
 """
+import json
 import re
 
 import pytest
@@ -131,3 +132,68 @@ def test_no_typed_cell_is_rendered(payload):
         assert_ok(at)
         assert any(m in w.value for w in at.warning for m in ("ev", "B0LD", "huge", "onerror"))
         assert not rendered_payloads(at), (path, rendered_payloads(at))
+
+
+# ------------------------------------------------------------------------------------------- pasted rows
+def test_pasted_rows_are_added_as_streamlit_adds_them_in_one_step():
+    import pandas as pd
+    from streamlit.elements.lib.column_config_utils import determine_dataframe_schema
+    from streamlit.elements.widgets import data_editor as de
+
+    import ui
+
+    assert ui.bound_table_edits()
+    frame = pd.DataFrame([("1", "0.9"), ("0", "0.2"), ("1", None)], columns=["y", "p"], dtype=object)
+    schema = determine_dataframe_schema(frame, __import__("pyarrow").Schema.from_pandas(frame))
+    state = {"edited_rows": {1: {"p": "0.25"}}, "deleted_rows": [0],
+             "added_rows": [{"y": "1", "p": "0.5"}, {"p": "x"}, {"y": None}, {"y": "0", "p": "1e-3"}]}
+    ours = de._apply_dataframe_edits(frame.copy(), state, schema)
+    theirs = de._apply_dataframe_edits.__wrapped__(frame.copy(), state, schema)
+    pd.testing.assert_frame_equal(ours, theirs)
+    assert ours.index.tolist() == [1, 2, 3, 4, 5, 6]
+
+
+def test_twenty_thousand_pasted_rows_are_cut_at_the_door_not_added_one_by_one(monkeypatch):
+    from streamlit.elements.widgets import data_editor as de
+
+    import ui
+
+    enlargements = []
+    real = de._assign_row_values
+    monkeypatch.setattr(de, "_assign_row_values", lambda *a: enlargements.append(1) or real(*a))
+    at = open_page(LOSS)
+    version = at.session_state["table_version"]
+    at.session_state[f"editor_{version}"] = {"edited_rows": {}, "deleted_rows": [],
+                                             "added_rows": [{"y": "1", "p": "0.5"}] * 20_000}
+    at.run()
+    assert_ok(at)
+    assert not enlargements  # no row added by a copy of the frame each
+    assert any("Only the first 500 rows" in w.value for w in at.warning)
+    # what the session keeps of the browser's message: the first MAX_TABLE_ROWS of each list
+    sent = {"edited_rows": {str(i): {"p": "0.5"} for i in range(5_000)}, "deleted_rows": list(range(5_000)),
+            "added_rows": [{"y": "1", "p": "0.5"}] * 20_000}
+    kept = de.DataEditorSerde().deserialize(json.dumps(sent))
+    assert [len(kept[k]) for k in sent] == [ui.MAX_TABLE_ROWS] * 3
+    assert kept["added_rows"][0] == {"y": "1", "p": "0.5"} and 999 in kept["edited_rows"]
+
+
+def test_pasted_points_beyond_the_limit_are_cut_and_said():
+    from lib import datasets
+
+    at = _own_points_page()
+    version = at.session_state["points_version"]
+    at.session_state[f"points_{version}"] = {"edited_rows": {}, "deleted_rows": [],
+                                             "added_rows": [{"x1": "1", "x2": "2", "y": "1"}] * 5_000}
+    at.run()
+    assert_ok(at)
+    assert any(f"Only the first {datasets.MAX_POINTS} points" in w.value for w in at.warning)
+
+
+def test_tuning_is_off_when_asked(monkeypatch):
+    import ui
+
+    monkeypatch.setenv("LOG_LOSS_LAB_TUNING", "off")
+    assert not ui.tuning_on()
+    monkeypatch.setenv("LOG_LOSS_LAB_TUNING", "on")
+    monkeypatch.setattr(ui.st, "__version__", "1.99.0")
+    assert not ui.tuning_on()
