@@ -3,7 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import PAGES, RUN_LOCK, SEEN, bound_table_edits, report_failure, routed
+from ui import PAGES, RUN_LOCK, SEEN, TOO_LONG, RunTooLong, bound_table_edits, report_failure, routed
 
 HERE = Path(__file__).parent
 
@@ -24,5 +24,7 @@ try:
     # one script run at a time per process (ui.RUN_LOCK); the page knows it was routed
     with RUN_LOCK.held(first_run=first_run), routed():
         page.run()
+except RunTooLong:  # the run held the lock past its bound (ui.RunLock): stopped, calmly
+    st.info(TOO_LONG, icon=":material/hourglass_disabled:")
 except Exception:  # st.stop and st.rerun are BaseExceptions and pass through
     report_failure(f"page {page.title!r}")  # a calm message for the student, the traceback in the server's log

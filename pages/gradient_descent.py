@@ -143,6 +143,15 @@ def _controls():
             points = _own_points()
         if points is None:
             return None
+    compare = [c for c in compare if c != optimizer]
+    n_train = round((len(points) if custom else int(n)) * (1 - float(test_fraction)))
+    affordable = experiment.paths_within_budget(n_train, int(steps), objective == "both", tuple(compare))
+    if len(affordable) < len(compare):  # the run's time grows with points × steps × paths: say what was left out
+        left_out = ", ".join(OPT[c] for c in compare[len(affordable):])
+        model_group.caption(f"Compared paths capped at {len(affordable)} for {n_train} training points and {steps} "
+                            f"steps, to keep a move quick on a shared server: {left_out} not drawn. Fewer points or "
+                            "steps bring them back.")
+    compare = list(affordable)
     settings = experiment.Settings(dataset=name, n=int(n), noise=float(noise), balance=float(balance), seed=int(seed),
                                    test_fraction=float(test_fraction), features=bool(features), optimizer=optimizer,
                                    batch_size=int(batch), lr=float(lr), steps=int(steps), l2=float(l2),

@@ -197,3 +197,105 @@ def test_tuning_is_off_when_asked(monkeypatch):
     monkeypatch.setenv("LOG_LOSS_LAB_TUNING", "on")
     monkeypatch.setattr(ui.st, "__version__", "1.99.0")
     assert not ui.tuning_on()
+
+
+# ------------------------------------------------------------------------------------------- fair turns
+def _hold(lock, session, seconds=0.0):
+    import time
+
+    lock.acquire(session=session)
+    time.sleep(seconds)
+    lock.release()
+
+
+def _queue(lock, sessions, order):
+    """A thread per session that takes ``lock`` as that session and notes it; queued one after another."""
+    import threading
+    import time
+
+    threads = []
+    for name in sessions:
+        def run(name=name):
+            lock.acquire(session=name)
+            order.append(name)
+            lock.release()
+        t = threading.Thread(target=run)
+        t.start()
+        threads.append(t)
+        deadline = time.monotonic() + 5
+        while sum(lock.waiting()) < len(threads) and time.monotonic() < deadline:
+            time.sleep(0.001)
+    return threads
+
+
+def test_the_run_lock_takes_sessions_in_turn_not_one_sessions_stream_first():
+    from ui import RunLock
+
+    lock = RunLock()
+    lock.BURST = 10.0  # shares out of the way: this is about order
+    _hold(lock, "busy")
+    order: list[str] = []
+    lock.acquire(session="holder")
+    threads = _queue(lock, ["busy", "a", "b"], order)  # busy asked first, but was served a moment ago
+    lock.release()
+    for t in threads:
+        t.join(5)
+    assert order == ["a", "b", "busy"]
+
+
+def test_a_session_over_its_share_waits_while_others_go_and_is_served_when_its_share_grows_back():
+    import threading
+    import time
+
+    from ui import RunLock
+
+    lock = RunLock()
+    lock.BURST = 0.02
+    for name in ("a", "b"):
+        _hold(lock, name)
+    _hold(lock, "heavy", 0.2)  # three active sessions: heavy is 0.18 s over, back in ~0.54 s
+    assert lock.acquire(blocking=False, session="a")  # another session goes at once
+    lock.release()
+    assert not lock.acquire(blocking=False, session="heavy")  # the lock is free, but not for heavy yet
+    took = []
+    t0 = time.monotonic()
+    t = threading.Thread(target=lambda: (lock.acquire(session="heavy"), took.append(time.monotonic() - t0),
+                                         lock.release()))
+    t.start()
+    t.join(5)
+    assert took and 0.3 < took[0] < 2.0
+
+
+def test_a_student_alone_is_never_held_back():
+    from ui import RunLock
+
+    lock = RunLock()
+    lock.BURST = 0.01
+    _hold(lock, "alone", 0.1)
+    assert lock.acquire(blocking=False, session="alone")
+    lock.release()
+
+
+def test_a_run_past_its_time_limit_stops_with_a_calm_message(monkeypatch):
+    import ui
+
+    monkeypatch.setattr(ui.RunLock, "RUN_TIME_LIMIT", -1.0)  # every run is past it at its first control
+    at = open_page("pages/home.py")
+    assert not at.exception
+    assert any("took too long" in i.value for i in at.info)
+    assert not any(ui.FRIENDLY_ERROR in e.value for e in at.error)
+
+
+def test_heavy_settings_compare_fewer_paths_and_the_page_says_which():
+    from tests.conftest import figures
+
+    at = open_page(GD, {"n": "500", "steps": "1000", "train_with": "both (a race)",
+                        "compare": ["Adam", "Momentum", "RMSprop", "Mini-batch SGD"]})
+    note = next(c.value for c in at.caption if "capped" in c.value)
+    drawn = [t["name"][len("path: "):] for t in figures(at)[0]["data"] if str(t.get("name", "")).startswith("path: ")]
+    drawn = [d for d in drawn if not d.startswith("BCE") and d != "squared error"]  # the run and the race
+    # 500 points × 1,000 steps: the run and the race's run leave room for two compared paths in 2,000,000
+    assert drawn == ["Adam", "Momentum"]
+    assert "RMSprop, Mini-batch SGD not drawn" in note and "500 training points" in note
+    light = open_page(GD, {"n": "100", "steps": "200", "compare": ["Adam", "Momentum", "RMSprop", "Mini-batch SGD"]})
+    assert not any("capped" in c.value for c in light.caption)
