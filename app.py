@@ -3,7 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import PAGES, RUN_LOCK, SEEN, TOO_LONG, RunTooLong, bound_table_edits, report_failure, routed
+from ui import PAGES, RUN_LOCK, SEEN, TOO_LONG, RunTooLong, report_failure, routed, tune_streamlit
 
 HERE = Path(__file__).parent
 
@@ -17,7 +17,7 @@ for info in PAGES:
         st.Page(HERE / info.path, title=info.title, icon=info.icon, default=info.path == "pages/home.py"))
 
 page = st.navigation(sections)
-bound_table_edits()  # issue 27: a pasted table is bounded before Streamlit applies it (ui's tuning place)
+tune_streamlit()  # bounds on what a browser can make the server do (ui's tuning place, issue 27)
 first_run = not st.session_state.get(SEEN, False)  # this browser's first run: queued after working students'
 st.session_state[SEEN] = True
 try:

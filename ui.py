@@ -406,6 +406,89 @@ def bound_table_edits(max_rows: int = MAX_TABLE_ROWS) -> bool:
     return True
 
 
+MAX_SESSION_UPLOAD_BYTES = 2 * 1024 * 1024  # bytes of uploads one session may hold: a page's one file (≤ 1 MB), twice
+_UPLOAD_SESSIONS: dict[str, float] = {}    # session id → when a page of it last showed an uploader
+_UPLOAD_SESSIONS_MAX = 10_000              # ids kept (oldest forgotten first): bounded whatever the traffic
+
+
+def allow_uploads(session_id: str | None, allowed: bool = True) -> None:
+    """Let the session's uploads in (its page shows an uploader), or not any more (its page shows none)."""
+    if session_id is None:
+        return
+    if not allowed:
+        _UPLOAD_SESSIONS.pop(session_id, None)
+        return
+    _UPLOAD_SESSIONS[session_id] = time.monotonic()
+    if len(_UPLOAD_SESSIONS) > _UPLOAD_SESSIONS_MAX:
+        for old in sorted(_UPLOAD_SESSIONS, key=_UPLOAD_SESSIONS.get)[: len(_UPLOAD_SESSIONS) // 10]:
+            _UPLOAD_SESSIONS.pop(old, None)
+
+
+def guard_uploads(max_bytes: int = MAX_SESSION_UPLOAD_BYTES) -> bool:
+    """Accept an uploaded file only for a session whose page shows an uploader, and only up to ``max_bytes`` held.
+
+    Streamlit accepts ``PUT /_stcore/upload_file/<session>/<any id>`` for any live session and keeps every file
+    in memory until the session ends: 500 × 1 MB from Home (no uploader) took a server from 423 to 902 MB. Here
+    its upload manager refuses (403) a file for a session that :meth:`Page.file_uploader` has not marked, and
+    (413) one that would take the session's files past ``max_bytes``. Returns True when in place.
+    """
+    if not tuning_on():
+        return False
+    try:
+        from starlette.exceptions import HTTPException
+        from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    except ImportError:
+        return False
+    real = MemoryUploadedFileManager.add_file
+    if getattr(real, "guarded", False):
+        return True
+
+    def add_file(self, session_id, file):
+        if session_id not in _UPLOAD_SESSIONS:
+            raise HTTPException(status_code=403, detail="This page takes no uploads.")
+        with self._lock:
+            held = sum(len(f.data) for fid, f in self.file_storage.get(session_id, {}).items() if fid != file.file_id)
+        if held + len(file.data) > max_bytes:
+            raise HTTPException(status_code=413, detail="This session holds enough uploaded files.")
+        return real(self, session_id, file)
+
+    add_file.guarded, add_file.__wrapped__ = True, real
+    MemoryUploadedFileManager.add_file = add_file
+    return True
+
+
+def keep_shared_caches() -> bool:
+    """Ignore a browser's request to clear the caches (``BackMsg.clear_cache``) for everyone.
+
+    Streamlit answers it by clearing every ``st.cache_data`` and ``st.cache_resource`` in the process — caches
+    every session shares (a class on one link hits the same runs) — and ``client.toolbarMode = "viewer"`` only
+    hides the menu item, so any student could slow everyone's next view (a cached heavy run 30 → 250 ms). Here the
+    request clears only the asking session's own state, as it also does in Streamlit. Returns True when in place.
+    """
+    if not tuning_on():
+        return False
+    try:
+        from streamlit.runtime.app_session import AppSession
+    except ImportError:
+        return False
+    real = getattr(AppSession, "_handle_clear_cache_request", None)
+    if real is None or getattr(real, "kept", False):
+        return real is not None
+
+    def clear_own_state_only(self) -> None:
+        logging.getLogger("log_loss_lab").info("a browser asked to clear the shared caches: only its state cleared")
+        self._session_state.clear()
+
+    clear_own_state_only.kept, clear_own_state_only.__wrapped__ = True, real
+    AppSession._handle_clear_cache_request = clear_own_state_only
+    return True
+
+
+def tune_streamlit() -> dict[str, bool]:
+    """Every patch of the tuning place, once per process (app.py calls it; each is idempotent)."""
+    return {"table_edits": bound_table_edits(), "uploads": guard_uploads(), "caches": keep_shared_caches()}
+
+
 # Python's collector looks at its youngest generation after every 700 net new container objects; a rerun makes
 # thousands (figure specs, messages) that mostly die by reference counting moments later, but the frequent young
 # collections catch them alive and promote them, and the promoted pile triggers full collections of the whole heap
@@ -824,6 +907,7 @@ class Page:
         # an exercise link: controls the teacher fixed (shown, disabled) or hid (still applied, not shown)
         self._lesson = {kind: _key_list(st.query_params.get_all(kind)) for kind in ("lock", "hide")}
         self._seen: dict[str, str] = {}
+        self._uploader_shown = False  # this run showed an uploader: the session's uploads are let in (guard_uploads)
         self.phone = is_phone()
         self.dark = dark_theme()
         st.html(_BASE_CSS)
@@ -859,6 +943,8 @@ class Page:
         while a section that is a fragment reruns alone, and no interaction pays for rendering it.
         """
         self._full_run = False
+        if not self._uploader_shown:  # a page without an uploader takes no files (ui.guard_uploads)
+            allow_uploads(_session_id(), False)
         self._show_lesson()
         self._share_box.button("Share this view", key="share_view", icon=":material/link:", width="stretch",
                                help="A link that opens this page with every control as it is now.",
@@ -1076,6 +1162,12 @@ class Page:
             self._check(key, "tab", raw, chosen, chosen)
         self._bound[key] = (chosen, labels[0])
         return tabs
+
+    def file_uploader(self, *args, **kwargs):
+        """``st.file_uploader``, and the session's uploads let in while its page shows one (ui.guard_uploads)."""
+        self._uploader_shown = True
+        allow_uploads(_session_id())
+        return st.file_uploader(*args, **kwargs)
 
     # ---------------------------------------------------------------- sharing
     def link_extra(self, key: str, value: str | None) -> None:

@@ -44,7 +44,7 @@ def _own_points():
     if "points_rows" not in state:
         state.points_rows = _example_points()
     state.setdefault("points_version", 0)
-    st.file_uploader(f"Upload a CSV with columns x1, x2, y (up to {datasets.MAX_CSV_BYTES // 1000} KB, "
+    page.file_uploader(f"Upload a CSV with columns x1, x2, y (up to {datasets.MAX_CSV_BYTES // 1000} KB, "
                      f"{datasets.MAX_POINTS} points)", type=["csv"], key="points_upload", on_change=_upload_points,
                      max_upload_size=1)
     if state.get("points_error"):

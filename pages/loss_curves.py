@@ -148,7 +148,7 @@ def _upload():
 
 edit_col, up_col = st.columns([2, 1], gap="large")
 with up_col:
-    st.file_uploader(f"Upload a CSV with columns y and p (up to {tables.MAX_CSV_BYTES // 1000} KB, "
+    page.file_uploader(f"Upload a CSV with columns y and p (up to {tables.MAX_CSV_BYTES // 1000} KB, "
                      f"{tables.MAX_ROWS} rows)", type=["csv"], key="upload", on_change=_upload, max_upload_size=1,
                      help=f"The upload box says 1 MB, the server's limit for any file (Streamlit counts in whole "
                           f"megabytes). This table reads at most {tables.MAX_CSV_BYTES // 1000} KB and "

@@ -299,3 +299,73 @@ def test_heavy_settings_compare_fewer_paths_and_the_page_says_which():
     assert "RMSprop, Mini-batch SGD not drawn" in note and "500 training points" in note
     light = open_page(GD, {"n": "100", "steps": "200", "compare": ["Adam", "Momentum", "RMSprop", "Mini-batch SGD"]})
     assert not any("capped" in c.value for c in light.caption)
+
+
+# ------------------------------------------------------------------------------------------- uploads and caches
+def test_a_session_is_let_upload_only_while_its_page_shows_an_uploader():
+    import ui
+
+    ui.tune_streamlit()
+    session = "test session id"  # AppTest's
+    at = open_page("pages/home.py")
+    assert session not in ui._UPLOAD_SESSIONS
+    at.switch_page(LOSS).run()
+    assert_ok(at)
+    assert session in ui._UPLOAD_SESSIONS
+    at.switch_page("pages/derivation.py").run()
+    assert session not in ui._UPLOAD_SESSIONS
+    assert _own_points_page() and session in ui._UPLOAD_SESSIONS
+    assert open_page(GD) and session not in ui._UPLOAD_SESSIONS  # a dataset of its own: no uploader shown
+
+
+def test_the_upload_manager_refuses_a_session_without_an_uploader_and_bounds_what_one_holds():
+    from starlette.exceptions import HTTPException
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.uploaded_file_manager import UploadedFileRec
+
+    import ui
+
+    assert ui.guard_uploads()
+    manager = MemoryUploadedFileManager("/_stcore/upload_file")
+    megabyte = b"x" * (1024 * 1024)
+    with pytest.raises(HTTPException) as refused:
+        manager.add_file("home-session", UploadedFileRec("f1", "a.csv", "text/csv", b"y,p\n"))
+    assert refused.value.status_code == 403 and not manager.file_storage.get("home-session")
+    ui.allow_uploads("upload-session")
+    for i in range(2):
+        manager.add_file("upload-session", UploadedFileRec(f"f{i}", "a.csv", "text/csv", megabyte))
+    manager.add_file("upload-session", UploadedFileRec("f1", "b.csv", "text/csv", megabyte))  # a replacement
+    with pytest.raises(HTTPException) as full:
+        manager.add_file("upload-session", UploadedFileRec("f9", "c.csv", "text/csv", megabyte))
+    assert full.value.status_code == 413
+    held = sum(len(f.data) for f in manager.file_storage["upload-session"].values())
+    assert held <= ui.MAX_SESSION_UPLOAD_BYTES
+    ui.allow_uploads("upload-session", False)
+
+
+def test_a_browsers_clear_cache_leaves_the_shared_caches_and_clears_only_its_own_state():
+    import streamlit as st
+    from streamlit.runtime.app_session import AppSession
+
+    import ui
+
+    assert ui.keep_shared_caches()
+    calls = []
+
+    @st.cache_resource
+    def shared(x):
+        calls.append(x)
+        return x
+
+    class Session:
+        def __init__(self):
+            self._session_state = {"seed": 3}
+
+    shared(1)
+    asker = Session()
+    AppSession._handle_clear_cache_request(asker)
+    shared(1)
+    assert calls == [1] and asker._session_state == {}
+    AppSession._handle_clear_cache_request.__wrapped__(Session())  # Streamlit's own: every cache goes
+    shared(1)
+    assert calls == [1, 1]
