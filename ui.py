@@ -1051,6 +1051,15 @@ class Page:
             return where, "Set by your teacher for this exercise.", True
         return where, help, False
 
+    def button_for(self, key: str, label: str, on_click, *, icon: str | None = None, container=None) -> None:
+        """A button that sets control ``key`` (New sample, Toss again): hidden when the control is hidden by an
+        exercise link, greyed when it is locked — else it would undo the lesson from the page."""
+        if key in self._lesson["hide"]:
+            return
+        locked = key in self._lesson["lock"]
+        (container or st).button(label, on_click=on_click, icon=icon, disabled=locked,
+                                 help="Set by your teacher for this exercise." if locked else None)
+
     def slider(self, label: str, key: str, min_value, max_value, default, *, step=None, fmt_str: str | None = None,
                help: str | None = None, container=None):
         raw = self._raw(key)
@@ -1192,10 +1201,10 @@ class Page:
 
 
 def _key_list(values: list[str]) -> set[str]:
-    """Control keys from a link's lock/hide parameter: comma-separated, repeatable, bounded (50 keys of ≤ 40
-    characters; anything longer is not a key)."""
-    keys = {k.strip() for v in values[:10] for k in str(v).split(",")[:50]}
-    return {k for k in keys if k and len(k) <= 40}
+    """Control keys from a link's lock/hide parameter: comma-separated, repeatable, bounded (10 values of 50 keys,
+    each cut to 100 characters). A name that is no control — however long — stays, so the page can say so."""
+    keys = {k.strip()[:100] for v in values[:10] for k in str(v).split(",")[:50]}
+    return {k for k in keys if k}
 
 
 def _matches(raw: str, value, shown: str) -> bool:

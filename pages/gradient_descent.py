@@ -105,7 +105,7 @@ def _controls():
             if not custom else 0.5
         row = page.row()
         seed = page.number("Seed", "seed", 0, 9999, 0, step=1, fmt_str="%d", container=row)
-        row.button("New sample", on_click=_new_sample, icon=":material/casino:")
+        page.button_for("seed", "New sample", _new_sample, icon=":material/casino:", container=row)
         test_fraction = page.choice_slider("Test share", "test", [0.0, 0.1, 0.2, 0.3, 0.4, 0.5], 0.0, container=row,
                                            help="Points held out of training; their loss is drawn dashed.")
         features = page.toggle("Feature map x₁², x₂², x₁·x₂", "features", container=row,

@@ -369,3 +369,49 @@ def test_a_browsers_clear_cache_leaves_the_shared_caches_and_clears_only_its_own
     AppSession._handle_clear_cache_request.__wrapped__(Session())  # Streamlit's own: every cache goes
     shared(1)
     assert calls == [1, 1]
+
+
+# ------------------------------------------------------------------------------------------- exercise links
+def _buttons(at, label: str) -> list:
+    return [b for b in at.button if b.label == label]
+
+
+@pytest.mark.parametrize("path, key, label", [(GD, "seed", "New sample"),
+                                              ("pages/derivation.py", "toss", "Toss again")])
+def test_a_button_that_sets_a_locked_or_hidden_control_is_greyed_or_gone_with_it(path, key, label):
+    free = open_page(path)
+    assert [b.disabled for b in _buttons(free, label)] == [False]
+    locked = open_page(path, {"lock": key})
+    assert [b.disabled for b in _buttons(locked, label)] == [True]
+    hidden = open_page(path, {"hide": key})
+    assert _buttons(hidden, label) == []
+
+
+def test_a_long_name_in_a_lock_list_gets_the_notice_too():
+    name = "learning_rate_of_the_optimizer_for_this_lesson_please"  # 53 characters, no control
+    at = open_page(GD, {"lock": f"steps,{name}"})
+    notices = [w.value for w in at.warning if "not a control" in w.value]
+    assert len(notices) == 1 and name[:20] in notices[0]
+
+
+def test_readmes_first_lesson_fixes_everything_but_the_learning_rate():
+    from urllib.parse import parse_qsl
+
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    line = next(ln for ln in readme.splitlines() if "Only the learning rate is yours" in ln)
+    link = readme[readme.index(line):].split("`…/gradient_descent?", 1)[1].split("`", 1)[0]
+    query: dict = {}
+    for k, v in parse_qsl(link):
+        query.setdefault(k, []).append(v)
+    at = open_page(GD, {k: v[0] if len(v) == 1 else v for k, v in query.items()})
+    assert not [w.value for w in at.warning if "not a control" in w.value]
+    views = {"lr", "logloss", "frame", "controls", "present"}  # the student's: η, and how the run is viewed
+    controls = {w.key: w.disabled for kind in ("slider", "select_slider", "selectbox", "toggle", "number_input",
+                                               "multiselect", "button_group", "radio")
+                for w in getattr(at, kind, []) if isinstance(getattr(w, "key", None), str)}
+    assert {"steps", "l2", "pw", "seed", "dataset", "train_with"} <= controls.keys()
+    free = {k for k, disabled in controls.items() if k not in views and not disabled}
+    assert free == set(), f"README says everything else is fixed, but these are free: {free}"
+    assert not [b for b in _buttons(at, "New sample") if not b.disabled]
