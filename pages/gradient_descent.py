@@ -49,10 +49,15 @@ def _own_points():
                      max_upload_size=1)
     if state.get("points_error"):
         st.error(f"That file was not loaded — the points are unchanged. {ui.literal(state.points_error)}")
+    saved = state.get("points_edited")  # as in the loss explorer: Streamlit drops the editor's state when it leaves
+    if f"points_{state.points_version}" not in state and saved and saved[0] == state.points_version \
+            and saved[1] != state.points_rows:  # the screen (another page or dataset); the table comes back edited
+        state.points_rows, state.points_version = saved[1], state.points_version + 1
     frame = pd.DataFrame(state.points_rows, columns=list(tables.POINT_COLUMNS), dtype=object)
     edited = st.data_editor(frame, num_rows="dynamic", key=f"points_{state.points_version}", width="stretch",
                             height=180)
     rows = list(edited[list(tables.POINT_COLUMNS)].itertuples(index=False, name=None))[: datasets.MAX_POINTS]
+    state.points_edited = (state.points_version, rows)
     if len(edited) > datasets.MAX_POINTS:
         st.warning(f"Only the first {datasets.MAX_POINTS} points are used.")
     checked = tables.check_points(rows)

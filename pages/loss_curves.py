@@ -155,6 +155,10 @@ with up_col:
                           f"{tables.MAX_ROWS} rows; a larger file is refused with a message and the table is kept.")
     if state.get("upload_error"):
         st.error(f"That file was not loaded — the table is unchanged. {ui.literal(state.upload_error)}")
+saved = state.get("table_edited")  # (version, rows) as last edited: Streamlit drops the editor's state when the
+if f"editor_{state.table_version}" not in state and saved and saved[0] == state.table_version \
+        and saved[1] != state.table_rows:  # page is left, so coming back starts from the table as it was edited
+    state.table_rows, state.table_version = saved[1], state.table_version + 1
 with edit_col:
     frame = pd.DataFrame(state.table_rows, columns=list(tables.COLUMNS), dtype=object)
     edited = st.data_editor(frame, num_rows="dynamic", key=f"editor_{state.table_version}", width="stretch",
@@ -162,6 +166,7 @@ with edit_col:
                                            "p": st.column_config.TextColumn("p (prediction)")})
 
 raw_rows = list(edited[["y", "p"]].itertuples(index=False, name=None))[: tables.MAX_ROWS]
+state.table_edited = (state.table_version, raw_rows)
 if len(edited) > tables.MAX_ROWS:
     st.warning(f"Only the first {tables.MAX_ROWS} rows are used.")
 checked = tables.check_samples(raw_rows)
@@ -174,7 +179,14 @@ if checked.problems:
     st.warning(f"{len(checked.problems)} row(s) left out of the mean until fixed — {ui.literal(listed)}{more}")
 
 in_link = tables.to_link(checked.y, checked.p)
-page.link_extra("rows", None if raw_rows == preset_rows else in_link)
+address = None if raw_rows == preset_rows else in_link
+page.link_extra("rows", address)
+if st.query_params.get("rows") != address:  # the address bar holds the edited table too (it is read once, above)
+    if address is None:
+        del st.query_params["rows"]
+    else:
+        st.query_params["rows"] = address
+state.table_from_link = address
 if raw_rows != preset_rows:
     with up_col:
         if in_link is None:

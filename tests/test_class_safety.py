@@ -415,3 +415,39 @@ def test_readmes_first_lesson_fixes_everything_but_the_learning_rate():
     free = {k for k, disabled in controls.items() if k not in views and not disabled}
     assert free == set(), f"README says everything else is fixed, but these are free: {free}"
     assert not [b for b in _buttons(at, "New sample") if not b.disabled]
+
+
+# ------------------------------------------------------------------------------------------- typed edits
+def test_a_typed_edit_survives_leaving_the_page_and_is_in_the_address_bar():
+    from tests.conftest import metric
+
+    at = open_page(LOSS)
+    before = metric(at, "Mean loss")
+    version = at.session_state["table_version"]
+    at.session_state[f"editor_{version}"] = {"edited_rows": {0: {"p": "0.01"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    edited = metric(at, "Mean loss")
+    assert edited != before
+    assert at.query_params["rows"].startswith("1:0.01,1:0.8,")  # the address bar carries it
+    at.switch_page("pages/home.py").run()
+    at.switch_page(LOSS).run()
+    assert_ok(at)
+    assert metric(at, "Mean loss") == edited
+    # and the address bar's table is the one a fresh visitor gets
+    fresh = open_page(LOSS, {"rows": at.query_params["rows"]})
+    assert metric(fresh, "Mean loss") == edited
+
+
+def test_edited_points_survive_switching_the_dataset_away_and_back():
+    at = _own_points_page()
+    version = at.session_state["points_version"]
+    extra = [{"x1": str(0.1 * i), "x2": "0.5", "y": str(i % 2)} for i in range(5)]
+    at.session_state[f"points_{version}"] = {"edited_rows": {}, "added_rows": extra, "deleted_rows": []}
+    at.run()
+    from tests.test_pages import _points
+
+    assert len(_points(at)[1]) == 25
+    at.selectbox(key="dataset").set_value("Two blobs").run()
+    at.selectbox(key="dataset").set_value("Your own points").run()
+    assert_ok(at)
+    assert len(_points(at)[1]) == 25
