@@ -1117,10 +1117,17 @@ class Page:
 
     def choice_slider(self, label: str, key: str, options: list, default, *, help: str | None = None,
                       fmt_func=str, container=None):
-        """A slider over a fixed list of values (e.g. a log-spaced ladder); the URL holds the shown value."""
+        """A slider over a fixed list of values (e.g. a log-spaced ladder); the URL holds the shown value. A link's
+        number written another way (``100`` or ``1e2`` for ``100.0``) is read as that value."""
         raw = self._raw(key)
         where, help, disabled = self._placement(key, label, container, help)
-        value = where.select_slider(label, options=options, value=default, key=key, bind="query-params",
+        start = default
+        if isinstance(raw, str) and raw not in {fmt_func(o) for o in options}:
+            # Streamlit matches the link's text against the shown labels and drops anything else; a number that
+            # equals an option starts the widget there (its id is its key, so later runs keep it)
+            start = next((o for o in options if not isinstance(o, bool) and isinstance(o, (int, float))
+                          and _matches(raw, o, "")), default)
+        value = where.select_slider(label, options=options, value=start, key=key, bind="query-params",
                                     format_func=fmt_func, help=help, disabled=disabled)
         self._check(key, label, raw, value, fmt_func(value))
         self._bound[key] = (value, default)

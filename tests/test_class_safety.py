@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.conftest import assert_ok, open_page
+from tests.conftest import assert_ok, open_page, shown
 from ui import PAGES
 
 PAYLOADS = ("[x](//ev.il/a)", "**B0LD**", r"$\huge{X}$", "<img src=x onerror=alert(1)>")
@@ -451,3 +451,35 @@ def test_edited_points_survive_switching_the_dataset_away_and_back():
     at.selectbox(key="dataset").set_value("Your own points").run()
     assert_ok(at)
     assert len(_points(at)[1]) == 25
+
+
+# ------------------------------------------------------------------------------------------- hand-written links, files
+@pytest.mark.parametrize("key, spellings, value", [("lr", ["100", "100.0", "1e2", "1E+2"], 100.0),
+                                                   ("steps", ["1000", "1e3", "1000.0"], 1000)])
+def test_a_number_in_a_link_is_the_same_value_however_it_is_written(key, spellings, value):
+    for text in spellings:
+        at = open_page(GD, {key: text})
+        assert at.select_slider(key=key).value == value, text
+        assert not [w.value for w in at.warning if "link" in w.value], text
+
+
+@pytest.mark.parametrize("path, data, column", [(LOSS, b"y,y,p\n1,0,0.5\n", "y"), (LOSS, b"y,p,P\n1,0.5,0.2\n", "p"),
+                                                (GD, b"x1,x2,y,x1\n" + b"1,2,0,3\n" * 12, "x1")])
+def test_a_duplicated_column_name_is_refused_naming_it(path, data, column):
+    at = open_page(path) if path == LOSS else _own_points_page()
+    at.file_uploader[0].set_value(("t.csv", data, "text/csv")).run()
+    assert_ok(at)
+    assert any(f"'{column}' twice" in shown(e.value) for e in at.error), [e.value for e in at.error]
+
+
+def test_a_file_with_old_mac_line_ends_is_read():
+    from tests.conftest import metric
+    from tests.test_pages import _points
+
+    at = open_page(LOSS)
+    at.file_uploader[0].set_value(("t.csv", b"y,p\r1,0.5\r0,0.5\r", "text/csv")).run()
+    assert not at.error and metric(at, "Samples in the mean") == "2 of 2"
+    points = b"x1,x2,y\r" + b"".join(b"%d,%d,%d\r" % (i, (i * 7) % 5, int(i >= 6)) for i in range(12))
+    at = _own_points_page()
+    at.file_uploader[0].set_value(("p.csv", points, "text/csv")).run()
+    assert not at.error and len(_points(at)[1]) == 12
