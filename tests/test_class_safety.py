@@ -112,12 +112,12 @@ def test_no_uploaded_header_or_cell_is_rendered(payload):
         (GD, f"{quoted},x2,y\n1,2,0\n".encode(), False),
         (GD, f"x1,x2,y\n{quoted},1,0\n".encode() + b"1,1,1\n" * 12, True),
     ]
-    for path, data, shown in files:
+    for path, data, quoted_in_message in files:
         at = open_page(path) if path == LOSS else _own_points_page()
         at.file_uploader[0].set_value(("t.csv", data, "text/csv")).run()
         assert_ok(at)
         quoted_back = any(m in e.value for e in [*at.error, *at.warning] for m in ("ev", "B0LD", "huge", "onerror"))
-        assert quoted_back == shown, (path, data)
+        assert quoted_back == quoted_in_message, (path, data)
         assert not rendered_payloads(at), (path, rendered_payloads(at))
 
 
