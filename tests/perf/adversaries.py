@@ -1,7 +1,7 @@
 """One student cannot stall the class: 30 students alone, then the same class beside two adversaries, in one run.
 
     python -m tests.perf.adversaries [--students 30] [--seconds 60] [--paste-rows 20000] [--app DIR]
-        [--tuning on|off]
+        [--tuning on|off] [--heaviest SECONDS]
 
 Each phase starts a fresh server pinned to one core (``tests.perf.load``'s protocol and students). In the second
 phase two more browsers join: a *heavy* student who sends a fresh gradient-descent run of the heaviest legal
@@ -29,13 +29,52 @@ HEAVY_QUERY = ("dataset=Moons&n=500&steps=1000&features=true&train_with=both+%28
                "&compare=Adam&compare=Momentum&compare=RMSprop&compare=Mini-batch+SGD")
 
 
+# the heaviest legal interaction found by hand (500 generated points): mini-batch SGD with batch 1, the race from
+# the confidently wrong start, every other optimizer compared, η = 100, pos_weight 8, the feature map
+HEAVIEST_QUERY = ("dataset=Moons&n=500&steps=1000&features=true&train_with=both+%28a+race%29&start=confidently+wrong"
+                  "&opt=Mini-batch+SGD&batch=1&lr=100.0&pw=8.0&compare=Gradient+descent+%28full+batch%29"
+                  "&compare=Adam&compare=Momentum&compare=RMSprop")
+
+
 class Heavy(Student):
     """Fresh heavy gradient-descent runs, one after another (a new seed each)."""
     query = HEAVY_QUERY
     pause = (0.0, 0.0)
 
-    def __init__(self, port: int, rng: random.Random):
+    def __init__(self, port: int, rng: random.Random, query: str = HEAVY_QUERY):
         super().__init__(port, ("gradient_descent", "seed", "new"), rng)
+        self.query = query
+
+
+def heaviest(seconds: float, app: Path, env: dict, port: int | None) -> dict:
+    """One student alone sending fresh runs of ``HEAVIEST_QUERY``: the server's CPU per interaction."""
+    from tests.browser.conftest import free_port
+
+    port = port or free_port()
+    server = start_server(port, post_script_gc=False, app_dir=app, env=env)
+    try:
+        student = Heavy(port, random.Random(1), HEAVIEST_QUERY)
+
+        async def go():
+            import websockets
+
+            async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
+                                          max_size=None, open_timeout=30) as ws:
+                await student._rerun(ws, None)
+                for _ in range(3):  # warm-up
+                    await student._rerun(ws, student.next_value())
+                cpu0, n0, bytes0 = _proc_cpu_seconds(server.pid), len(student.latencies), student.bytes
+                until = time.perf_counter() + seconds
+                while time.perf_counter() < until:
+                    student.latencies.append(await student._rerun(ws, student.next_value()))
+                runs = len(student.latencies) - n0
+                return {"runs": runs, "cpu_ms": 1e3 * (_proc_cpu_seconds(server.pid) - cpu0) / max(1, runs),
+                        "p50_ms": 1e3 * statistics.median(student.latencies), "max_ms": 1e3 * max(student.latencies),
+                        "kb": (student.bytes - bytes0) / max(1, runs) / 1e3, "errors": student.errors[:3]}
+        return asyncio.run(go())
+    finally:
+        server.terminate()
+        server.wait(20)
 
 
 class Paster(Student):
@@ -107,12 +146,20 @@ def main() -> None:
     ap.add_argument("--tuning", choices=["on", "off"], default="on")
     ap.add_argument("--port", type=int, default=None, help="the server's port (default: a free one)")
     ap.add_argument("--json", default=str(ROOT / "tests" / "perf" / "results" / "adversaries.json"))
+    ap.add_argument("--heaviest", type=float, default=0, metavar="SECONDS",
+                    help="instead: one student alone sending the heaviest legal run for SECONDS; CPU per run")
     args = ap.parse_args()
     if args.students > 300 or args.seconds > 600 or args.paste_rows > 100_000:
         sys.exit("bounded: at most 300 students, 600 s and 100,000 pasted rows")
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
         os.sched_setaffinity(0, {1})  # the class on core 1, the server on core 0
     env = {"LOG_LOSS_LAB_TUNING": args.tuning}
+    if args.heaviest:
+        r = heaviest(args.heaviest, args.app, env, args.port)
+        print(f"app: {args.app}; the heaviest legal run, alone: {r['runs']} runs, server CPU {r['cpu_ms']:.0f} ms "
+              f"a run, latency p50 {r['p50_ms']:.0f} ms, max {r['max_ms']:.0f} ms, {r['kb']:.0f} KB a run",
+              r["errors"] or "")
+        return
     alone = run_phase(args.students, args.seconds, False, args.paste_rows, args.app, env, args.port)
     beside = run_phase(args.students, args.seconds, True, args.paste_rows, args.app, env, args.port)
     print(f"app: {args.app}, tuning {args.tuning}, {args.students} students, {args.seconds:.0f} s a phase, "
