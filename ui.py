@@ -6,8 +6,9 @@ code that all pages use lives here (as `utils.py` does in Streamlit's own Hello 
 URL binding is owned here and nowhere else. Each control is a Streamlit widget with ``bind="query-params"``, keyed
 by its URL parameter name, so a shared link reproduces the view. Streamlit silently drops a URL value it cannot use
 (garbage, out of range, unknown option) and falls back to the default; :class:`Page` compares the raw value in the
-link with what the widget ended up holding and shows a visible notice when they differ. Text from the URL is only
-ever shown inside a code span, never as Markdown or HTML.
+link with what the widget ended up holding and shows a visible notice when they differ. Text from a link, a file
+or a cell is only ever shown inside a code span (:func:`code_span`) or escaped (:func:`literal`), never as Markdown,
+LaTeX or HTML.
 """
 from __future__ import annotations
 
