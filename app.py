@@ -3,7 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import PAGES, RUN_LOCK, SEEN, TOO_LONG, RunTooLong, report_failure, routed, tune_streamlit
+from ui import PAGES, RUN_LOCK, SEEN, RunTooLong, report_failure, routed, say_too_long, tune_streamlit
 
 HERE = Path(__file__).parent
 
@@ -25,6 +25,6 @@ try:
     with RUN_LOCK.held(first_run=first_run), routed():
         page.run()
 except RunTooLong:  # the run held the lock past its bound (ui.RunLock): stopped, calmly
-    st.info(TOO_LONG, icon=":material/hourglass_disabled:")
+    say_too_long()
 except Exception:  # st.stop and st.rerun are BaseExceptions and pass through
     report_failure(f"page {page.title!r}")  # a calm message for the student, the traceback in the server's log

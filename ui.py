@@ -519,6 +519,15 @@ TOO_LONG = ("This view took too long to compute on a server shared by the whole 
             "fewer points, fewer steps or fewer compared paths; your settings are kept in the link.")
 
 
+def say_too_long() -> None:
+    """The calm message of a run stopped by ``RunLock.RUN_TIME_LIMIT``, once per script run (a section that stops
+    says it, and the page around it, stopping at its next control, does not say it again)."""
+    if getattr(_ROUTER, "too_long_said", False):
+        return
+    _ROUTER.too_long_said = True
+    st.info(TOO_LONG, icon=":material/hourglass_disabled:")
+
+
 def _session_id():
     """The Streamlit session of this script run, or None outside one."""
     try:
@@ -680,6 +689,10 @@ class RunLock:
         if self._owner == threading.get_ident() and time.monotonic() - self._since > self.RUN_TIME_LIMIT:
             raise RunTooLong()
 
+    def nested(self) -> bool:
+        """Whether this thread holds the lock more than once (a section inside its page's full run)."""
+        return self._owner == threading.get_ident() and self._depth > 1
+
     def waiting(self) -> tuple[int, int]:
         """How many reruns and first runs wait."""
         with self._mutex:
@@ -731,11 +744,13 @@ def section(func):
     """
     @functools.wraps(func)
     def one_at_a_time(*args, **kwargs):
+        if not getattr(_ROUTER, "active", False):  # the section's own rerun: a run of its own for say_too_long
+            _ROUTER.too_long_said = False
         with RUN_LOCK:
             try:
                 return func(*args, **kwargs)
             except RunTooLong:
-                st.info(TOO_LONG, icon=":material/hourglass_disabled:")
+                say_too_long()
                 return None
             except Exception:  # as app.py does for a page: a calm message here, the details in the log
                 report_failure(f"section {func.__name__!r}")
@@ -865,7 +880,7 @@ _ROUTER = threading.local()  # .active: this thread's script run came through ap
 @contextlib.contextmanager
 def routed():
     """app.py runs the page inside this: a page can tell that it was reached through the real navigation."""
-    _ROUTER.active = True
+    _ROUTER.active, _ROUTER.too_long_said = True, False
     try:
         yield
     finally:

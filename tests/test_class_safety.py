@@ -282,8 +282,17 @@ def test_a_run_past_its_time_limit_stops_with_a_calm_message(monkeypatch):
     monkeypatch.setattr(ui.RunLock, "RUN_TIME_LIMIT", -1.0)  # every run is past it at its first control
     at = open_page("pages/home.py")
     assert not at.exception
-    assert any("took too long" in i.value for i in at.info)
+    assert [i.value for i in at.info if "took too long" in i.value] == [ui.TOO_LONG]
     assert not any(ui.FRIENDLY_ERROR in e.value for e in at.error)
+
+    def past_it_inside_a_section(self):
+        if self.nested():
+            raise ui.RunTooLong()
+
+    monkeypatch.setattr(ui.RunLock, "check_time", past_it_inside_a_section)
+    at = open_page(GD)  # gradient descent's lesson is a section: the message is said once, not per part
+    assert not at.exception
+    assert [i.value for i in at.info if "took too long" in i.value] == [ui.TOO_LONG]
 
 
 def test_heavy_settings_compare_fewer_paths_and_the_page_says_which():
