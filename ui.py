@@ -559,10 +559,11 @@ class RunLock:
     * among reruns, round robin by session: the session served least recently goes first, so one student's
       stream of runs takes one turn per round, not the queue;
     * each session has a fair share of the lock's time, 1/k of it when k sessions have run in the last
-      ``ACTIVE_WINDOW`` seconds (a token bucket of ``BURST`` seconds): a session that has used more waits, even
-      when the lock is free, until its share has grown back. A run cannot be interrupted once it holds the lock,
-      so a heavy run delays every move that arrives during it; the share keeps those collisions rare (a student
-      alone is never held back, and a class's students use ~1% each).
+      ``ACTIVE_WINDOW`` seconds but never below ``MIN_SHARE`` (a token bucket of ``BURST`` seconds): a session
+      that has used more waits, even when the lock is free, until its share has grown back. A run cannot be
+      interrupted once it holds the lock, so a heavy run delays every move that arrives during it; the share keeps
+      those collisions rare. A student alone is never held back, and a class's students (~1% each: a 30 ms move
+      every 2–5 s) stay under the floor however many there are.
 
     A session has one script thread, so at most one run of it waits here; a newer request from its browser
     replaces that run (Streamlit restarts the thread's script when it next sends), keeping its place. The lock is
@@ -573,6 +574,7 @@ class RunLock:
     FIRST_RUN_PATIENCE = 8.0  # seconds a first run lets reruns go first
     ACTIVE_WINDOW = 10.0      # a session that ran this recently counts as active (shares the lock)
     BURST = 0.5               # seconds of lock time a session may use at once beyond its share
+    MIN_SHARE = 0.05          # a session's share is never below this: a class's students use ~1% each
     RUN_TIME_LIMIT = 5.0      # seconds a run may hold the lock
 
     def __init__(self) -> None:
@@ -594,16 +596,19 @@ class RunLock:
             self._credit.pop(session, None)
         return max(1, len(self._served))
 
+    def _share(self, active: int) -> float:
+        return max(1.0 / active, self.MIN_SHARE)
+
     def _balance(self, session, now: float, active: int) -> float:
         credit, when = self._credit.get(session, (self.BURST, now))
-        return min(self.BURST, credit + (now - when) / active)
+        return min(self.BURST, credit + (now - when) * self._share(active))
 
     def _eligible_at(self, waiter: _Waiter, now: float, active: int) -> float:
         """When ``waiter``'s session may next take the lock: now, or when its share has grown back."""
         if active <= 1 or waiter.first_run:
             return now
         balance = self._balance(waiter.session, now, active)
-        return now if balance >= 0 else now + (-balance) * active
+        return now if balance >= 0 else now + (-balance) / self._share(active)
 
     # ------------------------------------------------------------ lock
     def acquire(self, blocking: bool = True, first_run: bool = False, session=None) -> bool:
