@@ -663,13 +663,14 @@ class RunLock:
             self._waiters.remove(waiter)
             self._take(waiter.thread, waiter.session, now)
             waiter.handed.release()
-        elif self._waiters and (self._timer is None or not self._timer.is_alive()):
-            self._timer = threading.Timer(max(0.001, when - now), self._wake)
+        elif self._waiters and self._timer is None:
+            self._timer = threading.Timer(max(0.0, when - now) + 0.001, self._wake)
             self._timer.daemon = True
             self._timer.start()
 
     def _wake(self) -> None:
         with self._mutex:
+            self._timer = None  # this one has fired: _dispatch may set the next (else a waiter could wait forever)
             if self._owner is None and self._waiters:
                 self._dispatch(time.monotonic())
 

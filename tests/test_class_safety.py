@@ -492,3 +492,29 @@ def test_a_file_with_old_mac_line_ends_is_read():
     at = _own_points_page()
     at.file_uploader[0].set_value(("p.csv", points, "text/csv")).run()
     assert not at.error and len(_points(at)[1]) == 12
+
+
+def test_a_waiting_session_is_served_even_when_its_timer_fires_early_and_nobody_else_runs(monkeypatch):
+    import threading
+    import time
+
+    from ui import RunLock
+
+    lock = RunLock()
+    lock.BURST = 0.0
+    _hold(lock, "other")
+    _hold(lock, "heavy", 0.05)  # two active: heavy owes ~0.05 s, back in ~0.1 s
+    calls = []
+    real = lock._eligible_at
+
+    def first_check_says_later(waiter, now, active):  # the timer's first look finds it not yet due
+        calls.append(now)
+        return now + 0.05 if len(calls) <= 2 else real(waiter, now, active)
+
+    monkeypatch.setattr(lock, "_eligible_at", first_check_says_later)
+    done = threading.Event()
+    t = threading.Thread(target=lambda: (_hold(lock, "heavy"), done.set()))
+    t.start()
+    assert done.wait(3), "a waiter was left without a timer"
+    t.join(1)
+    assert time.monotonic() - calls[0] < 3
