@@ -906,6 +906,7 @@ def _leave_legacy_multipage_mode() -> None:
     """
     if getattr(_ROUTER, "active", False):
         return
+    tune_streamlit()  # this run came before app.py's first one: its session must not find Streamlit unguarded
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # the internal moved: nothing we can fix, and a rerun would only repeat this run

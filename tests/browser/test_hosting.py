@@ -181,8 +181,9 @@ def _uploads_from(port: int, page: str, files: list[tuple[str, bytes]]) -> list[
                 fm.ParseFromString(await asyncio.wait_for(ws.recv(), timeout=30))
                 if fm.WhichOneof("type") == "new_session":
                     session = fm.new_session.initialize.session_id or session
-                if fm.WhichOneof("type") == "script_finished":
-                    break
+                if fm.WhichOneof("type") == "script_finished" and fm.script_finished in (
+                        ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR):
+                    break  # not a run cut short for a rerun (a fresh server's first run reruns through app.py)
             assert session
             return [await asyncio.to_thread(_put, port, session, name, data) for name, data in files]
 
