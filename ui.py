@@ -582,7 +582,6 @@ class RunLock:
         self._mutex = threading.Lock()
         self._owner: int | None = None
         self._owner_session: object = None
-        self._owner_first = False  # the owner's run is its session's first (not the student's choice: not counted)
         self._since = 0.0       # when the owner took the lock
         self._depth = 0
         self._waiters: list[_Waiter] = []
@@ -625,7 +624,7 @@ class RunLock:
                 active = self._active(now)
                 probe = _Waiter(me, session, first_run, now, threading.Lock())
                 if self._eligible_at(probe, now, active) <= now:
-                    self._take(me, session, now, first_run)
+                    self._take(me, session, now)
                     return True
             if not blocking:
                 return False
@@ -637,9 +636,8 @@ class RunLock:
         waiter.handed.acquire()  # released by _dispatch, which has made this thread the owner
         return True
 
-    def _take(self, thread: int, session, now: float, first_run: bool = False) -> None:
+    def _take(self, thread: int, session, now: float) -> None:
         self._owner, self._owner_session, self._since, self._depth = thread, session, now, 1
-        self._owner_first = first_run
 
     def _pick(self, now: float) -> tuple[_Waiter | None, float]:
         """The waiter to hand the lock to now, else (None, when the first one becomes eligible)."""
@@ -664,7 +662,7 @@ class RunLock:
         waiter, when = self._pick(now)
         if waiter is not None:
             self._waiters.remove(waiter)
-            self._take(waiter.thread, waiter.session, now, waiter.first_run)
+            self._take(waiter.thread, waiter.session, now)
             waiter.handed.release()
         elif self._waiters and self._timer is None:
             self._timer = threading.Timer(max(0.0, when - now) + 0.001, self._wake)
@@ -687,10 +685,8 @@ class RunLock:
             now = time.monotonic()
             session, held = self._owner_session, now - self._since
             active = self._active(now)
-            # only time beyond a light run's draws on the share: a class's moves never do, however many students;
-            # nor does a first run (the page the student opened, slow while the class arrives)
-            spent = 0.0 if self._owner_first else max(0.0, held - self.LIGHT_RUN)
-            self._credit[session] = (self._balance(session, now, active) - spent, now)
+            # only time beyond a light run's draws on the share: a class's moves never do, however many students
+            self._credit[session] = (self._balance(session, now, active) - max(0.0, held - self.LIGHT_RUN), now)
             self._served[session] = now
             self._owner = self._owner_session = None
             if self._waiters:

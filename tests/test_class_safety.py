@@ -533,17 +533,3 @@ def test_light_runs_never_draw_on_a_sessions_share():
     lock.release()
     _hold(lock, "busy", 0.1)  # one heavy run: now it waits for its share
     assert not lock.acquire(blocking=False, session="busy")
-
-
-def test_a_slow_first_run_does_not_hold_the_students_next_move_back():
-    from ui import RunLock
-
-    lock = RunLock()
-    lock.BURST = 0.0
-    for name in ("a", "b"):
-        _hold(lock, name)
-    lock.acquire(first_run=True, session="arriving")  # its page, slow while the class arrives
-    __import__("time").sleep(0.15)
-    lock.release()
-    assert lock.acquire(blocking=False, session="arriving")
-    lock.release()
