@@ -558,12 +558,12 @@ class RunLock:
       goes anyway, so an arriving student's page is late, never starved;
     * among reruns, round robin by session: the session served least recently goes first, so one student's
       stream of runs takes one turn per round, not the queue;
-    * each session has a fair share of the lock's time beyond ``LIGHT_RUN`` per run (a move's budget), 1/k of it
-      when k sessions have run in the last ``ACTIVE_WINDOW`` seconds but never below ``MIN_SHARE`` (a token
-      bucket of ``BURST`` seconds): a session that has used more waits, even when the lock is free, until its
-      share has grown back. A run cannot be interrupted once it holds the lock, so a heavy run delays every move
-      that arrives during it; the share keeps those collisions rare. A student alone is never held back, and a
-      class's ordinary moves (~30 ms) never draw on it, however many students there are.
+    * each session has a fair share of the lock's time, 1/k of it when k sessions have run in the last
+      ``ACTIVE_WINDOW`` seconds but never below ``MIN_SHARE`` (a token bucket of ``BURST`` seconds): a session
+      that has used more waits, even when the lock is free, until its share has grown back. A run cannot be
+      interrupted once it holds the lock, so a heavy run delays every move that arrives during it; the share keeps
+      those collisions rare. A student alone is never held back, and a class's students (~1% each: a 30 ms move
+      every 2–5 s) stay under the floor however many there are.
 
     A session has one script thread, so at most one run of it waits here; a newer request from its browser
     replaces that run (Streamlit restarts the thread's script when it next sends), keeping its place. The lock is
@@ -574,8 +574,7 @@ class RunLock:
     FIRST_RUN_PATIENCE = 8.0  # seconds a first run lets reruns go first
     ACTIVE_WINDOW = 10.0      # a session that ran this recently counts as active (shares the lock)
     BURST = 0.5               # seconds of lock time a session may use at once beyond its share
-    MIN_SHARE = 0.02          # a session's share is never below this
-    LIGHT_RUN = 0.05          # seconds of a run that do not count against the share (the budget of a move)
+    MIN_SHARE = 0.02          # a session's share is never below this: a class's students use ~1% each
     RUN_TIME_LIMIT = 5.0      # seconds a run may hold the lock
 
     def __init__(self) -> None:
@@ -685,8 +684,7 @@ class RunLock:
             now = time.monotonic()
             session, held = self._owner_session, now - self._since
             active = self._active(now)
-            # only time beyond a light run's draws on the share: a class's moves never do, however many students
-            self._credit[session] = (self._balance(session, now, active) - max(0.0, held - self.LIGHT_RUN), now)
+            self._credit[session] = (self._balance(session, now, active) - held, now)
             self._served[session] = now
             self._owner = self._owner_session = None
             if self._waiters:

@@ -518,18 +518,3 @@ def test_a_waiting_session_is_served_even_when_its_timer_fires_early_and_nobody_
     assert done.wait(3), "a waiter was left without a timer"
     t.join(1)
     assert time.monotonic() - calls[0] < 3
-
-
-def test_light_runs_never_draw_on_a_sessions_share():
-    from ui import RunLock
-
-    lock = RunLock()
-    lock.BURST = 0.0
-    for name in ("a", "b"):
-        _hold(lock, name)
-    for _ in range(5):  # a busy but ordinary student: 30 ms moves back to back
-        _hold(lock, "busy", 0.03)
-    assert lock.acquire(blocking=False, session="busy")
-    lock.release()
-    _hold(lock, "busy", 0.1)  # one heavy run: now it waits for its share
-    assert not lock.acquire(blocking=False, session="busy")
