@@ -574,7 +574,7 @@ class RunLock:
     FIRST_RUN_PATIENCE = 8.0  # seconds a first run lets reruns go first
     ACTIVE_WINDOW = 10.0      # a session that ran this recently counts as active (shares the lock)
     BURST = 0.5               # seconds of lock time a session may use at once beyond its share
-    MIN_SHARE = 0.02          # a session's share is never below this: a class's students use ~1% each
+    MIN_SHARE = 0.05          # a session's share is never below this: a class's students use ~1% each
     RUN_TIME_LIMIT = 5.0      # seconds a run may hold the lock
 
     def __init__(self) -> None:
