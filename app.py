@@ -3,7 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import PAGES, RUN_LOCK, SEEN, report_failure, routed, tuning
+from ui import PAGES, RUN_LOCK, SEEN, RunTooLong, report_failure, routed, say_too_long, tuning
 
 HERE = Path(__file__).parent
 
@@ -24,5 +24,7 @@ try:
     # one script run at a time per process (ui.RUN_LOCK); the page knows it was routed
     with RUN_LOCK.held(first_run=first_run), routed():
         page.run()
+except RunTooLong:  # the run held the lock past its bound (ui.RunLock): stopped, calmly
+    say_too_long()
 except Exception:  # st.stop and st.rerun are BaseExceptions and pass through
     report_failure(f"page {page.title!r}")  # a calm message for the student, the traceback in the server's log

@@ -129,6 +129,24 @@ def wrong_start(F: np.ndarray, y: np.ndarray) -> np.ndarray:
     return -WRONG_START_NORM * d / norm if norm > 0 else np.zeros(F.shape[1])
 
 
+MAX_PATH_WORK = 2_000_000  # training points × steps × paths of one run: ~200 ms of one core (docs/performance.md)
+
+
+def paths_within_budget(n_train: int, steps: int, race: bool, compare: tuple[str, ...]) -> tuple[str, ...]:
+    """The compared optimizers a run can afford: the first of ``compare`` that keep its training points × steps ×
+    paths (the run itself, the race's squared-error run, each compared path) within ``MAX_PATH_WORK``.
+
+    A run's time grows with each of the three (every path is ``steps`` passes over the training points); a
+    class's server gives one student's move ~300 ms at most, so at large n and many steps fewer paths are
+    compared. Without compared paths the largest run (1,000 points, 1,000 steps, the race) fits.
+
+    >>> paths_within_budget(200, 200, False, ("adam", "momentum")), paths_within_budget(1000, 1000, True, ("adam",))
+    (('adam', 'momentum'), ())
+    """
+    room = MAX_PATH_WORK // max(1, n_train * steps) - 1 - int(race)
+    return tuple(compare[: max(0, room)])
+
+
 def run(s: Settings) -> Experiment:
     data = custom_dataset(s.points) if s.dataset == "custom" else datasets.make(
         s.dataset, s.n, noise=s.noise, balance=s.balance, seed=s.seed)

@@ -120,13 +120,18 @@ def open_csv(data: bytes, max_bytes: int, size_note: str, header_hint: str, item
         raise TableError("The file is not UTF-8 text. Save it as CSV (comma-separated values).") from None
     if "\x00" in text:
         raise TableError("The file is not a text CSV file.")
-    reader = csv.reader(io.StringIO(text))
+    # lines may end in CR LF (Windows), LF, or a lone CR (old Macs' spreadsheets): all read as lines
+    reader = csv.reader(io.StringIO(text.replace("\r\n", "\n").replace("\r", "\n")))
     try:
         header = next(reader)
     except StopIteration:
         raise TableError(f"The file is empty. It needs a header row '{header_hint}' and one row per {item}.") from None
     except csv.Error as e:
         raise TableError(f"The file is not valid CSV ({e}).") from None
+    names = [h.strip().lower() for h in header]
+    twice = next((h for i, h in enumerate(names) if h and h in names[:i]), None)
+    if twice is not None:  # which of the two would be meant is a guess: refuse rather than pick one
+        raise TableError(f"The header names the column '{twice[:20]}' twice; each column needs its own name.")
     return reader, header
 
 

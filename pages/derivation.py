@@ -26,7 +26,7 @@ with page.controls("The coin and its tosses"):
     n = page.choice_slider("Number of tosses n", "tosses", [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], 50,
                            container=row)
     toss = page.number("Toss number (seed)", "toss", 0, 9999, 0, step=1, fmt_str="%d", container=row)
-    row.button("Toss again", on_click=_toss_again, icon=":material/casino:")
+    page.button_for("toss", "Toss again", _toss_again, icon=":material/casino:", container=row)
 
 y = datasets.coin_tosses(bias, n, seed=toss)
 k = int(y.sum())

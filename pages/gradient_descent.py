@@ -44,19 +44,26 @@ def _own_points(test_fraction: float):
     if "points_rows" not in state:
         state.points_rows = _example_points()
     state.setdefault("points_version", 0)
-    st.file_uploader(f"Upload a CSV with columns x1, x2, y (up to {datasets.MAX_CSV_BYTES // 1000} KB, "
+    page.file_uploader(f"Upload a CSV with columns x1, x2, y (up to {datasets.MAX_CSV_BYTES // 1000} KB, "
                      f"{datasets.MAX_POINTS} points)", type=["csv"], key="points_upload", on_change=_upload_points,
                      max_upload_size=1)
     if state.get("points_error"):
-        st.error(f"That file was not loaded — the points are unchanged. {ui.code_span(state.points_error, 300)}")
+        st.error(f"That file was not loaded — the points are unchanged. {ui.literal(state.points_error)}")
+    saved = state.get("points_edited")  # as in the loss explorer: Streamlit drops the editor's state when it leaves
+    if f"points_{state.points_version}" not in state and saved and saved[0] == state.points_version \
+            and saved[1] != state.points_rows:  # the screen (another page or dataset); the table comes back edited
+        state.points_rows, state.points_version = saved[1], state.points_version + 1
     frame = pd.DataFrame(state.points_rows, columns=list(tables.POINT_COLUMNS), dtype=object)
     edited = st.data_editor(frame, num_rows="dynamic", key=f"points_{state.points_version}", width="stretch",
                             height=180)
     rows = list(edited[list(tables.POINT_COLUMNS)].itertuples(index=False, name=None))[: datasets.MAX_POINTS]
+    state.points_edited = (state.points_version, rows)
+    if len(edited) > datasets.MAX_POINTS:
+        st.warning(f"Only the first {datasets.MAX_POINTS} points are used.")
     checked = tables.check_points(rows)
     if checked.problems:
         listed = "; ".join(f"row {i}: {m}" for i, m in list(checked.problems.items())[:5])
-        st.warning(f"{len(checked.problems)} row(s) left out until fixed — {ui.code_span(listed, 300)}")
+        st.warning(f"{len(checked.problems)} row(s) left out until fixed — {ui.literal(listed)}")
     st.caption(claims.own_points_caption(test_fraction))
     st.download_button("Download the points as CSV", lambda: tables.write_points_csv(checked.X, checked.y),
                        file_name="points.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
@@ -102,7 +109,7 @@ def _controls():
             if not custom else 0.5
         row = page.row()
         seed = page.number("Seed", "seed", 0, 9999, 0, step=1, fmt_str="%d", container=row)
-        row.button("New sample", on_click=_new_sample, icon=":material/casino:")
+        page.button_for("seed", "New sample", _new_sample, icon=":material/casino:", container=row)
         test_fraction = page.choice_slider("Test share", "test", [0.0, 0.1, 0.2, 0.3, 0.4, 0.5], 0.0, container=row,
                                            help="Points held out of training; their loss is drawn dashed.")
         features = page.toggle("Feature map x₁², x₂², x₁·x₂", "features", container=row,
@@ -140,6 +147,15 @@ def _controls():
             points = _own_points(float(test_fraction))
         if points is None:
             return None
+    compare = [c for c in compare if c != optimizer]
+    n_train = round((len(points) if custom else int(n)) * (1 - float(test_fraction)))
+    affordable = experiment.paths_within_budget(n_train, int(steps), objective == "both", tuple(compare))
+    if len(affordable) < len(compare):  # the run's time grows with points × steps × paths: say what was left out
+        left_out = ", ".join(OPT[c] for c in compare[len(affordable):])
+        model_group.caption(f"Compared paths capped at {len(affordable)} for {n_train} training points and {steps} "
+                            f"steps, to keep a move quick on a shared server: {left_out} not drawn. Fewer points or "
+                            "steps bring them back.")
+    compare = list(affordable)
     settings = experiment.Settings(dataset=name, n=int(n), noise=float(noise), balance=float(balance), seed=int(seed),
                                    test_fraction=float(test_fraction), features=bool(features), optimizer=optimizer,
                                    batch_size=int(batch), lr=float(lr), steps=int(steps), l2=float(l2),

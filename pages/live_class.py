@@ -35,8 +35,8 @@ def calm(error: Exception) -> str:
     if isinstance(error, live.Unavailable):
         return ("The class's database is not answering right now. Nothing is lost: this page keeps trying, "
                 "and your last answer is sent as soon as it answers.")
-    text = str(error)
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+    text = str(error)  # may quote what a link carried (a room code): escaped, never rendered
+    return ui.literal(text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."))
 
 
 def url_for(path: str, query: dict) -> str:

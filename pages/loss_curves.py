@@ -136,7 +136,8 @@ if linked is not None and state.get("table_from_link") != linked:  # a shared li
         state.table_rows = tables.from_link(linked)
         state.table_version += 1
     except tables.TableError as e:
-        st.warning(f"{e} The table below is the preset {ui.code_span(preset)} instead.", icon=":material/link_off:")
+        st.warning(f"{ui.literal(e)} The table below is the preset {ui.code_span(preset)} instead.",
+                   icon=":material/link_off:")
 
 
 def _upload():
@@ -153,13 +154,17 @@ def _upload():
 
 edit_col, up_col = st.columns([2, 1], gap="large")
 with up_col:
-    st.file_uploader(f"Upload a CSV with columns y and p (up to {tables.MAX_CSV_BYTES // 1000} KB, "
+    page.file_uploader(f"Upload a CSV with columns y and p (up to {tables.MAX_CSV_BYTES // 1000} KB, "
                      f"{tables.MAX_ROWS} rows)", type=["csv"], key="upload", on_change=_upload, max_upload_size=1,
                      help=f"The upload box says 1 MB, the server's limit for any file (Streamlit counts in whole "
                           f"megabytes). This table reads at most {tables.MAX_CSV_BYTES // 1000} KB and "
                           f"{tables.MAX_ROWS} rows; a larger file is refused with a message and the table is kept.")
     if state.get("upload_error"):
-        st.error(f"That file was not loaded — the table is unchanged. {state.upload_error}")
+        st.error(f"That file was not loaded — the table is unchanged. {ui.literal(state.upload_error)}")
+saved = state.get("table_edited")  # (version, rows) as last edited: Streamlit drops the editor's state when the
+if f"editor_{state.table_version}" not in state and saved and saved[0] == state.table_version \
+        and saved[1] != state.table_rows:  # page is left, so coming back starts from the table as it was edited
+    state.table_rows, state.table_version = saved[1], state.table_version + 1
 with edit_col:
     frame = pd.DataFrame(state.table_rows, columns=list(tables.COLUMNS), dtype=object)
     edited = st.data_editor(frame, num_rows="dynamic", key=f"editor_{state.table_version}", width="stretch",
@@ -167,6 +172,7 @@ with edit_col:
                                            "p": st.column_config.TextColumn("p (prediction)")})
 
 raw_rows = list(edited[["y", "p"]].itertuples(index=False, name=None))[: tables.MAX_ROWS]
+state.table_edited = (state.table_version, raw_rows)
 if len(edited) > tables.MAX_ROWS:
     st.warning(f"Only the first {tables.MAX_ROWS} rows are used.")
 checked = tables.check_samples(raw_rows)
@@ -176,10 +182,17 @@ with up_col:
 if checked.problems:
     listed = "; ".join(f"row {i}: {msg}" for i, msg in list(checked.problems.items())[:5])
     more = f" (and {len(checked.problems) - 5} more)" if len(checked.problems) > 5 else ""
-    st.warning(f"{len(checked.problems)} row(s) left out of the mean until fixed — {ui.code_span(listed, 300)}{more}")
+    st.warning(f"{len(checked.problems)} row(s) left out of the mean until fixed — {ui.literal(listed)}{more}")
 
 in_link = tables.to_link(checked.y, checked.p)
-page.link_extra("rows", None if raw_rows == preset_rows else in_link)
+address = None if raw_rows == preset_rows else in_link
+page.link_extra("rows", address)
+if st.query_params.get("rows") != address:  # the address bar holds the edited table too (it is read once, above)
+    if address is None:
+        del st.query_params["rows"]
+    else:
+        st.query_params["rows"] = address
+state.table_from_link = address
 if raw_rows != preset_rows:
     with up_col:
         if in_link is None:

@@ -2,6 +2,7 @@
 import base64
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -73,6 +74,12 @@ def assert_ok(at, context="") -> None:
 
     assert not at.exception, (context, [e.value for e in at.exception])
     assert not any(FRIENDLY_ERROR in e.value for e in at.error), (context, "a page raised; see the log")
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of a Markdown message's text: each backslash-escaped ASCII punctuation character as itself
+    (CommonMark's rule; ``ui.literal`` escapes user text that way)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
 def metric(at, label_start: str) -> str:

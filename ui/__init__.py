@@ -6,15 +6,17 @@ code that all pages use lives here (as `utils.py` does in Streamlit's own Hello 
 URL binding is owned here and nowhere else. Each control is a Streamlit widget with ``bind="query-params"``, keyed
 by its URL parameter name, so a shared link reproduces the view. Streamlit silently drops a URL value it cannot use
 (garbage, out of range, unknown option) and falls back to the default; :class:`Page` compares the raw value in the
-link with what the widget ended up holding and shows a visible notice when they differ. Text from the URL is only
-ever shown inside a code span, never as Markdown or HTML.
+link with what the widget ended up holding and shows a visible notice when they differ. Text from a link, a file
+or a cell is only ever shown inside a code span (:func:`code_span`) or escaped (:func:`literal`), never as Markdown,
+LaTeX or HTML.
 """
 from __future__ import annotations
 
-import collections
 import contextlib
 import functools
 import logging
+import math
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -68,40 +70,168 @@ PAGES = (
 # Among the runs waiting, a working student's goes before an arriving browser's first run (RunLock): 200 students
 # opening the link within 3 s, one core (tests.perf.load, README, Performance): p95 of the moves 163–320 ms over
 # four runs against 1,004–1,770 ms in arrival order; the first pages' p95 stays ~6 s (the arrival is ~9 s of work).
-class RunLock:
-    """A re-entrant lock for script runs that lets a working student's rerun in before a new session's first run.
+class RunTooLong(Exception):
+    """Raised at a page's next control or chart when its run has held the run lock past ``RunLock.RUN_TIME_LIMIT``."""
 
-    When a class opens the link together, every arriving browser brings a first run of a whole page (~45 ms of
-    CPU on the heavier pages); queued in arrival order, the students who have their page already wait behind all
-    of them for every move they make. Here the waiting runs form two queues, each in arrival order: reruns of
-    sessions that have run before, and first runs; the lock goes to the first rerun, else to the first first run
-    — or to that first run anyway once it has waited ``FIRST_RUN_PATIENCE``, so that an arriving student's page
-    is late, never starved, when the server is overloaded. The lock is handed over on release (no herd of woken
-    threads). ``with RUN_LOCK:`` takes it as a rerun; ``RUN_LOCK.held(first_run=True)`` as a first run.
+
+TOO_LONG = ("This view took too long to compute on a server shared by the whole class, so it was stopped. Try "
+            "fewer points, fewer steps or fewer compared paths; your settings are kept in the link.")
+
+
+def say_too_long() -> None:
+    """The calm message of a run stopped by ``RunLock.RUN_TIME_LIMIT``, once per script run (a section that stops
+    says it, and the page around it, stopping at its next control, does not say it again)."""
+    if getattr(_ROUTER, "too_long_said", False):
+        return
+    _ROUTER.too_long_said = True
+    st.info(TOO_LONG, icon=":material/hourglass_disabled:")
+
+
+def _session_id():
+    """The Streamlit session of this script run, or None outside one."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx(suppress_warning=True)
+        return ctx.session_id if ctx is not None else None
+    except Exception:
+        return None
+
+
+@dataclass
+class _Waiter:
+    thread: int
+    session: object
+    first_run: bool
+    arrived: float
+    handed: threading.Lock
+
+
+class RunLock:
+    """A re-entrant lock for script runs that shares the server fairly between sessions.
+
+    Which waiting run goes next:
+
+    * reruns of sessions that have run before go before first runs — a class opening the link together brings a
+      first run each (~45 ms of CPU on the heavier pages) — but a first run that has waited ``FIRST_RUN_PATIENCE``
+      goes anyway, so an arriving student's page is late, never starved;
+    * among reruns, round robin by session: the session served least recently goes first, so one student's
+      stream of runs takes one turn per round, not the queue;
+    * each session has a fair share of the lock's time, 1/k of it when k sessions have run in the last
+      ``ACTIVE_WINDOW`` seconds but never below ``MIN_SHARE`` (a token bucket of ``BURST`` seconds): a session
+      that has used more waits, even when the lock is free, until its share has grown back. A run cannot be
+      interrupted once it holds the lock, so a heavy run delays every move that arrives during it; the share keeps
+      those collisions rare. A student alone is never held back, and a class's students (~1% each: a 30 ms move
+      every 2–5 s) stay under the floor however many there are.
+
+    A session has one script thread, so at most one run of it waits here; a newer request from its browser
+    replaces that run (Streamlit restarts the thread's script when it next sends), keeping its place. The lock is
+    handed over on release (no herd of woken threads). ``RUN_TIME_LIMIT`` bounds a run's hold: past it the run
+    stops at its next control or chart (:meth:`check_time`) with a calm message.
     """
 
     FIRST_RUN_PATIENCE = 8.0  # seconds a first run lets reruns go first
+    ACTIVE_WINDOW = 10.0      # a session that ran this recently counts as active (shares the lock)
+    BURST = 0.5               # seconds of lock time a session may use at once beyond its share
+    MIN_SHARE = 0.05          # a session's share is never below this: a class's students use ~1% each
+    RUN_TIME_LIMIT = 5.0      # seconds a run may hold the lock
 
     def __init__(self) -> None:
         self._mutex = threading.Lock()
         self._owner: int | None = None
+        self._owner_session: object = None
+        self._since = 0.0       # when the owner took the lock
         self._depth = 0
-        self._queues: tuple[collections.deque, collections.deque] = (collections.deque(), collections.deque())
+        self._waiters: list[_Waiter] = []
+        self._served: dict[object, float] = {}   # session → when its last run ended (round robin)
+        self._credit: dict[object, tuple[float, float]] = {}  # session → (seconds of credit, as of when)
+        self._timer: threading.Timer | None = None
 
-    def acquire(self, blocking: bool = True, first_run: bool = False) -> bool:
+    # ------------------------------------------------------------ shares
+    def _active(self, now: float) -> int:
+        cutoff = now - self.ACTIVE_WINDOW
+        for session in [k for k, t in self._served.items() if t < cutoff]:  # forget idle sessions (bounded)
+            self._served.pop(session)
+            self._credit.pop(session, None)
+        return max(1, len(self._served))
+
+    def _share(self, active: int) -> float:
+        return max(1.0 / active, self.MIN_SHARE)
+
+    def _balance(self, session, now: float, active: int) -> float:
+        credit, when = self._credit.get(session, (self.BURST, now))
+        return min(self.BURST, credit + (now - when) * self._share(active))
+
+    def _eligible_at(self, waiter: _Waiter, now: float, active: int) -> float:
+        """When ``waiter``'s session may next take the lock: now, or when its share has grown back."""
+        if active <= 1 or waiter.first_run:
+            return now
+        balance = self._balance(waiter.session, now, active)
+        return now if balance >= 0 else now + (-balance) / self._share(active)
+
+    # ------------------------------------------------------------ lock
+    def acquire(self, blocking: bool = True, first_run: bool = False, session=None) -> bool:
         me = threading.get_ident()
+        session = session if session is not None else (_session_id() or me)
         with self._mutex:
-            if self._owner == me or self._owner is None:
-                self._owner = me
+            if self._owner == me:
                 self._depth += 1
                 return True
+            now = time.monotonic()
+            if self._owner is None and not self._waiters:
+                active = self._active(now)
+                probe = _Waiter(me, session, first_run, now, threading.Lock())
+                if self._eligible_at(probe, now, active) <= now:
+                    self._take(me, session, now)
+                    return True
             if not blocking:
                 return False
-            handed = threading.Lock()
-            handed.acquire()
-            self._queues[1 if first_run else 0].append((me, handed, time.monotonic()))
-        handed.acquire()  # released by release(), which has made this thread the owner
+            waiter = _Waiter(me, session, first_run, now, threading.Lock())
+            waiter.handed.acquire()
+            self._waiters.append(waiter)
+            if self._owner is None:
+                self._dispatch(now)
+        waiter.handed.acquire()  # released by _dispatch, which has made this thread the owner
         return True
+
+    def _take(self, thread: int, session, now: float) -> None:
+        self._owner, self._owner_session, self._since, self._depth = thread, session, now, 1
+
+    def _pick(self, now: float) -> tuple[_Waiter | None, float]:
+        """The waiter to hand the lock to now, else (None, when the first one becomes eligible)."""
+        active = self._active(now)
+        firsts = [w for w in self._waiters if w.first_run]
+        if firsts and now - firsts[0].arrived > self.FIRST_RUN_PATIENCE:
+            return firsts[0], now
+        reruns = [w for w in self._waiters if not w.first_run]
+        soonest = math.inf
+        # round robin: least recently served session first; arrival breaks ties (never served: arrival order)
+        for w in sorted(reruns, key=lambda w: (self._served.get(w.session, -math.inf), w.arrived)):
+            at = self._eligible_at(w, now, active)
+            if at <= now:
+                return w, now
+            soonest = min(soonest, at)
+        if firsts:
+            return firsts[0], now
+        return None, soonest
+
+    def _dispatch(self, now: float) -> None:
+        """With the mutex held and the lock free: hand it to the next waiter, or come back when one may have it."""
+        waiter, when = self._pick(now)
+        if waiter is not None:
+            self._waiters.remove(waiter)
+            self._take(waiter.thread, waiter.session, now)
+            waiter.handed.release()
+        elif self._waiters and self._timer is None:
+            self._timer = threading.Timer(max(0.0, when - now) + 0.001, self._wake)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _wake(self) -> None:
+        with self._mutex:
+            self._timer = None  # this one has fired: _dispatch may set the next (else a waiter could wait forever)
+            if self._owner is None and self._waiters:
+                self._dispatch(time.monotonic())
 
     def release(self) -> None:
         with self._mutex:
@@ -110,21 +240,29 @@ class RunLock:
             self._depth -= 1
             if self._depth:
                 return
-            reruns, first_runs = self._queues
-            # a first run waits behind reruns, but not longer than FIRST_RUN_PATIENCE: nobody's page starves
-            overdue = first_runs and time.monotonic() - first_runs[0][2] > self.FIRST_RUN_PATIENCE
-            queue = first_runs if overdue or not reruns else reruns
-            if queue:
-                self._owner, handed, _ = queue.popleft()
-                self._depth = 1
-                handed.release()
-            else:
-                self._owner = None
+            now = time.monotonic()
+            session, held = self._owner_session, now - self._since
+            active = self._active(now)
+            self._credit[session] = (self._balance(session, now, active) - held, now)
+            self._served[session] = now
+            self._owner = self._owner_session = None
+            if self._waiters:
+                self._dispatch(now)
+
+    def check_time(self) -> None:
+        """Raise :class:`RunTooLong` in the owning thread once its run has held the lock ``RUN_TIME_LIMIT``."""
+        if self._owner == threading.get_ident() and time.monotonic() - self._since > self.RUN_TIME_LIMIT:
+            raise RunTooLong()
+
+    def nested(self) -> bool:
+        """Whether this thread holds the lock more than once (a section inside its page's full run)."""
+        return self._owner == threading.get_ident() and self._depth > 1
 
     def waiting(self) -> tuple[int, int]:
         """How many reruns and first runs wait."""
         with self._mutex:
-            return len(self._queues[0]), len(self._queues[1])
+            firsts = sum(w.first_run for w in self._waiters)
+            return len(self._waiters) - firsts, firsts
 
     def __enter__(self) -> RunLock:
         self.acquire()
@@ -171,9 +309,14 @@ def section(func):
     """
     @functools.wraps(func)
     def one_at_a_time(*args, **kwargs):
+        if not getattr(_ROUTER, "active", False):  # the section's own rerun: a run of its own for say_too_long
+            _ROUTER.too_long_said = False
         with RUN_LOCK:
             try:
                 return func(*args, **kwargs)
+            except RunTooLong:
+                say_too_long()
+                return None
             except Exception:  # as app.py does for a page: a calm message here, the details in the log
                 report_failure(f"section {func.__name__!r}")
                 return None
@@ -182,13 +325,34 @@ def section(func):
 
 
 def _short(text: str, limit: int = 40) -> str:
-    """Untrusted text for display inside a code span: no backticks, no newlines, bounded length."""
-    text = str(text).replace("`", "'").replace("\n", " ").replace("\r", " ")
+    """Untrusted text on one line (no backticks, no line breaks), bounded length."""
+    text = " ".join(str(text).replace("`", "'").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def literal(text: str, limit: int = 300) -> str:
+    """Untrusted text (from a link, a file or a cell) for any message that Streamlit renders as Markdown: shown
+    as typed, never as a link, emphasis, math, an icon or HTML.
+
+    CommonMark shows a backslash-escaped ASCII punctuation character as itself, so escaping every one of them
+    disarms every construct: ``[x](url)``, ``**b**``, ``$…$`` (KaTeX), ``<img …>``, ``:material/…:``, ``:red[…]``,
+    and GFM's bare ``www.``/``http://`` autolinks. Line breaks become spaces (no block can start), and the text is
+    cut to ``limit`` characters before escaping (an escape is never split).
+
+    >>> print(literal("[x](y) **B0LD**"))
+    \\[x\\]\\(y\\) \\*\\*B0LD\\*\\*
+    """
+    text = " ".join(str(text).split())
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return _ASCII_PUNCTUATION.sub(r"\\\1", text)
+
+
 def code_span(text: str, limit: int = 40) -> str:
-    """Untrusted text as a Markdown code span: shown literally, never rendered as Markdown or HTML."""
+    """Untrusted text as a Markdown code span (a value quoted in a message): CommonMark shows a code span's content
+    as typed and processes no escapes in it, so only a backtick, which would end it, is replaced."""
     return f"`{_short(text, limit)}`"
 
 
@@ -277,7 +441,7 @@ _ROUTER = threading.local()  # .active: this thread's script run came through ap
 @contextlib.contextmanager
 def routed():
     """app.py runs the page inside this: a page can tell that it was reached through the real navigation."""
-    _ROUTER.active = True
+    _ROUTER.active, _ROUTER.too_long_said = True, False
     try:
         yield
     finally:
@@ -300,6 +464,7 @@ class Page:
         # an exercise link: controls the teacher fixed (shown, disabled) or hid (still applied, not shown)
         self._lesson = {kind: _key_list(st.query_params.get_all(kind)) for kind in ("lock", "hide")}
         self._seen: dict[str, str] = {}
+        self._uploader_shown = False  # this run showed an uploader: the session's uploads are let in (guard_uploads)
         self.phone = is_phone()
         self.dark = dark_theme()
         st.html(_BASE_CSS)
@@ -335,6 +500,8 @@ class Page:
         while a section that is a fragment reruns alone, and no interaction pays for rendering it.
         """
         self._full_run = False
+        if not self._uploader_shown:  # a page without an uploader takes no files (ui.tuning.guard_uploads)
+            tuning.allow_uploads(_session_id(), False)
         self._show_lesson()
         self._share_box.button("Share this view", key="share_view", icon=":material/link:", width="stretch",
                                help="A link that opens this page with every control as it is now.",
@@ -379,7 +546,8 @@ class Page:
             )
 
     def chart(self, fig, key: str, alt: str, themed: bool = False, **kwargs) -> None:
-        """Show a plotly figure — the one place charts are put on the page, so every chart follows the room:
+        """Show a plotly figure — the one place charts are put on the page, so every chart follows the room
+        (and where a run that has held the run lock too long stops, ``RunLock.check_time``):
 
         * its palette colours are those legible on the theme really painted (``charts.for_theme``);
         * in presentation mode its type is larger and it is taller (``charts.for_projector``);
@@ -388,6 +556,7 @@ class Page:
           makes it the accessible name of the chart's ``role="figure"`` box (``st.plotly_chart(alt=...)``, one
           message instead of the hidden paragraph and its container this page used to send beside every chart).
         """
+        RUN_LOCK.check_time()
         spec = fig.to_dict() if themed else charts.for_theme(fig.to_dict(), self.dark)  # themed: a cached figure
         if isinstance(spec, charts.EncodedFigure) and (self.presenting or not tuning.is_on("json")):
             spec = spec.spec()  # decoded: to scale it, or because plotly's own encoder would see only its size
@@ -432,6 +601,7 @@ class Page:
     # ---------------------------------------------------------------- controls
     def _placement(self, key: str, label: str, container, help: str | None):
         """Where a control goes and whether the student may change it: (container, help, disabled)."""
+        RUN_LOCK.check_time()
         self._seen[key] = label
         where = container or st
         if key in self._lesson["hide"]:
@@ -439,6 +609,15 @@ class Page:
         if key in self._lesson["lock"]:  # said beside it, readable (ui._BASE_CSS), not only in the (?) tooltip
             return where.container(key=f"locked-ctl-{key}"), "Set by your teacher for this exercise.", True
         return where, help, False
+
+    def button_for(self, key: str, label: str, on_click, *, icon: str | None = None, container=None) -> None:
+        """A button that sets control ``key`` (New sample, Toss again): hidden when the control is hidden by an
+        exercise link, greyed when it is locked — else it would undo the lesson from the page."""
+        if key in self._lesson["hide"]:
+            return
+        locked = key in self._lesson["lock"]
+        (container or st).button(label, on_click=on_click, icon=icon, disabled=locked,
+                                 help="Set by your teacher for this exercise." if locked else None)
 
     def slider(self, label: str, key: str, min_value, max_value, default, *, step=None, fmt_str: str | None = None,
                help: str | None = None, container=None):
@@ -497,10 +676,17 @@ class Page:
 
     def choice_slider(self, label: str, key: str, options: list, default, *, help: str | None = None,
                       fmt_func=str, container=None):
-        """A slider over a fixed list of values (e.g. a log-spaced ladder); the URL holds the shown value."""
+        """A slider over a fixed list of values (e.g. a log-spaced ladder); the URL holds the shown value. A link's
+        number written another way (``100`` or ``1e2`` for ``100.0``) is read as that value."""
         raw = self._raw(key)
         where, help, disabled = self._placement(key, label, container, help)
-        value = where.select_slider(label, options=options, value=default, key=key, bind="query-params",
+        start = default
+        if isinstance(raw, str) and raw not in {fmt_func(o) for o in options}:
+            # Streamlit matches the link's text against the shown labels and drops anything else; a number that
+            # equals an option starts the widget there (its id is its key, so later runs keep it)
+            start = next((o for o in options if not isinstance(o, bool) and isinstance(o, (int, float))
+                          and _matches(raw, o, "")), default)
+        value = where.select_slider(label, options=options, value=start, key=key, bind="query-params",
                                     format_func=fmt_func, help=help, disabled=disabled)
         self._check(key, label, raw, value, fmt_func(value))
         self._bound[key] = (value, default)
@@ -560,6 +746,12 @@ class Page:
         self._bound[key] = (chosen, labels[0])
         return tabs
 
+    def file_uploader(self, *args, **kwargs):
+        """``st.file_uploader``, and the session's uploads let in while its page shows one (ui.tuning.guard_uploads)."""
+        self._uploader_shown = True
+        tuning.allow_uploads(_session_id())
+        return st.file_uploader(*args, **kwargs)
+
     # ---------------------------------------------------------------- sharing
     def link_extra(self, key: str, value: str | None) -> None:
         """A value that is not a widget but belongs in the share link (e.g. an edited table); None leaves it out."""
@@ -583,10 +775,10 @@ class Page:
 
 
 def _key_list(values: list[str]) -> set[str]:
-    """Control keys from a link's lock/hide parameter: comma-separated, repeatable, bounded (50 keys of ≤ 40
-    characters; anything longer is not a key)."""
-    keys = {k.strip() for v in values[:10] for k in str(v).split(",")[:50]}
-    return {k for k in keys if k and len(k) <= 40}
+    """Control keys from a link's lock/hide parameter: comma-separated, repeatable, bounded (10 values of 50 keys,
+    each cut to 100 characters). A name that is no control — however long — stays, so the page can say so."""
+    keys = {k.strip()[:100] for v in values[:10] for k in str(v).split(",")[:50]}
+    return {k for k in keys if k}
 
 
 def _matches(raw: str, value, shown: str) -> bool:

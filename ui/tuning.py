@@ -17,18 +17,21 @@ Workarounds of Streamlit bugs are written up for upstream in docs/upstream.md.
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import os
 import socket
 import threading
+import time
+import warnings
 
 import streamlit as st
 
 from lib import charts
 
 VERIFIED_STREAMLIT = ("1.67.0",)  # the versions whose private names the patches below were checked on
-NAMES = ("nodelay", "wakeups", "json", "gc", "legacy")
-PRIVATE = frozenset({"wakeups", "json", "legacy"})  # these patch a private name of another package
+NAMES = ("nodelay", "wakeups", "json", "gc", "legacy", "tables", "uploads", "caches")
+PRIVATE = frozenset({"wakeups", "json", "legacy", "tables", "uploads", "caches"})  # patch another package's names
 _LOG = logging.getLogger("log_loss_lab")
 _INSTALLED: dict[str, bool] = {}  # name → applied, filled once per process by install(); never per session
 
@@ -66,6 +69,9 @@ def install() -> dict[str, bool]:
         "json": reuse_encoded_json,
         "gc": lambda: loop is not None and young_collections_less_often(),
         "legacy": lambda: True,  # applied by a page that finds itself run without app.py (below)
+        "tables": bound_table_edits,
+        "uploads": guard_uploads,
+        "caches": keep_shared_caches,
     }
     result = {}
     for name in NAMES:
@@ -230,5 +236,160 @@ def leave_legacy_multipage_mode(routed: bool) -> None:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # the internal moved: nothing we can fix, and a rerun would only repeat this run
         return
+    install()  # this run came before app.py's first one: its session must not find Streamlit unguarded
     PagesManager.uses_pages_directory = False  # what st.navigation itself sets; the rerun cannot come back here
     st.rerun()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bounds on what one browser can make the server do (issue 27): Streamlit offers none of these on its public API.
+MAX_TABLE_ROWS = 1000  # rows of a data editor the server applies: the largest table a page takes (1,000 points)
+
+
+def bound_table_edits(max_rows: int = MAX_TABLE_ROWS) -> bool:
+    """Bound a data editor's edits before Streamlit applies them, and add pasted rows in one step.
+
+    A data editor's state comes from the browser as JSON (``added_rows``, ``edited_rows``, ``deleted_rows``) and
+    Streamlit applies it inside ``st.data_editor``, before the page sees the table — one ``df.loc`` enlargement
+    (a copy of the frame) per added row: 20,000 pasted rows took 12–14 s of server CPU under the run lock, and the
+    browser sends them again at every rerun. Here each list is cut to its first ``max_rows`` entries when the state
+    is read (so the session holds no more either), and when more than one row is added to an all-text editor (every
+    table in this app) the rows are parsed by Streamlit's own ``_parse_added_row`` and appended in one
+    ``pd.concat``, the same table Streamlit builds row by row. Anything else goes to Streamlit's own code
+    unchanged. Public API offers no bound: ``num_rows="fixed"`` is enforced only by the browser, and
+    ``server.maxMessageSize`` counts megabytes (1 MB of JSON is ~40,000 rows). Returns True when in place.
+    """
+    try:
+        import pandas as pd
+        from streamlit.elements.widgets import data_editor as de
+    except ImportError:
+        return False
+    real_deserialize, real_apply = de.DataEditorSerde.deserialize, de._apply_dataframe_edits
+    parse_row = getattr(de, "_parse_added_row", None)
+    if parse_row is None:
+        return False
+    if getattr(real_apply, "bounded_rows", None) is not None:
+        return True
+
+    def deserialize(self, ui_value):
+        if ui_value is not None:
+            try:
+                state = json.loads(ui_value)
+            except ValueError:
+                state = None
+            if isinstance(state, dict):
+                for name in ("added_rows", "deleted_rows"):
+                    if isinstance(state.get(name), list) and len(state[name]) > max_rows:
+                        state[name] = state[name][:max_rows]
+                if isinstance(state.get("edited_rows"), dict) and len(state["edited_rows"]) > max_rows:
+                    state["edited_rows"] = dict(list(state["edited_rows"].items())[:max_rows])
+                ui_value = json.dumps(state)
+        return real_deserialize(self, ui_value)
+
+    def apply(df, state, schema):
+        added = state.get("added_rows") or []
+        if len(added) < 2 or any(dtype.kind != "O" for dtype in df.dtypes):
+            return real_apply(df, state, schema)
+        df = real_apply(df, {"edited_rows": state.get("edited_rows") or {},
+                             "deleted_rows": state.get("deleted_rows") or [], "added_rows": []}, schema)
+        if isinstance(df.index, pd.RangeIndex):
+            start, step = df.index.stop, df.index.step
+        elif pd.api.types.is_integer_dtype(df.index.dtype):
+            start, step = (0 if df.index.empty else int(df.index.max()) + 1), 1
+        else:
+            return real_apply(df, {"added_rows": added}, schema)
+        rows = []
+        for row in added:
+            try:
+                rows.append(parse_row(df, row, schema)[1])
+            except (TypeError, ValueError, OverflowError):  # as Streamlit: a row it cannot parse is skipped
+                continue
+        if not rows:
+            return df
+        new = pd.DataFrame(rows, columns=df.columns, dtype=object,
+                           index=pd.RangeIndex(start, start + step * len(rows), step))
+        if df.empty:
+            return new
+        with warnings.catch_warnings():  # pandas 2.x's notice about all-empty columns in a concat, as Streamlit
+            warnings.simplefilter("ignore", FutureWarning)
+            return pd.concat([df, new])
+
+    deserialize.__wrapped__, apply.__wrapped__ = real_deserialize, real_apply
+    apply.bounded_rows = max_rows
+    de.DataEditorSerde.deserialize = deserialize
+    de._apply_dataframe_edits = apply
+    return True
+
+
+MAX_SESSION_UPLOAD_BYTES = 2 * 1024 * 1024  # bytes of uploads one session may hold: a page's one file (≤ 1 MB), twice
+_UPLOAD_SESSIONS: dict[str, float] = {}    # session id → when a page of it last showed an uploader
+_UPLOAD_SESSIONS_MAX = 10_000              # ids kept (oldest forgotten first): bounded whatever the traffic
+
+
+def allow_uploads(session_id: str | None, allowed: bool = True) -> None:
+    """Let the session's uploads in (its page shows an uploader), or not any more (its page shows none)."""
+    if session_id is None:
+        return
+    if not allowed:
+        _UPLOAD_SESSIONS.pop(session_id, None)
+        return
+    _UPLOAD_SESSIONS[session_id] = time.monotonic()
+    if len(_UPLOAD_SESSIONS) > _UPLOAD_SESSIONS_MAX:
+        for old in sorted(_UPLOAD_SESSIONS, key=_UPLOAD_SESSIONS.get)[: len(_UPLOAD_SESSIONS) // 10]:
+            _UPLOAD_SESSIONS.pop(old, None)
+
+
+def guard_uploads(max_bytes: int = MAX_SESSION_UPLOAD_BYTES) -> bool:
+    """Accept an uploaded file only for a session whose page shows an uploader, and only up to ``max_bytes`` held.
+
+    Streamlit accepts ``PUT /_stcore/upload_file/<session>/<any id>`` for any live session and keeps every file
+    in memory until the session ends: 500 × 1 MB from Home (no uploader) took a server from 423 to 902 MB. Here
+    its upload manager refuses (403) a file for a session that :meth:`Page.file_uploader` has not marked, and
+    (413) one that would take the session's files past ``max_bytes``. Returns True when in place.
+    """
+    try:
+        from starlette.exceptions import HTTPException
+        from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    except ImportError:
+        return False
+    real = MemoryUploadedFileManager.add_file
+    if getattr(real, "guarded", False):
+        return True
+
+    def add_file(self, session_id, file):
+        if session_id not in _UPLOAD_SESSIONS:
+            raise HTTPException(status_code=403, detail="This page takes no uploads.")
+        with self._lock:
+            held = sum(len(f.data) for fid, f in self.file_storage.get(session_id, {}).items() if fid != file.file_id)
+        if held + len(file.data) > max_bytes:
+            raise HTTPException(status_code=413, detail="This session holds enough uploaded files.")
+        return real(self, session_id, file)
+
+    add_file.guarded, add_file.__wrapped__ = True, real
+    MemoryUploadedFileManager.add_file = add_file
+    return True
+
+
+def keep_shared_caches() -> bool:
+    """Ignore a browser's request to clear the caches (``BackMsg.clear_cache``) for everyone.
+
+    Streamlit answers it by clearing every ``st.cache_data`` and ``st.cache_resource`` in the process — caches
+    every session shares (a class on one link hits the same runs) — and ``client.toolbarMode = "viewer"`` only
+    hides the menu item, so any student could slow everyone's next view (a cached heavy run 30 → 250 ms). Here the
+    request clears only the asking session's own state, as it also does in Streamlit. Returns True when in place.
+    """
+    try:
+        from streamlit.runtime.app_session import AppSession
+    except ImportError:
+        return False
+    real = getattr(AppSession, "_handle_clear_cache_request", None)
+    if real is None or getattr(real, "kept", False):
+        return real is not None
+
+    def clear_own_state_only(self) -> None:
+        logging.getLogger("log_loss_lab").info("a browser asked to clear the shared caches: only its state cleared")
+        self._session_state.clear()
+
+    clear_own_state_only.kept, clear_own_state_only.__wrapped__ = True, real
+    AppSession._handle_clear_cache_request = clear_own_state_only
+    return True

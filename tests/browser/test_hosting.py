@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -130,3 +131,88 @@ def test_a_page_renders_through_the_proxy_and_its_websocket_stays_on_one_process
     stream = [ln for ln in proxy["log"].read_text().splitlines() if "/_stcore/stream" in ln]
     assert stream and all(f"route={route} " in ln for ln in stream)
     assert len(_upstreams(proxy["log"], route)) == 1
+
+
+def test_metrics_are_not_public_through_the_proxy(proxy):
+    opener, _ = _opener()
+    with pytest.raises(urllib.error.HTTPError) as hidden:
+        _get(opener, proxy["url"] + "/_stcore/metrics")
+    assert hidden.value.code == 404
+    status, _, body = _get(opener, f"http://127.0.0.1:{proxy['ports'][0]}/_stcore/metrics")  # the operator's side
+    assert status == 200 and body
+
+
+def test_a_flood_of_uploads_is_rate_limited_by_the_proxy(proxy):
+    opener, jar = _opener()
+    _get(opener, proxy["url"] + "/_stcore/health")
+    codes = []
+    for i in range(60):
+        req = urllib.request.Request(f"{proxy['url']}/_stcore/upload_file/no-such-session/f{i}", data=b"x" * 1000,
+                                     method="PUT")
+        try:
+            with opener.open(req, timeout=10) as r:
+                codes.append(r.status)
+        except urllib.error.HTTPError as e:
+            codes.append(e.code)
+    passed = [c for c in codes if c != 429]
+    assert codes.count(429) >= 30 and len(passed) <= 25, codes  # burst 20, then 2 a second
+    assert all(c in (400, 403) for c in passed), codes  # and the app itself took none of them
+
+
+def _uploads_from(port: int, page: str, files: list[tuple[str, bytes]]) -> list[int]:
+    """Open ``page`` over a websocket as a browser does and, while its session lives, PUT each (name, bytes) to
+    the upload endpoint under that session's id; the HTTP status of each."""
+    import asyncio
+
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    async def run() -> list[int]:
+        async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
+                                      max_size=None) as ws:
+            msg = BackMsg()
+            msg.rerun_script.page_name = page
+            msg.rerun_script.context_info.url = f"http://127.0.0.1:{port}/{page}"
+            await ws.send(msg.SerializeToString())
+            session = ""
+            while True:
+                fm = ForwardMsg()
+                fm.ParseFromString(await asyncio.wait_for(ws.recv(), timeout=30))
+                if fm.WhichOneof("type") == "new_session":
+                    session = fm.new_session.initialize.session_id or session
+                if fm.WhichOneof("type") == "script_finished" and fm.script_finished in (
+                        ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR):
+                    break  # not a run cut short for a rerun (a fresh server's first run reruns through app.py)
+            assert session
+            return [await asyncio.to_thread(_put, port, session, name, data) for name, data in files]
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:  # a thread of its own: Playwright's loop may be running in this one
+        return pool.submit(asyncio.run, run()).result()
+
+
+def _put(port: int, session: str, name: str, data: bytes) -> int:
+    opener, jar = _opener()
+    _get(opener, f"http://127.0.0.1:{port}/_stcore/health")
+    token = next((c.value for c in jar if "xsrf" in c.name), "")
+    boundary = "llboundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}.csv\"\r\n"
+            f"Content-Type: text/csv\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/_stcore/upload_file/{session}/{name}", data=body,
+                                 method="PUT", headers={"X-Xsrftoken": token,
+                                                        "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    try:
+        with opener.open(req, timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_only_a_page_with_an_uploader_takes_files_and_a_session_holds_at_most_two_megabytes(proxy):
+    port = proxy["ports"][0]
+    megabyte = b"y,p\n" + b"1,0.5\n" * (1_000_000 // 6)
+    assert _uploads_from(port, "home", [("a", b"y,p\n1,0.5\n")]) == [403]
+    codes = _uploads_from(port, "loss_curves", [(f"f{i}", megabyte) for i in range(4)])
+    assert codes[:2] == [204, 204] and codes[2:] == [413, 413], codes

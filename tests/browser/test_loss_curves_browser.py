@@ -98,3 +98,35 @@ def test_another_tab_draws_its_chart_when_opened_and_follows_p(page, app_url):
     page.get_by_role("tab", name="Against p").click()
     page.locator('[role="figure"][aria-label^="Chart: the terms −log p"]').wait_for(timeout=30000)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_link_and_file_text_is_shown_as_typed_never_rendered(page, app_url, tmp_path):
+    """Issue 27: a Markdown link, bold, KaTeX and HTML in a link's table, its lock list and an uploaded header are
+    shown as typed in the messages — no link, no emphasis, no formula, no image — as a browser renders them."""
+    from urllib.parse import quote
+
+    payloads = ["[x](//ev.il/a)", "**B0LD**", r"$\huge{X}$", "<img src=x onerror=alert(1)>"]
+
+    def nothing_rendered() -> None:
+        alerts = page.locator('[data-testid="stAlert"]')
+        assert page.locator('a[href*="ev.il"]').count() == 0
+        assert alerts.locator("strong, em, b, i").filter(has_text="B0LD").count() == 0
+        assert alerts.locator(".katex").count() == 0
+        assert page.locator('img[src="x"]').count() == 0
+
+    for payload in payloads:
+        page.goto(f"{app_url}/loss_curves?rows={quote(payload)}&lock={quote(payload)}")
+        settle(page)
+        nothing_rendered()
+        text = page.locator('[data-testid="stAlert"]').all_inner_texts()
+        assert any(payload[:18] in t for t in text), (payload, text)  # shown, as typed
+    header = tmp_path / "header.csv"
+    header.write_text('"**B0LD**","[x](//ev.il/a)","$\\huge{X}$"\n1,2,3\n')
+    page.goto(f"{app_url}/loss_curves")
+    settle(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(header))
+    page.locator('[data-testid="stAlert"]').filter(has_text="not loaded").wait_for()
+    settle(page)
+    nothing_rendered()
+    assert "**B0LD**" in page.locator('[data-testid="stAlert"]').filter(has_text="not loaded").inner_text()
+    assert page.console.errors == []

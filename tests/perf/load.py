@@ -52,7 +52,10 @@ def _proc_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_server(port: int, post_script_gc: bool, core: int = 0, options: tuple[str, ...] = ()) -> subprocess.Popen:
+def start_server(port: int, post_script_gc: bool, core: int = 0, options: tuple[str, ...] = (), app_dir: Path = ROOT,
+                 env: dict | None = None) -> subprocess.Popen:
+    """``streamlit run app.py`` from ``app_dir`` (this checkout by default; another one to compare code), with
+    ``env`` added to this process's environment."""
     import urllib.request
 
     # One server gets core 0 and the simulated class (this process) core 1: in a classroom the clients are
@@ -63,7 +66,7 @@ def start_server(port: int, post_script_gc: bool, core: int = 0, options: tuple[
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--runner.postScriptGC", str(post_script_gc).lower(),
          *(arg for opt in options for arg in (f"--{opt.split('=', 1)[0]}", opt.split("=", 1)[1]))],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=app_dir, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(300):
         try:
             if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
@@ -78,6 +81,9 @@ class Student:
     """One simulated browser on one page, moving one control. ``scenario`` is (page, control key, values): a list
     of values to pick from, None for the control's own options (a select slider or segmented control), or "new"
     for values never sent before (each one a fresh computation, e.g. a new seed)."""
+
+    query = ""               # the page's address query (a link's settings), sent with every run as a browser does
+    pause = (2.0, 5.0)       # seconds between moves, drawn uniformly
 
     def __init__(self, port: int, scenario, rng: random.Random):
         self.port, (self.page, self.key, self.values), self.rng = port, scenario, rng
@@ -99,7 +105,7 @@ class Student:
 
         msg = BackMsg()
         state = msg.rerun_script
-        state.query_string = ""
+        state.query_string = self.query
         if self.page_hash:
             state.page_script_hash = self.page_hash
         else:
@@ -180,7 +186,7 @@ class Student:
                     self.errors.append(f"no widget {self.key!r} on {self.page}")
                     return
                 while time.perf_counter() < until:
-                    await asyncio.sleep(self.rng.uniform(2.0, 5.0))
+                    await asyncio.sleep(self.rng.uniform(*self.pause))
                     if time.perf_counter() >= until:
                         break
                     self.latencies.append(await self._rerun(ws, self.next_value()))
