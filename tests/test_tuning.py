@@ -39,6 +39,19 @@ def test_every_private_name_the_patches_use_is_still_there():
     assert callable(_json.to_json)  # json: plotly's own encoder behind plotly.io.to_json
     assert "uses_pages_directory" in vars(PagesManager)  # legacy: the process-wide flag st.navigation clears
     assert callable(getattr(runtime.Runtime, "_get_async_objs", None))  # the server's event loop
+    from streamlit.elements.widgets import data_editor
+    from streamlit.runtime.app_session import AppSession
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+
+    # tables: the editor's state as the browser sends it, and the function that applies it row by row
+    assert callable(data_editor.DataEditorSerde.deserialize) and callable(data_editor._apply_dataframe_edits)
+    assert callable(data_editor._parse_added_row)
+    # uploads: the manager every upload goes through, with the lock and storage the guard reads
+    manager = MemoryUploadedFileManager("/upload")
+    assert callable(MemoryUploadedFileManager.add_file) and hasattr(manager, "_lock")
+    assert hasattr(manager, "file_storage")
+    # caches: the handler of a browser's clear_cache request
+    assert callable(getattr(AppSession, "_handle_clear_cache_request", None))
 
 
 def test_install_says_in_one_line_what_is_on(monkeypatch, caplog):
