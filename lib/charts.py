@@ -704,7 +704,7 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
     traj = e.traj
     shown = len(e.frames) - 1 if show is None else min(max(int(show), 0), len(e.frames) - 1)
     now_step = int(e.frames[shown])  # the step the static traces show; frames animate from there
-    last = e.final
+    last = int(e.frames[-1])  # the last step any run really took
     ink = INK[dark]
     allX = np.vstack([e.X_train, e.X_test]) if len(e.y_test) else e.X_train
     lo, hi = allX.min(axis=0), allX.max(axis=0)

@@ -518,7 +518,7 @@ def test_gradient_descent_page_shows_exactly_what_lib_claims_returns(query):
     assert (race in shown) if race else not any(v.startswith(("After ", "Both runs")) for v in shown)
     for _, text in claims.diagnosis(e):
         assert text in shown
-    t = e.final
+    t = e.last_step  # the run's end: a diverged run's last good step
     assert any(claims.point_sizes(e, t) in c.value for c in at.caption)
     assert at.get("plotly_chart")[0].proto.alt == "Chart: " + claims.describe(e, t)
     # the chart's title and its text alternative name the same number by the same words
