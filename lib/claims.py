@@ -144,6 +144,9 @@ def dominant_sample(row: int, y: float, p: float, share: float) -> str | None:
     is then mostly that sample."""
     if not share > 0.5:
         return None
+    if (y == 1 and p == 0) or (y == 0 and p == 1):  # a certain mistake: the whole (infinite) total is its
+        return (f"Row {row} (y = {y:g}, p = {p:g}) is a certain mistake: −log 0 = ∞, so the sum and the mean are "
+                "∞ whatever the other rows are.")
     return (f"Row {row} (y = {y:g}, p = {p:g}) carries {share:.0%} of the total loss: the mean is mostly that one "
             f"sample, {sample_kind(y, p)}.")
 

@@ -246,9 +246,9 @@ def _lesson(s: experiment.Settings, log_axis: bool, chart_area) -> None:
 def gradient_descent_section() -> None:
     """Everything below the header. A control reruns only this part (a fragment), not the navigation, header and
     sidebar around it: the whole lesson depends on every control, so there is nothing finer to split."""
-    # On a phone or a projector the animated chart comes first (Play must show the boundary moving on the first
-    # screen); the controls follow it. Elsewhere the controls (three tabs, little height) come first, then the chart.
-    chart_area = st.container() if page.chart_first else None
+    # The animated chart comes first in every room (Play must show the boundary moving on the first screen; after
+    # the controls' tabs it started near the bottom of a 900 px desktop screen); the controls follow it.
+    chart_area = st.container()
     chosen = _controls()
     if chosen is not None:
         _lesson(*chosen, chart_area)

@@ -724,3 +724,12 @@ def test_two_certain_mistakes_share_the_infinite_total():
     at = open_page("pages/loss_curves.py", {"rows": "1:0,0:1,1:0.9"})
     captions = " ".join(c.value for c in at.caption)
     assert "Rows 0, 1 are 2 certain mistakes" in captions and "carries 100%" not in captions
+
+
+def test_one_certain_mistake_is_named_as_what_makes_the_mean_infinite():
+    from lib import loss
+
+    assert math.isinf(float(loss.bce([1.0, 1.0], [0.0, 0.9])))  # the mean, by the engine's exact BCE
+    at = open_page("pages/loss_curves.py", {"rows": "1:0,1:0.9"})
+    captions = " ".join(c.value for c in at.caption)
+    assert "Row 0 (y = 1, p = 0) is a certain mistake: −log 0 = ∞" in captions and "carries" not in captions
