@@ -732,4 +732,4 @@ def test_one_certain_mistake_is_named_as_what_makes_the_mean_infinite():
     assert math.isinf(float(loss.bce([1.0, 1.0], [0.0, 0.9])))  # the mean, by the engine's exact BCE
     at = open_page("pages/loss_curves.py", {"rows": "1:0,1:0.9"})
     captions = " ".join(c.value for c in at.caption)
-    assert "Row 0 (y = 1, p = 0) is a certain mistake: −log 0 = ∞" in captions and "carries" not in captions
+    assert "Row 0 (y = 1, p = 0) is a certain mistake: −log 0 = ∞" in captions and "carries 100%" not in captions
