@@ -228,7 +228,7 @@ PROJECTOR_SCALE = 19 / 14  # type in presentation mode: 14 px → 19 px, and eve
 
 def for_projector(spec: dict) -> dict:
     """A figure for the back of a room: every font size in the layout (base, legend, titles, panel headings,
-    slider and buttons) scaled by ``PROJECTOR_SCALE`` and the figure 1.2× as tall. Returns a new dict."""
+    slider and buttons) scaled by ``PROJECTOR_SCALE`` and the figure taller. Returns a new dict."""
     def scale(v):
         if isinstance(v, dict):
             out = {k: scale(x) for k, x in v.items()}
@@ -242,9 +242,16 @@ def for_projector(spec: dict) -> dict:
     lay = scale(spec.get("layout", {}))
     lay["font"] = dict(lay.get("font", {}), size=round(spec.get("layout", {}).get("font", {}).get("size", 14)
                                                       * PROJECTOR_SCALE))
-    lay["height"] = int(spec.get("layout", {}).get("height", 450) * 1.2)
+    height = spec.get("layout", {}).get("height", 450)
+    # 1.2× as tall; an animation 1.15×, so that Play and the whole boundary panel fit one 720 px screen
+    lay["height"] = int(height * (1.15 if "sliders" in lay else 1.2))
     if "margin" in lay:  # room for the larger legend and titles above and below the plot
         lay["margin"] = {k: round(v * PROJECTOR_SCALE) if k in ("t", "b") else v for k, v in lay["margin"].items()}
+        if "sliders" in lay:  # an animation places its buttons, slider and legend in fractions of the plot area
+            # above it: the top margin grows as the plot does, so each keeps its place (scaled, no gaps opening)
+            top, bottom = spec["layout"]["margin"]["t"], lay["margin"]["b"]
+            plot = height - top - spec["layout"]["margin"].get("b", 0)
+            lay["margin"]["t"] = round(top * (lay["height"] - bottom) / (plot + top))
     return dict(spec, layout=lay)
 
 
