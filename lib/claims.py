@@ -278,6 +278,60 @@ def train_vs_held_out(train_loss: float, total: float) -> str | None:
     return f" On its own training points the loss is {num(train_loss, 3)}, a little lower."
 
 
+# ----------------------------------------------------------------------------------------- where the loss comes from
+
+
+def tosses(k: int, n: int) -> str:
+    """"k heads in n tosses", singular where a count is 1.
+
+    >>> tosses(1, 1), tosses(0, 50)
+    ('1 head in 1 toss', '0 heads in 50 tosses')
+    """
+    return f"{k} head{'' if k == 1 else 's'} in {n} toss{'' if n == 1 else 'es'}"
+
+
+def likelihood_alt(k: int, n: int, bias: float) -> str:
+    """The likelihood chart's text alternative: the curve L(p)/L(k/n) is highest at p = k/n (its maximum over
+    [0, 1], at the edge when k = 0 or k = n)."""
+    return (f"the likelihood of p for {tosses(k, n)}, divided by its maximum, highest at p = k/n = {k / n:.3g}; the "
+            f"hidden bias is {bias:g}.")
+
+
+def log_likelihood_alt(k: int, n: int, top: float) -> str:
+    """The mean log-likelihood chart's text alternative; ``top`` is its value at p = k/n, −H(k/n)."""
+    return (f"the mean log-likelihood −BCE(k/n, p) against p, highest at p = k/n = {k / n:.3g} where it is "
+            f"{num(top)} nats.")
+
+
+def sample_mean_is_best(k: int, n: int) -> str:
+    """Why the likelihood of k heads in n tosses is highest at p = k/n: the derivative of the log-likelihood
+    k/p − (n − k)/(1 − p) is zero there — only when 0 < k < n. With all tails (all heads) it has no zero: the
+    log-likelihood (n − k)·log(1 − p) only falls (n·log p only rises), and the maximum is the edge p = 0 (p = 1),
+    still k/n."""
+    if 0 < k < n:
+        return (f"Set the derivative of the log-likelihood, k/p − (n−k)/(1−p), to zero and you get p = k/n = "
+                f"{k}/{n}: the best constant prediction under BCE is the sample mean.")
+    every = "The toss is" if n == 1 else f"All {n} tosses are"
+    if k == 0:
+        how = (f"{every} tails (k = 0): the log-likelihood {n}·log(1 − p) only falls as p grows — its derivative "
+               f"−{n}/(1 − p) is never 0 — so it is highest at the edge, p = 0 = k/n")
+    else:
+        how = (f"{every} heads (k = n): the log-likelihood {n}·log p only rises as p grows — its derivative "
+               f"{n}/p is never 0 — so it is highest at the edge, p = 1 = k/n")
+    return how + ": the best constant prediction under BCE is still the sample mean, and it costs 0 nats."
+
+
+def cross_entropy_curve_alt(q: float, entropy: float, unit: str) -> str:
+    """The cross-entropy chart's text alternative: H(q, p) against p is lowest at p = q, where it is H(q) — for a
+    hard label (q = 0 or 1) a limit at the edge, 0, which no p strictly between 0 and 1 reaches."""
+    head = f"the cross-entropy H(q, p) for q = {q:g} against p"
+    if 0 < q < 1:
+        return f"{head}, lowest at p = q where it equals the entropy {num(entropy)} {unit}."
+    side = "−log(1 − p)" if q == 0 else "−log p"
+    return (f"{head}: for this hard label it is {side}, falling towards 0 {unit} (the entropy of a hard label) as "
+            f"p goes to {q:g}.")
+
+
 # ------------------------------------------------------------------------------------------------ gradient descent
 
 # What one step does, in words (the step is η times a direction; its length is η‖direction‖, not η).
