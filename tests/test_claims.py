@@ -656,3 +656,213 @@ def test_many_classes_page_numbers_agree_with_scipy_softmax_at_every_class_and_s
             assert abs(shown_p - exact) <= 1e-5 * exact, (shown_p, exact)
             assert p[shown_true] == 0 or abs(p[shown_true] - float(exact)) <= 1e-12
             assert number(metric(at, "Cross-entropy")) == pytest.approx(-log_softmax(z)[shown_true], rel=1e-3)
+
+
+# ------------------------------------------------------------------------------------------- where the loss comes from
+# The coin page's claims depend on the counts (k heads in n tosses), the coin's bias, the slip box's p, and the
+# cross-entropy section's target q, prediction p and unit. Every reachable count (each n of the slider, every k from
+# 0 to n: all tails and all heads included) and every (q, p) pair of the two sliders are swept; 600 drawn
+# (bias, n, seed) settings check the tosses themselves. The references are written here: exact fractions for the
+# derivative, scipy's xlogy for the log-likelihood, mpmath, a loop over the tosses, scipy's 1-D minimizer.
+TOSS_COUNTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]     # the page's choice slider
+BIASES = [round(0.05 * i, 2) for i in range(1, 20)]          # the page's slider: 0.05 … 0.95
+DERIVATION_DRAWS = [(BIASES[int(b)], TOSS_COUNTS[int(m)], int(s)) for b, m, s in zip(
+    *(np.random.default_rng(28).integers(0, top, 600) for top in (len(BIASES), len(TOSS_COUNTS), 10000)),
+    strict=True)]
+
+
+def log_likelihood(k: int, n: int, p):
+    """log L(p) = k·log p + (n − k)·log(1 − p), with 0·log 0 = 0 (scipy's xlogy)."""
+    return special.xlogy(k, p) + special.xlog1py(n - k, -np.asarray(p, dtype=np.float64))
+
+
+def test_derivation_sweep_covers_every_control_and_its_extremes():
+    biases, counts, seeds = zip(*DERIVATION_DRAWS, strict=True)
+    assert set(biases) == set(BIASES) and set(counts) == set(TOSS_COUNTS) and len(set(seeds)) > 500
+    ks = {(n, int(datasets.coin_tosses(b, n, seed=s).sum())) for b, n, s in DERIVATION_DRAWS}
+    assert any(k == 0 for _, k in ks) and any(k == n for n, k in ks)     # all tails and all heads are drawn
+
+
+def test_derivation_tosses_are_of_the_hidden_bias_and_their_bce_at_the_mean_is_the_entropy():
+    from sklearn.metrics import log_loss
+
+    heads = {}
+    for i, (bias, n, seed) in enumerate(DERIVATION_DRAWS):
+        y = datasets.coin_tosses(bias, n, seed=seed)
+        k = int(y.sum())
+        assert set(np.unique(y)) <= {0.0, 1.0} and len(y) == n
+        heads.setdefault(bias, [0, 0])
+        heads[bias][0] += k
+        heads[bias][1] += n
+        # the metric "BCE of predicting k/n for every toss": a loop over the tosses against lib.loss
+        by_hand = math.fsum(-math.log(k / n) if v == 1 else -math.log(1 - k / n) for v in y) / n if 0 < k < n else 0.0
+        from lib import loss
+
+        shown = float(loss.bce(y, np.full(n, k / n)))
+        assert shown == pytest.approx(by_hand, rel=1e-12, abs=1e-15), (bias, n, seed)
+        if 0 < k < n and i % 4 == 0:                # scikit-learn and scipy on a quarter of the draws (time)
+            assert shown == pytest.approx(log_loss(y, np.full(n, k / n), labels=[0, 1]), rel=1e-9)
+            # … and no other constant does better (the sample mean is the best constant guess)
+            other = optimize.minimize_scalar(lambda c, k=k, n=n: -log_likelihood(k, n, c) / n, bounds=(1e-9, 1 - 1e-9),
+                                             method="bounded", options={"xatol": 1e-12})
+            assert other.fun >= shown - 1e-9 and other.x == pytest.approx(k / n, abs=1e-4)
+    # the coin lands heads at its hidden bias: each bias's share of heads over its draws within 4 standard errors
+    for bias, (k, n) in heads.items():
+        assert abs(k / n - bias) <= 4 * math.sqrt(bias * (1 - bias) / n) + 1e-12, (bias, k, n)
+
+
+def test_derivation_sentences_hold_at_every_reachable_count_of_heads():
+    from fractions import Fraction
+
+    import mpmath
+
+    from lib import loss
+
+    probe = np.array([0.0, 0.001, 0.013, 0.25, 0.5, 0.77, 0.999, 1.0])
+    for n in TOSS_COUNTS:
+        for k in range(n + 1):
+            m = re.fullmatch(r"(\d+) (heads?) in (\d+) (toss(?:es)?)", claims.tosses(k, n))
+            assert m and (int(m.group(1)), int(m.group(3))) == (k, n)
+            assert (m.group(2) == "head") == (k == 1) and (m.group(4) == "toss") == (n == 1)
+            text = claims.sample_mean_is_best(k, n)
+            # the derivative k/p − (n − k)/(1 − p), in exact fractions
+            slope = lambda p, k=k, n=n: (k / p if k else 0) - ((n - k) / (1 - p) if n - k else 0)  # noqa: E731
+            if 0 < k < n:
+                assert slope(Fraction(k, n)) == 0 and f"to zero and you get p = k/n = {k}/{n}" in text
+            else:
+                signs = {slope(Fraction(i, 97)) > 0 for i in range(1, 97)}   # the same sign all across (0, 1)
+                assert len(signs) == 1 and "never 0" in text and "Set the derivative" not in text, text
+                edge = 1 if signs == {True} else 0
+                assert edge == k / n and f"highest at the edge, p = {edge} = k/n" in text
+                assert "costs 0 nats" in text and float(loss.bce(np.full(n, float(edge)), float(edge))) == 0
+            # the likelihood chart's curve: L(p)/max L = exp(−n·KL(k/n‖p)) against mpmath's L(p)/L(k/n), at every
+            # count up to 100 tosses and every 25th beyond, the edges included (time)
+            if n > 100 and k % 25 and k not in (1, n - 1):
+                continue
+            top = mpmath.mpf(k) / n
+            L = lambda p, k=k, n=n: mpmath.power(p, k) * mpmath.power(1 - p, n - k)  # noqa: E731  (0^0 = 1)
+            ours = np.exp(-n * loss.bernoulli_kl(np.full(len(probe), k / n), probe))
+            for p, r in zip(probe, ours, strict=True):
+                exact = L(mpmath.mpf(float(p))) / L(top)
+                assert abs(r - exact) <= 1e-9 * exact + 1e-300, (k, n, p, r, exact)
+            assert ours.max() <= 1.0
+            alt = claims.likelihood_alt(k, n, 0.35)
+            assert after(alt, "highest at p = k/n =") == k / n and claims.tosses(k, n) in alt  # k/n: ≤ 3 decimals
+            # the mean log-likelihood at its top is −H(k/n)
+            entropy = -(log_likelihood(k, n, k / n) / n)
+            alt = claims.log_likelihood_alt(k, n, float(-loss.bce(k / n, k / n)))
+            assert close(after(alt, "where it is"), -entropy) or (entropy == 0 and after(alt, "where it is") == 0)
+
+
+def test_cross_entropy_section_at_every_target_prediction_and_unit():
+    import mpmath
+
+    from lib import loss
+
+    qs = np.round(np.arange(0, 101) / 100, 2)
+    ps = np.round(np.arange(1, 100) / 100, 2)
+    Q, P = (a.ravel() for a in np.meshgrid(qs, ps))
+    H, KL, CE = loss.bernoulli_entropy(Q), loss.bernoulli_kl(Q, P), loss.bce(Q, P, reduction="none")
+    # by hand: 0·log 0 = 0; KL(q‖p) = q log(q/p) + (1 − q) log((1 − q)/(1 − p))
+    H_ref = -(special.xlogy(Q, Q) + special.xlogy(1 - Q, 1 - Q))
+    KL_ref = special.xlogy(Q, Q / P) + special.xlogy(1 - Q, (1 - Q) / (1 - P))
+    CE_ref = -(special.xlogy(Q, P) + special.xlogy(1 - Q, 1 - P))
+    np.testing.assert_allclose(H, H_ref, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(KL, KL_ref, rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(CE, CE_ref, rtol=1e-12)
+    np.testing.assert_allclose(CE, H + KL, rtol=1e-12)                  # the page's identity
+    assert np.all((KL == 0) == (Q == P)) and np.all(KL >= 0)            # "zero only at p = q"
+    for i in range(0, len(Q), 97):                                      # mpmath, a hundred pairs
+        q, p = mpmath.mpf(float(Q[i])), mpmath.mpf(float(P[i]))
+        kl = (q * mpmath.log(q / p) if q else 0) + ((1 - q) * mpmath.log((1 - q) / (1 - p)) if q < 1 else 0)
+        assert abs(KL[i] - kl) <= 1e-12 * kl + 1e-300
+    # the curve's text alternative: where H(q, ·) on the chart's p grid is lowest, and what it is there
+    grid = np.linspace(0.001, 0.999, 999)
+    for q in qs:
+        curve = -(special.xlogy(q, grid) + special.xlogy(1 - q, 1 - grid))
+        for unit, scale in (("nats", 1.0), ("bits", 1 / math.log(2))):
+            entropy = float(loss.bernoulli_entropy(q)) * scale
+            alt = claims.cross_entropy_curve_alt(float(q), entropy, unit)
+            if 0 < q < 1:
+                assert abs(grid[np.argmin(curve)] - q) < 1e-9 and "lowest at p = q where it equals the entropy" in alt
+                assert close(after(alt, "the entropy"), float(curve.min()) * scale) and unit in alt
+            else:                       # a hard label: falls all the way to the edge, towards 0, never reaching it
+                falls_to = 0 if q == 0 else 1
+                assert np.all(np.diff(curve) * (1 if q == 0 else -1) > 0) and curve.min() > 0
+                assert f"as p goes to {falls_to}" in alt and "lowest at" not in alt and f"towards 0 {unit}" in alt
+
+
+DERIVATION_PAGE = "pages/derivation.py"
+
+
+def _seed_with(bias: float, n: int, heads: int) -> int:
+    """The first seed whose n tosses of the coin show ``heads`` heads (to open the page at all heads or all tails)."""
+    return next(s for s in range(5000) if int(datasets.coin_tosses(bias, n, seed=s).sum()) == heads)
+
+
+DERIVATION_QUERIES = [
+    {},
+    {"tosses": "1", "bias": "0.05"}, {"tosses": "1", "bias": "0.95"},
+    {"tosses": "20", "bias": "0.95", "toss": str(_seed_with(0.95, 20, 20))},     # all heads
+    {"tosses": "50", "bias": "0.05", "toss": str(_seed_with(0.05, 50, 0))},      # all tails
+    {"tosses": "1000", "bias": "0.05", "toss": "9999"}, {"tosses": "1000", "bias": "0.95", "toss": "17"},
+    {"tosses": "50", "bias": "0.5", "toss": "3"}, {"tosses": "100", "bias": "0.3", "toss": "42"},
+    {"tosses": "2", "bias": "0.5", "toss": "1"}, {"tosses": "5", "bias": "0.7", "toss": "8"},
+    {"coin": "0.01", "soft_target": "0.0", "pred": "0.99"}, {"coin": "0.99", "soft_target": "1.0", "pred": "0.01"},
+    {"coin": "0.555", "soft_target": "0.37", "pred": "0.37", "unit": "bits"},
+    {"coin": "0.29", "soft_target": "0.5", "pred": "0.5"}, {"soft_target": "0.01", "pred": "0.99", "unit": "bits"},
+    {"soft_target": "0.99", "pred": "0.01"}, {"soft_target": "0.8", "pred": "0.6", "unit": "bits"},
+]
+
+
+@pytest.mark.parametrize("query", DERIVATION_QUERIES,
+                         ids=lambda q: ",".join(f"{k}={v}" for k, v in q.items()) or "default")
+def test_derivation_page_shows_exactly_what_lib_claims_returns_and_its_numbers_are_true(query):
+    from decimal import Decimal
+
+    from tests.conftest import shown as shown_text
+
+    at = open_page(DERIVATION_PAGE, query)
+    assert not at.warning, [w.value for w in at.warning]
+    n = int(at.select_slider(key="tosses").value)
+    bias = float(at.slider(key="bias").value)
+    line = next(shown_text(m.value) for m in at.markdown if m.value.startswith("Tosses:"))
+    seq = line.split("`")[1]
+    m = re.search(r"\*\*(\d+) heads? in (\d+) toss", line)
+    k = int(m.group(1))
+    assert int(m.group(2)) == n and f"**{claims.tosses(k, n)}**" in line
+    assert len(seq.rstrip("…")) == min(n, 60) and set(seq.rstrip("…")) <= {"H", "T"}
+    if n <= 60:
+        assert seq.count("H") == k
+    # the numbers beside the coin
+    assert number(metric(at, "Sample mean k/n")) == pytest.approx(k / n, abs=5e-5)
+    assert number(metric(at, "Numerical maximum")) == pytest.approx(k / n, abs=5e-5)
+    entropy = float(-log_likelihood(k, n, k / n) / n)
+    assert close(number(metric(at, "BCE of predicting k/n").split()[0]), entropy)
+    assert any(x.value.strip("$\n").endswith(rf"\frac{{{k}}}{{{n}}} = {k / n:.4g}") for x in at.latex)
+    assert any(c.value.startswith(claims.sample_mean_is_best(k, n)) for c in at.caption)
+    # the likelihood curve: L(p) / max over [0, 1] of L, by scipy's xlogy
+    curve = chart(at, "likelihood")["data"][0]
+    p = np.asarray(curve["x"])
+    ref = np.exp(log_likelihood(k, n, p) - log_likelihood(k, n, k / n))
+    np.testing.assert_allclose(curve["y"], ref, rtol=2e-6, atol=1e-30)
+    alts = [el.proto.alt for el in at.get("plotly_chart")]
+    assert "Chart: " + claims.likelihood_alt(k, n, bias) in alts
+    assert "Chart: " + claims.log_likelihood_alt(k, n, -entropy) in alts
+    # one toss: P(0) = 1 − p written as the decimal it is
+    coin = at.slider(key="coin").value
+    rest = Decimal(1) - Decimal(str(coin))
+    one = next(x.value for x in at.latex if "P(y) = " in x.value)
+    assert one.strip("$\n").endswith(f"= {rest.normalize():f}"), (coin, one)
+    # cross-entropy = entropy + KL, in the unit chosen
+    q, pred = float(at.slider(key="soft_target").value), float(at.slider(key="pred").value)
+    unit = _segmented(at, "unit")
+    scale = 1.0 if unit == "nats" else 1 / math.log(2)
+    H = -float(special.xlogy(q, q) + special.xlogy(1 - q, 1 - q)) * scale
+    KL = float(special.xlogy(q, q / pred) + special.xlogy(1 - q, (1 - q) / (1 - pred))) * scale
+    CE = -float(special.xlogy(q, pred) + special.xlogy(1 - q, 1 - pred)) * scale
+    for label, value in (("Entropy", H), ("KL divergence", KL), ("Cross-entropy", CE)):
+        assert close(number(metric(at, label)), value) or (value < 1e-15 and number(metric(at, label)) == 0), label
+    assert "Chart: " + claims.cross_entropy_curve_alt(q, H, unit) in alts
+    assert f"Chart: one bar of cross-entropy {claims.num(CE)} {unit}: entropy {claims.num(H)} plus KL divergence " \
+           f"{claims.num(KL)}." in alts
