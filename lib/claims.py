@@ -148,6 +148,70 @@ def dominant_sample(row: int, y: float, p: float, share: float) -> str | None:
             f"sample, {sample_kind(y, p)}.")
 
 
+def contributions_alt(rows, per, mean: float, unit: str) -> str:
+    """The batch chart's text alternative: the largest loss and the row(s) it belongs to — "the largest" only when
+    one row has it; tied rows are named together (the chart draws them side by side, first in table order)."""
+    per = np.asarray(per, dtype=np.float64)
+    top = float(np.max(per))
+    tied = [int(r) for r, v in zip(rows, per, strict=True) if v == top]
+    if len(tied) == 1:
+        who = f"row {tied[0]} is the largest at {num(top)} {unit}"
+    else:
+        listed = ", ".join(str(r) for r in tied[:3]) + (f" and {len(tied) - 3} more" if len(tied) > 3 else "")
+        who = f"rows {listed} share the largest, {num(top)} {unit} each"
+    return (f"each of the {len(per)} samples' loss as a bar, largest first: {who}; the mean is {num(mean)} "
+            f"{unit}.")
+
+
+def home_curve_alt(p: float, value: float) -> str:
+    """The home page chart's text alternative: the curve −log p of a true 1 and the user's p, written so it never
+    rounds to 1 beside a loss that is not 0."""
+    return (f"the curve −log p of a true 1 against p, falling from ∞ at p = 0 to 0 at p = 1; your prediction "
+            f"p = {probability(p, 1.0 - p)} is marked at loss {num(value)} nats.")
+
+
+# ------------------------------------------------------------------------------------------------ many classes
+
+
+def class_probability(neg_log_p, j: int, digits: int = 3) -> str:
+    """Softmax probability pⱼ from every class's −log p (``neg_log_p``), as text that is never "0" for a positive
+    pⱼ (e^−1100 underflows float64) nor "1" when the other classes have some probability: then it is written
+    ``1 − r`` with r = Σₖ≠ⱼ pₖ taken from the logs (log-sum-exp, no underflow)."""
+    nl = np.asarray(neg_log_p, dtype=np.float64)
+    p = math.exp(-nl[j])
+    if p < 0.5 or f"{p:.{digits}g}" != "1":
+        return probability_from_log(nl[j], digits)
+    others = -np.delete(nl, j)
+    if not others.size or np.all(np.isneginf(others)):
+        return "1"
+    top = float(np.max(others))
+    neg_log_rest = -(top + math.log(float(np.sum(np.exp(others - top)))))
+    return f"1 − {probability_from_log(neg_log_rest, digits)}"
+
+
+def softmax_alts(neg_log_p, y) -> tuple[str, str]:
+    """The two text alternatives of Many classes: the probabilities beside the target, and the gradient p − y.
+    Each pⱼ as :func:`class_probability` writes it; pⱼ − yⱼ is pⱼ where yⱼ = 0 and −(1 − pⱼ) where yⱼ = 1, so a
+    tiny gradient is written as small as it is rather than 0."""
+    nl, y = np.asarray(neg_log_p, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    K = len(nl)
+    probs = [class_probability(nl, j) for j in range(K)]
+    grads = []
+    for j in range(K):
+        if y[j] == 0:
+            grads.append(probs[j])
+        elif y[j] == 1:
+            others = -np.delete(nl, j)
+            top = float(np.max(others))
+            grads.append("−" + probability_from_log(-(top + math.log(float(np.sum(np.exp(others - top))))), 3))
+        else:
+            grads.append(num(math.exp(-nl[j]) - y[j], 3))
+    grads = ["0" if g == "−0" else g for g in grads]
+    return (f"bars of the softmax probabilities ({', '.join(probs)}) beside the target "
+            f"({', '.join(num(v, 3) for v in y)}) for {K} classes.",
+            f"bars of the gradient p − y per class: ({', '.join(grads)}); they sum to zero.")
+
+
 # ------------------------------------------------------------------------------------------------ confident mistakes
 
 

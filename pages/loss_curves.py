@@ -231,9 +231,7 @@ else:  # one row: one piece (a piece starting with \Bigr] was set apart by a gap
 chart_col, table_col = st.columns([3, 2], gap="large")
 with chart_col:
     page.chart(charts.contributions_figure(checked.rows, checked.y, per / scale, scale=scale, unit=unit),
-               key="contributions", alt=f"each of the {checked.rows.size} samples' loss as a bar, largest first: "
-               f"row {int(checked.rows[int(np.argmax(per))])} is the largest at {ui.fmt(float(np.max(per)))} {unit}; "
-               f"the mean is {ui.fmt(mean)} {unit}.")
+               key="contributions", alt=claims.contributions_alt(checked.rows, per, mean, unit))
     top = int(np.argmax(share)) if share.size else -1
     dominant = claims.dominant_sample(int(checked.rows[top]), checked.y[top], checked.p[top], share[top]) \
         if top >= 0 else None
