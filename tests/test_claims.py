@@ -866,3 +866,106 @@ def test_derivation_page_shows_exactly_what_lib_claims_returns_and_its_numbers_a
     assert "Chart: " + claims.cross_entropy_curve_alt(q, H, unit) in alts
     assert f"Chart: one bar of cross-entropy {claims.num(CE)} {unit}: entropy {claims.num(H)} plus KL divergence " \
            f"{claims.num(KL)}." in alts
+
+
+# --------------------------------------------------------------------------------------- other pages' text alternatives
+def _mp_number(text: str):
+    """A number as lib.claims writes it (1.89e−478 included, beyond float64) as an mpmath number."""
+    import mpmath
+
+    return mpmath.mpf(text.replace("−", "-"))
+
+
+def test_many_classes_alts_never_round_a_probability_to_0_or_1_and_agree_with_mpmath():
+    import mpmath
+
+    from lib import loss
+
+    rng = np.random.default_rng(28)
+    checked = 0
+    for K in range(2, 7):
+        for scale in (1, 10, 100):
+            for _ in range(40):
+                z = np.round(rng.uniform(-10, 10, K), 1) * scale
+                if rng.random() < 0.3:
+                    z[rng.integers(K)] = 10.0 * scale                      # one logit at the slider's top
+                true, eps = int(rng.integers(K)), float(rng.choice([0.0, 0.0, 0.1, 0.5]))
+                y = np.full(K, eps / K)
+                y[true] += 1 - eps
+                nl = loss.softmax_cross_entropy(np.eye(K), np.tile(z, (K, 1)), reduction="none")
+                probs_alt, grads_alt = claims.softmax_alts(nl, y)
+                probs = re.search(r"probabilities \((.*?)\) beside", probs_alt).group(1).split(", ")
+                grads = re.search(r"per class: \((.*?)\); they sum", grads_alt).group(1).split(", ")
+                mz = [mpmath.mpf(float(v)) for v in z]
+                total = mpmath.fsum(mpmath.exp(v) for v in mz)
+                exact = [mpmath.exp(v) / total for v in mz]
+                for j in range(K):
+                    rest_j = mpmath.fsum(exact[i] for i in range(K) if i != j)        # 1 − pⱼ, not cancelled
+                    for text, value, grad in ((probs[j], exact[j], False),
+                                              (grads[j], exact[j] - mpmath.mpf(float(y[j])), True)):
+                        if text.startswith("1 − "):
+                            rest = _mp_number(text.split(" − ")[1])
+                            assert (not grad or y[j] == 0) and abs(rest - rest_j) <= 6e-3 * rest_j, (z, j, text)
+                        elif grad and text.startswith("−") and y[j] == 1:        # −(1 − pⱼ), from the logs
+                            assert abs(_mp_number(text[1:]) - rest_j) <= 6e-3 * rest_j, (z, text)
+                        elif y[j] in (0.0, 1.0):
+                            assert abs(_mp_number(text) - value) <= 6e-3 * abs(value), (z, j, text, value)
+                        else:                                          # a smoothed target: p − y to 3 digits
+                            assert abs(_mp_number(text) - value) <= 6e-3 * abs(value) + 1e-12, (z, j, text)
+                    assert probs[j] != "0" and (probs[j] != "1" or exact[j] == 1), (z, probs)
+                checked += 1
+    assert checked == 600
+
+
+def test_batch_alt_names_the_largest_row_or_every_tied_row():
+    rng = np.random.default_rng(29)
+    ties = 0
+    for _ in range(300):
+        k = int(rng.integers(1, 9))
+        rows = np.arange(1, k + 1)
+        y = rng.integers(0, 2, k).astype(float)
+        p = rng.choice([0.0, 0.1, 0.5, 0.9, 1.0], k)
+        per = np.array([-math.log(pi) if yi == 1 and pi > 0 else -math.log(1 - pi) if yi == 0 and pi < 1
+                        else math.inf for yi, pi in zip(y, p, strict=True)])
+        text = claims.contributions_alt(rows, per, float(np.mean(per)), "nats")
+        top = max(per)
+        largest = [int(r) for r, v in zip(rows, per, strict=True) if v == top]   # by a loop, ties included
+        if len(largest) == 1:
+            assert f"row {largest[0]} is the largest at {claims.num(top)} nats" in text
+        else:
+            named = re.search(r"rows ([0-9, ]+)(?: and (\d+) more)? share the largest", text)
+            assert named, text
+            listed = [int(v) for v in named.group(1).split(", ")]
+            assert listed == largest[:3] and int(named.group(2) or 0) == len(largest) - len(listed)
+            ties += 1
+    assert ties > 30
+
+
+def test_home_formula_and_alt_never_write_p_as_1_beside_a_positive_loss():
+    for p in [*np.round(np.arange(0, 101) / 100, 2), 0.999, 0.9999999, 1 - 2**-40, 0.5 + 1e-9, 1e-300]:
+        value = -math.log(p) if p > 0 else math.inf
+        alt = claims.home_curve_alt(float(p), value)
+        shown = re.search(r"your prediction p = (.*?) is marked at loss (.*?) nats", alt)
+        assert (shown.group(2) == "∞") if math.isinf(value) else close(number(shown.group(2)), value)
+        text = shown.group(1)
+        if text.startswith("1 − "):
+            assert close(number(text[4:]), 1 - p, 6)
+        else:
+            assert close(number(text), p, 6) and (text != "1" or value == 0), (p, text)
+
+
+@pytest.mark.parametrize("p", ["0.9999999", "0.8", "0.0", "1.0"])
+def test_home_page_shows_p_that_agrees_with_its_loss(p):
+    at = open_page("pages/home.py", {"p": p})
+    value = -math.log(float(p)) if float(p) > 0 else math.inf
+    assert at.get("plotly_chart")[0].proto.alt == "Chart: " + claims.home_curve_alt(float(p), value)
+    formula = next(x.value for x in at.latex if x.value.lstrip("$\n").startswith("L = "))
+    assert (r"\log(1)" in formula.replace(" ", "")) == (float(p) == 1.0), formula
+
+
+def test_many_classes_page_alts_write_an_underflowing_probability_as_it_is():
+    at = open_page("pages/multiclass.py", {"scale": "100", "z0": "-10.0"})
+    alts = [el.proto.alt for el in at.get("plotly_chart")]
+    # z = (−1000, 100, 10): p₀ = e^−1100 / (1 + e^−90 + …) = 1.89e−478 (mpmath), p₂ = e^−90 = 8.19e−40
+    assert "probabilities (1.89e−478, 1 − 8.19e−40, 8.19e−40)" in alts[0], alts
+    assert "(−1, 1 − 8.19e−40, 8.19e−40); they sum to zero" in alts[1], alts
