@@ -148,6 +148,16 @@ def dominant_sample(row: int, y: float, p: float, share: float) -> str | None:
             f"sample, {sample_kind(y, p)}.")
 
 
+def logit_terms_alt(y: float, z: float, value: float, unit: str) -> str:
+    """The logit-axis chart's text alternative: "marked at z" only where the chart draws the mark (z finite and
+    within its −10…10); a logit beyond that (the logit box goes to ±15, p = 0 or 1 is z = ∓∞) is named unmarked."""
+    head = "the terms softplus(−z) and softplus(z) against the logit z from −10 to 10"
+    if math.isfinite(z) and abs(z) <= 10 + 1e-9:  # as charts.terms_figure: logit(σ(10)) is 10 + 2e−15
+        return f"{head}, the loss for y = {y:g} marked at z = {num(z)}: {num(value)} {unit}."
+    return (f"{head}; the loss for y = {y:g} at z = {num(z)} is {num(value)} {unit}, beyond the drawn range, so it is "
+            "not marked.")
+
+
 def contributions_alt(rows, per, mean: float, unit: str) -> str:
     """The batch chart's text alternative: the largest loss and the row(s) it belongs to — "the largest" only when
     one row has it; tied rows are named together (the chart draws them side by side, first in table order)."""

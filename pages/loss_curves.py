@@ -73,8 +73,7 @@ def one_sample_section() -> str:
         if t_z.open:
             with t_z:
                 page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y, axis="z"), key="terms_z",
-                           alt=f"the terms softplus(−z) and softplus(z) against the logit z from −10 to 10, the loss "
-                               f"for y = {y:g} marked at z = {ui.fmt(loss.logit(p))}: {ui.fmt(value)} {unit}.")
+                           alt=claims.logit_terms_alt(y, float(loss.logit(p)), value, unit))
                 st.caption("On the logit axis the terms are softplus curves: straight lines far out, so the loss of a "
                            "confident mistake grows linearly in z.")
         if t_g.open:

@@ -969,3 +969,24 @@ def test_many_classes_page_alts_write_an_underflowing_probability_as_it_is():
     # z = (−1000, 100, 10): p₀ = e^−1100 / (1 + e^−90 + …) = 1.89e−478 (mpmath), p₂ = e^−90 = 8.19e−40
     assert "probabilities (1.89e−478, 1 − 8.19e−40, 8.19e−40)" in alts[0], alts
     assert "(−1, 1 − 8.19e−40, 8.19e−40); they sum to zero" in alts[1], alts
+
+
+def test_logit_chart_alt_says_marked_exactly_when_the_chart_draws_the_mark():
+    from lib import charts, loss
+
+    zs = [float(loss.logit(p)) for p in np.round(np.arange(0, 1001) / 1000, 3)]  # the p slider; ±∞ at its edges
+    zs += [float(v) for v in np.round(np.arange(-150, 151) / 10, 1)]             # the logit box, −15 … 15
+    seen = set()
+    for i, z in enumerate(zs):
+        y = (0.0, 1.0, 0.7)[i % 3]
+        p = float(loss.sigmoid(z))
+        value = float(loss.bce(y, p))
+        z = float(loss.logit(p))                            # what the page passes: the logit of the p it uses
+        alt = claims.logit_terms_alt(y, z, value, "nats")
+        spec = charts.terms_figure(y, p, axis="z").to_dict()
+        marked = any(t.get("name") == "now" for t in spec["data"])
+        assert ("marked at z" in alt) == marked and ("not marked" in alt) == (not marked), (z, alt)
+        if math.isfinite(z):
+            assert close(after(alt, "z ="), z) or z == 0
+        seen.add(marked)
+    assert seen == {True, False}
