@@ -234,6 +234,27 @@ def ladder(c: float, hit: float, miss: float, saved: float) -> str:
             f"{num(hit)}, and {num(miss / saved, 3)}× the {num(saved)} nats the hit saves over guessing ½.")
 
 
+def smoothing(eps: float, target: float, lowest: float) -> str:
+    """What label smoothing does at ε (``target`` = 1 − ε/2, ``lowest`` = H(target), the loss there): the minimum
+    moves off p = 1 and a certain hit costs ∞ — only when ε > 0; at ε = 0 nothing is smoothed."""
+    if eps == 0 or target == 1:
+        return ("At ε = 0 nothing is smoothed: the target stays 1, the loss reaches 0 at p = 1 and a certain hit costs "
+                "nothing. Move ε above 0 and the minimum moves to p = 1 − ε/2, while a certain hit p = 1 then costs ∞.")
+    return (f"With ε = {eps:g} the target is {num(target)}: the loss no longer reaches 0 — it is lowest, {num(lowest)} "
+            f"nats, at p = 1 − ε/2 = {num(target)}, and rises again towards p = 1 (a certain hit now costs ∞ through "
+            f"the ε/2 = {num(1 - target)} weight on −log(1 − p)). The gradient at a confident hit, p − {num(target)}, "
+            "pushes back against over-confidence.")
+
+
+def smoothing_alt(target: float, lowest: float) -> str:
+    """The label-smoothing chart's text alternative (at ε = 0 the two curves are one)."""
+    if target == 1:
+        return ("the loss for the hard target 1 against p from 0.5 to 1; at ε = 0 the smoothed target is 1 too, so the "
+                "two curves coincide, lowest, 0 nats, at p = 1.")
+    return (f"the loss for the hard target 1 and for the smoothed target {num(target)} against p from 0.5 to 1; the "
+            f"smoothed one is lowest, {num(lowest)} nats, at p = {num(target)}.")
+
+
 # ------------------------------------------------------------------------------------------------ honest probabilities
 
 

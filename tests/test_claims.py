@@ -990,3 +990,38 @@ def test_logit_chart_alt_says_marked_exactly_when_the_chart_draws_the_mark():
             assert close(after(alt, "z ="), z) or z == 0
         seen.add(marked)
     assert seen == {True, False}
+
+
+def test_label_smoothing_sentence_moves_the_minimum_and_prices_a_certain_hit_only_when_eps_is_above_0():
+    from lib import loss
+
+    for eps in [*np.round(np.arange(0, 41) / 100, 2), 0.005, 0.333]:
+        eps = float(eps)
+        target = float(loss.smooth_labels(1.0, eps))
+        lowest = float(loss.bce(target, target))
+        text, alt = claims.smoothing(eps, target, lowest), claims.smoothing_alt(target, lowest)
+        # by hand: CE(t, p) = −t log p − (1 − t) log(1 − p); its minimum over p in [0.5, 1] (scipy), its value at p = 1
+        t = 1 - eps / 2
+        ce = lambda p, t=t: -(special.xlogy(t, p) + special.xlog1py(1 - t, -p))  # noqa: E731
+        at_one = ce(1.0) if eps == 0 else math.inf                    # (1 − t)·(−log 0) = ∞ once 1 − t > 0
+        if eps == 0:
+            assert ce(1.0) == 0 and "costs nothing" in text and "reaches 0 at p = 1" in text and "0 nats" in alt
+            continue
+        best = optimize.minimize_scalar(ce, bounds=(0.5, 1 - 1e-12), method="bounded", options={"xatol": 1e-12})
+        assert close(after(text, "at p = 1 − ε/2 ="), best.x) and close(after(alt, "at p ="), best.x), (eps, text)
+        assert close(after(text, "it is lowest,"), best.fun) and close(after(alt, "is lowest,"), best.fun)
+        assert math.isinf(at_one) and "costs ∞" in text and "no longer reaches 0" in text
+        assert close(after(text, "the ε/2 ="), eps / 2)
+
+
+@pytest.mark.parametrize("eps", ["0.0", "0.1", "0.4"])
+def test_label_smoothing_page_shows_what_lib_claims_returns(eps):
+    from lib import loss
+
+    at = open_page("pages/confident_mistakes.py", {"smooth": eps})
+    target = 1 - float(eps) / 2
+    lowest = float(loss.bce(target, target))
+    assert any(c.value == claims.smoothing(float(eps), target, lowest) for c in at.caption)
+    assert "Chart: " + claims.smoothing_alt(target, lowest) in [el.proto.alt for el in at.get("plotly_chart")]
+    certain = metric(at, "Loss of a certain hit p = 1").split()[0]
+    assert (certain == "0") == (float(eps) == 0) and (certain == "∞") == (float(eps) > 0)
