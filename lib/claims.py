@@ -222,6 +222,37 @@ def softmax_alts(neg_log_p, y) -> tuple[str, str]:
             f"bars of the gradient p − y per class: ({', '.join(grads)}); they sum to zero.")
 
 
+def softmax_pushes(p, y, true: int) -> str:
+    """Which way the gradient p − y pushes each logit. With a one-hot target the true class's logit goes up by
+    1 − p and every other down by its own probability. With a smoothed target a logit goes down only while its
+    probability is above its own target (so a nearly impossible class is pushed up, and an over-confident true
+    class down): the classes are named from the signs of p − y."""
+    p, y = np.asarray(p, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if y[true] == 1:
+        return ("The gradient pushes the true class's logit up by 1 − p and every other logit down by its own "
+                "probability; the pushes sum to zero. With a one-hot target only −log p of the true class is left.")
+    g = p - y
+
+    def classes(idx) -> str:
+        names = [str(int(j)) for j in idx]
+        return ("class " + names[0]) if len(names) == 1 else "classes " + ", ".join(names[:-1]) + " and " + names[-1]
+
+    up, down = np.flatnonzero(g < 0), np.flatnonzero(g > 0)
+    logit = lambda idx: "the logit" if len(idx) == 1 else "the logits"  # noqa: E731
+    parts = [f"{logit(up)} of {classes(up)} up" if up.size else "",
+             f"{'' if up.size else logit(down) + ' '}of {classes(down)} down" if down.size else ""]
+    text = (f"The gradient p − y pushes {' and '.join(x for x in parts if x)}, each by |pⱼ − yⱼ|; the pushes sum to "
+            "zero. With a smoothed target a logit goes down only while its probability is above its own target")
+    if true in down:
+        rest = float(np.sum(np.delete(p, true)))                      # 1 − p, not rounded to 0
+        text += (f" — here even the true class's: p = {probability(p[true], rest, 3)} is above its target "
+                 f"{num(y[true], 3)}, so smoothing pulls the over-confident prediction back")
+    elif any(j != true for j in up):
+        text += (f" — here a class with probability below ε/K = {num(float(np.min(np.delete(y, true))), 3)} is pushed "
+                 "up, not down")
+    return text + "."
+
+
 # ------------------------------------------------------------------------------------------------ confident mistakes
 
 

@@ -61,8 +61,7 @@ more = r" + \dots" if (y > 0).sum() > 4 else ""
 page.latex(r"L = -\sum_j y_j \log p_j", rf"= -\bigl({terms}{more}\bigr) = {ui.tex_num(ce)}\ \text{{nats}}")
 page.latex(r"p_j = \mathrm{softmax}(z)_j = \frac{e^{z_j}}{\sum_k e^{z_k}}",
            r"\frac{\partial L}{\partial z_j} = p_j - y_j")
-st.caption("The gradient pushes the true class's logit up by 1 − p and every other logit down by its own "
-           "probability; the pushes sum to zero. With a one-hot target only −log p of the true class is left.")
+st.caption(claims.softmax_pushes(p, y, true))
 
 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
     naive = float(-np.sum(y * np.log(np.exp(z) / np.sum(np.exp(z)))))

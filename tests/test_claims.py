@@ -1025,3 +1025,46 @@ def test_label_smoothing_page_shows_what_lib_claims_returns(eps):
     assert "Chart: " + claims.smoothing_alt(target, lowest) in [el.proto.alt for el in at.get("plotly_chart")]
     certain = metric(at, "Loss of a certain hit p = 1").split()[0]
     assert (certain == "0") == (float(eps) == 0) and (certain == "∞") == (float(eps) > 0)
+
+
+def test_many_classes_push_sentence_names_each_logits_direction_from_the_sign_of_p_minus_y():
+    import mpmath
+
+    from lib import loss
+
+    rng = np.random.default_rng(30)
+    kinds = set()
+    for _ in range(600):
+        K = int(rng.integers(2, 7))
+        z = np.round(rng.uniform(-10, 10, K), 1) * float(rng.choice([1, 10, 100]))
+        true, eps = int(rng.integers(K)), float(rng.choice([0.0, 0.05, 0.1, 0.3, 0.5]))
+        y = np.full(K, eps / K)
+        y[true] += 1 - eps
+        text = claims.softmax_pushes(loss.softmax(z)[0], y, true)
+        if eps == 0:
+            assert text.startswith("The gradient pushes the true class's logit up by 1 − p")
+            kinds.add("one-hot")
+            continue
+        mz = [mpmath.mpf(float(v)) for v in z]
+        total = mpmath.fsum(mpmath.exp(v) for v in mz)
+        sign = [mpmath.sign(mpmath.exp(v) / total - mpmath.mpf(float(t))) for v, t in zip(mz, y, strict=True)]
+        m = re.match(r"The gradient p − y pushes (?:the logits? of class(?:es)? ([0-9, and]+) up)?(?: and )?"
+                     r"(?:(?:the logits? )?of class(?:es)? ([0-9, and]+) down)?, each", text)
+        assert m, text
+        named = lambda g: sorted(int(v) for v in re.findall(r"\d+", g or ""))  # noqa: E731
+        assert named(m.group(1)) == [j for j in range(K) if sign[j] < 0], (z, y, text)
+        assert named(m.group(2)) == [j for j in range(K) if sign[j] > 0], (z, y, text)
+        if sign[true] > 0:
+            assert "even the true class's" in text
+            kinds.add("true down")
+        elif any(sign[j] < 0 for j in range(K) if j != true):
+            assert "is pushed up, not down" in text
+            kinds.add("other up")
+    assert kinds == {"one-hot", "true down", "other up"}, kinds
+
+
+def test_many_classes_page_says_a_nearly_impossible_class_is_pushed_up_under_smoothing():
+    at = open_page("pages/multiclass.py", {"target": "smoothed", "z2": "-10.0"})
+    # z = (2, 1, −10), ε = 0.1: p₂ = 1.2e−5 is below its target 0.1/3, so p₂ − y₂ < 0 pushes z₂ up
+    caption = next(c.value for c in at.caption if "pushes" in c.value)
+    assert caption.startswith("The gradient p − y pushes the logits of classes 0 and 2 up and of class 1 down")
