@@ -37,11 +37,11 @@ area.markdown(f"Tosses: {ui.code_span(shown, 80)} — **{claims.tosses(k, n)}**.
 
 grid = np.linspace(0.001, 0.999, 999)
 mean_nll = loss.bce(np.full_like(grid, mle), grid, reduction="none")  # −(1/n) log L(p) = BCE(k/n, p)
-# L(p) / L(k/n) = exp(−n·KL(k/n‖p)): divided by the true maximum, at the edge p = 0 or 1 for all tails or all heads
-# (the drawn grid's own highest point is below it there: 0.999¹⁰⁰⁰ = 0.37 at p = 0.001); no underflow for n = 1000
-relative = np.exp(-n * loss.bernoulli_kl(np.full_like(grid, mle), grid))
+# L(p) / L(k/n) = exp(n·(H(k/n) − BCE(k/n, p))): divided by the true maximum, at the edge p = 0 or 1 for all tails
+# or all heads (the drawn grid's own highest point is below it there: 0.999¹⁰⁰⁰ = 0.37 at p = 0.001); no underflow
+relative = np.exp(n * (float(loss.bce(mle, mle)) - mean_nll))
 search = np.linspace(0.0, 1.0, 1001)                                  # the numerical maximum's grid holds 0 and 1
-best = float(search[np.argmin(loss.bernoulli_kl(np.full_like(search, mle), search))])
+best = float(search[np.argmin(loss.bce(np.full_like(search, mle), search, reduction="none"))])
 left, right = area.columns(2)
 with left:
     page.chart(charts.lines_figure(

@@ -735,13 +735,15 @@ def test_derivation_sentences_hold_at_every_reachable_count_of_heads():
                 edge = 1 if signs == {True} else 0
                 assert edge == k / n and f"highest at the edge, p = {edge} = k/n" in text
                 assert "costs 0 nats" in text and float(loss.bce(np.full(n, float(edge)), float(edge))) == 0
-            # the likelihood chart's curve: L(p)/max L = exp(−n·KL(k/n‖p)) against mpmath's L(p)/L(k/n), at every
+            # the likelihood chart's curve: L(p)/max L = exp(n·(H(k/n) − BCE(k/n, p))), as the page computes it, against
+            # mpmath's L(p)/L(k/n), at every
             # count up to 100 tosses and every 25th beyond, the edges included (time)
             if n > 100 and k % 25 and k not in (1, n - 1):
                 continue
             top = mpmath.mpf(k) / n
             L = lambda p, k=k, n=n: mpmath.power(p, k) * mpmath.power(1 - p, n - k)  # noqa: E731  (0^0 = 1)
-            ours = np.exp(-n * loss.bernoulli_kl(np.full(len(probe), k / n), probe))
+            ours = np.exp(n * (float(loss.bce(k / n, k / n)) - loss.bce(np.full(len(probe), k / n), probe,
+                                                                          reduction="none")))
             for p, r in zip(probe, ours, strict=True):
                 exact = L(mpmath.mpf(float(p))) / L(top)
                 assert abs(r - exact) <= 1e-9 * exact + 1e-300, (k, n, p, r, exact)
