@@ -73,7 +73,7 @@ def forecaster_section() -> None:
         if n:  # the numbers under the chart (the chart must be on the first screen of a phone or a projector)
             numbers = page.row()
             for rule in scoring.RULES:
-                numbers.metric(f"Mean {scoring.RULE_NAMES[rule]}", ui.fmt(scores[rule]))
+                numbers.metric(f"Mean {scoring.RULE_NAMES[rule]} on these {n} tosses", ui.fmt(scores[rule]))
     if target is not None:
         best_log = float(scoring.expected_score(target, target, "log"))
         mine = float(scoring.expected_score(target, r, "log"))

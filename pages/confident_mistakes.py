@@ -179,7 +179,7 @@ def smoothing_section() -> None:
             x_title="predicted probability p", y_title="loss (nats)", y_range=[0, 1.2], x_range=[0.5, 1.0],
             points=[(target, float(loss.bce(target, target)), f"minimum at p = {target:g}", ORANGE)]), key="smoothing",
             alt=claims.smoothing_alt(target, float(loss.bce(target, target))))
-    st.caption(claims.smoothing(eps, target, float(loss.bce(target, target))))
+    st.caption(claims.smoothing(eps))
 
 
 smoothing_section()
