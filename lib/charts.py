@@ -413,7 +413,8 @@ def terms_figure(y: float, p: float, *, scale: float = 1.0, unit: str = "nats", 
     if y not in (0.0, 1.0):
         traces.append(curve(x, total * scale, name=f"L for y = {y:g}: y·(−log p) + (1−y)·(−log(1−p))",
                             color=GREEN, width=4))
-    if np.isfinite(x_now) and (axis == "p" or abs(x_now) <= 10):
+    # z = logit(σ(10)) comes back as 10.000000000000002: still the edge of the drawn range, still marked
+    if np.isfinite(x_now) and (axis == "p" or abs(x_now) <= 10 + 1e-9):
         shown = "∞" if not np.isfinite(now) else f"{now:.4g}"
         traces.append(marker(x_now, _cap(now, top), name="now", color=ORANGE, symbol="diamond", size=16,
                              text=f"loss {shown} {unit}", text_flip=0.5 if axis == "p" else 0.0))

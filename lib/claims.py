@@ -151,6 +151,80 @@ def dominant_sample(row: int, y: float, p: float, share: float) -> str | None:
             f"sample, {sample_kind(y, p)}.")
 
 
+def logit_terms_alt(y: float, z: float, value: float, unit: str) -> str:
+    """The logit-axis chart's text alternative: "marked at z" only where the chart draws the mark (z finite and
+    within its −10…10); a logit beyond that (the logit box goes to ±15, p = 0 or 1 is z = ∓∞) is named unmarked."""
+    head = "the terms softplus(−z) and softplus(z) against the logit z from −10 to 10"
+    if math.isfinite(z) and abs(z) <= 10 + 1e-9:  # as charts.terms_figure: logit(σ(10)) is 10 + 2e−15
+        return f"{head}, the loss for y = {y:g} marked at z = {num(z)}: {num(value)} {unit}."
+    return (f"{head}; the loss for y = {y:g} at z = {num(z)} is {num(value)} {unit}, beyond the drawn range, so it is "
+            "not marked.")
+
+
+def contributions_alt(rows, per, mean: float, unit: str) -> str:
+    """The batch chart's text alternative: the largest loss and the row(s) it belongs to — "the largest" only when
+    one row has it; tied rows are named together (the chart draws them side by side, first in table order)."""
+    per = np.asarray(per, dtype=np.float64)
+    top = float(np.max(per))
+    tied = [int(r) for r, v in zip(rows, per, strict=True) if v == top]
+    if len(tied) == 1:
+        who = f"row {tied[0]} is the largest at {num(top)} {unit}"
+    else:
+        listed = ", ".join(str(r) for r in tied[:3]) + (f" and {len(tied) - 3} more" if len(tied) > 3 else "")
+        who = f"rows {listed} share the largest, {num(top)} {unit} each"
+    return (f"each of the {len(per)} samples' loss as a bar, largest first: {who}; the mean is {num(mean)} "
+            f"{unit}.")
+
+
+def home_curve_alt(p: float, value: float) -> str:
+    """The home page chart's text alternative: the curve −log p of a true 1 and the user's p, written so it never
+    rounds to 1 beside a loss that is not 0."""
+    return (f"the curve −log p of a true 1 against p, falling from ∞ at p = 0 to 0 at p = 1; your prediction "
+            f"p = {probability(p, 1.0 - p)} is marked at loss {num(value)} nats.")
+
+
+# ------------------------------------------------------------------------------------------------ many classes
+
+
+def class_probability(neg_log_p, j: int, digits: int = 3) -> str:
+    """Softmax probability pⱼ from every class's −log p (``neg_log_p``), as text that is never "0" for a positive
+    pⱼ (e^−1100 underflows float64) nor "1" when the other classes have some probability: then it is written
+    ``1 − r`` with r = Σₖ≠ⱼ pₖ taken from the logs (log-sum-exp, no underflow)."""
+    nl = np.asarray(neg_log_p, dtype=np.float64)
+    p = math.exp(-nl[j])
+    if p < 0.5 or f"{p:.{digits}g}" != "1":
+        return probability_from_log(nl[j], digits)
+    others = -np.delete(nl, j)
+    if not others.size or np.all(np.isneginf(others)):
+        return "1"
+    top = float(np.max(others))
+    neg_log_rest = -(top + math.log(float(np.sum(np.exp(others - top)))))
+    return f"1 − {probability_from_log(neg_log_rest, digits)}"
+
+
+def softmax_alts(neg_log_p, y) -> tuple[str, str]:
+    """The two text alternatives of Many classes: the probabilities beside the target, and the gradient p − y.
+    Each pⱼ as :func:`class_probability` writes it; pⱼ − yⱼ is pⱼ where yⱼ = 0 and −(1 − pⱼ) where yⱼ = 1, so a
+    tiny gradient is written as small as it is rather than 0."""
+    nl, y = np.asarray(neg_log_p, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    K = len(nl)
+    probs = [class_probability(nl, j) for j in range(K)]
+    grads = []
+    for j in range(K):
+        if y[j] == 0:
+            grads.append(probs[j])
+        elif y[j] == 1:
+            others = -np.delete(nl, j)
+            top = float(np.max(others))
+            grads.append("−" + probability_from_log(-(top + math.log(float(np.sum(np.exp(others - top))))), 3))
+        else:
+            grads.append(num(math.exp(-nl[j]) - y[j], 3))
+    grads = ["0" if g == "−0" else g for g in grads]
+    return (f"bars of the softmax probabilities ({', '.join(probs)}) beside the target "
+            f"({', '.join(num(v, 3) for v in y)}) for {K} classes.",
+            f"bars of the gradient p − y per class: ({', '.join(grads)}); they sum to zero.")
+
+
 def blow_up_edges(y: float) -> str:
     """Where ∂L/∂p = (p − y)/(p(1 − p)) blows up for the label y: a hard label only at the wrong edge (for y = 1 it
     is −1/p, finite at p = 1), a soft one at both."""
@@ -168,7 +242,6 @@ def infinite_rows(rows: list[int]) -> str:
             "share column splits the total equally among them.")
 
 
-# ------------------------------------------------------------------------------------------------ many classes
 def softmax_gradient(y, p) -> str:
     """What the gradient p − y does to the logits: a one-hot target pushes its class up by 1 − p and every other
     down by its own probability; a soft target moves each logit by yⱼ − pⱼ, up only where pⱼ < yⱼ."""
@@ -224,6 +297,15 @@ def smoothing(eps: float) -> str:
     return ("With a smoothed target the loss no longer reaches 0: it is lowest at p = 1 − ε/2 and rises again "
             "towards p = 1 (a certain hit now costs ∞ through the ε/2 weight on −log(1 − p)). The gradient at a "
             "confident hit, p − (1 − ε/2), pushes back against over-confidence.")
+
+
+def smoothing_alt(target: float, lowest: float) -> str:
+    """The label-smoothing chart's text alternative (at ε = 0 the two curves are one)."""
+    if target == 1:
+        return ("the loss for the hard target 1 against p from 0.5 to 1; at ε = 0 the smoothed target is 1 too, so the "
+                "two curves coincide, lowest, 0 nats, at p = 1.")
+    return (f"the loss for the hard target 1 and for the smoothed target {num(target)} against p from 0.5 to 1; the "
+            f"smoothed one is lowest, {num(lowest)} nats, at p = {num(target)}.")
 
 
 # ------------------------------------------------------------------------------------------------ honest probabilities
@@ -342,6 +424,60 @@ def train_vs_held_out(train_loss: float, total: float) -> str | None:
         return (f" On its own training points the loss is only {num(train_loss, 3)}: held-out points show what the "
                 "training points hide.")
     return f" On its own training points the loss is {num(train_loss, 3)}, a little lower."
+
+
+# ----------------------------------------------------------------------------------------- where the loss comes from
+
+
+def tosses(k: int, n: int) -> str:
+    """"k heads in n tosses", singular where a count is 1.
+
+    >>> tosses(1, 1), tosses(0, 50)
+    ('1 head in 1 toss', '0 heads in 50 tosses')
+    """
+    return f"{k} head{'' if k == 1 else 's'} in {n} toss{'' if n == 1 else 'es'}"
+
+
+def likelihood_alt(k: int, n: int, bias: float) -> str:
+    """The likelihood chart's text alternative: the curve L(p)/L(k/n) is highest at p = k/n (its maximum over
+    [0, 1], at the edge when k = 0 or k = n)."""
+    return (f"the likelihood of p for {tosses(k, n)}, divided by its maximum, highest at p = k/n = {k / n:.3g}; the "
+            f"hidden bias is {bias:g}.")
+
+
+def log_likelihood_alt(k: int, n: int, top: float) -> str:
+    """The mean log-likelihood chart's text alternative; ``top`` is its value at p = k/n, −H(k/n)."""
+    return (f"the mean log-likelihood −BCE(k/n, p) against p, highest at p = k/n = {k / n:.3g} where it is "
+            f"{num(top)} nats.")
+
+
+def sample_mean_is_best(k: int, n: int) -> str:
+    """Why the likelihood of k heads in n tosses is highest at p = k/n: the derivative of the log-likelihood
+    k/p − (n − k)/(1 − p) is zero there — only when 0 < k < n. With all tails (all heads) it has no zero: the
+    log-likelihood (n − k)·log(1 − p) only falls (n·log p only rises), and the maximum is the edge p = 0 (p = 1),
+    still k/n."""
+    if 0 < k < n:
+        return (f"Set the derivative of the log-likelihood, k/p − (n−k)/(1−p), to zero and you get p = k/n = "
+                f"{k}/{n}: the best constant prediction under BCE is the sample mean.")
+    every = "The toss is" if n == 1 else f"All {n} tosses are"
+    if k == 0:
+        how = (f"{every} tails (k = 0): the log-likelihood {n}·log(1 − p) only falls as p grows — its derivative "
+               f"−{n}/(1 − p) is never 0 — so it is highest at the edge, p = 0 = k/n")
+    else:
+        how = (f"{every} heads (k = n): the log-likelihood {n}·log p only rises as p grows — its derivative "
+               f"{n}/p is never 0 — so it is highest at the edge, p = 1 = k/n")
+    return how + ": the best constant prediction under BCE is still the sample mean, and it costs 0 nats."
+
+
+def cross_entropy_curve_alt(q: float, entropy: float, unit: str) -> str:
+    """The cross-entropy chart's text alternative: H(q, p) against p is lowest at p = q, where it is H(q) — for a
+    hard label (q = 0 or 1) a limit at the edge, 0, which no p strictly between 0 and 1 reaches."""
+    head = f"the cross-entropy H(q, p) for q = {q:g} against p"
+    if 0 < q < 1:
+        return f"{head}, lowest at p = q where it equals the entropy {num(entropy)} {unit}."
+    side = "−log(1 − p)" if q == 0 else "−log p"
+    return (f"{head}: for this hard label it is {side}, falling towards 0 {unit} (the entropy of a hard label) as "
+            f"p goes to {q:g}.")
 
 
 # ------------------------------------------------------------------------------------------------ gradient descent

@@ -60,7 +60,7 @@ def forecaster_section() -> None:
         freq = k / n
         scores = {rule: float(scoring.expected_score(freq, r, rule)) for rule in scoring.RULES}  # mean over the tosses
         area.markdown(f"Tosses: {ui.code_span(''.join('H' if t else 'T' for t in tosses[:60]), 80)}"
-                      f"{'…' if n > 60 else ''} — **{k} head{'' if k == 1 else 's'} in {n}**.")
+                      f"{'…' if n > 60 else ''} — **{claims.tosses(k, n)}**.")
     target = q if reveal else (k / n if n else None)
     with area:
         if target is not None:

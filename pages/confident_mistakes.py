@@ -178,8 +178,7 @@ def smoothing_section() -> None:
                        (f"smoothed target {target:g}", loss.bce(target, near_one, reduction="none"), {"color": GREEN})],
             x_title="predicted probability p", y_title="loss (nats)", y_range=[0, 1.2], x_range=[0.5, 1.0],
             points=[(target, float(loss.bce(target, target)), f"minimum at p = {target:g}", ORANGE)]), key="smoothing",
-            alt=f"the loss for the hard target 1 and for the smoothed target {target:g} against p from 0.5 to 1; the "
-                f"smoothed one is lowest, {ui.fmt(loss.bce(target, target))} nats, at p = {target:g}.")
+            alt=claims.smoothing_alt(target, float(loss.bce(target, target))))
     st.caption(claims.smoothing(eps))
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import streamlit as st
 
 import ui
-from lib import charts, datasets, loss
+from lib import charts, claims, datasets, loss
 from lib.charts import BLUE, GREEN, GREY, ORANGE, VERMILLION
 
 page = ui.Page("Where the loss comes from", "Notice that BCE is not an arbitrary choice: it is the negative log of "
@@ -33,53 +33,53 @@ k = int(y.sum())
 mle = k / n
 shown = "".join("H" if v else "T" for v in y[:60]) + ("…" if n > 60 else "")
 area = chart_area or st.container()
-area.markdown(f"Tosses: {ui.code_span(shown, 80)} — **{k} head{'' if k == 1 else 's'} in {n}**.")
+area.markdown(f"Tosses: {ui.code_span(shown, 80)} — **{claims.tosses(k, n)}**.")
 
 grid = np.linspace(0.001, 0.999, 999)
 mean_nll = loss.bce(np.full_like(grid, mle), grid, reduction="none")  # −(1/n) log L(p) = BCE(k/n, p)
-log_lik = -n * mean_nll
-relative = np.exp(log_lik - log_lik.max())                            # L(p) / max L: no underflow for n = 1000
-best = float(grid[np.argmax(log_lik)])
+# L(p) / L(k/n) = exp(n·(H(k/n) − BCE(k/n, p))): divided by the true maximum, at the edge p = 0 or 1 for all tails
+# or all heads (the drawn grid's own highest point is below it there: 0.999¹⁰⁰⁰ = 0.37 at p = 0.001); no underflow
+relative = np.exp(n * (float(loss.bce(mle, mle)) - mean_nll))
+search = np.linspace(0.0, 1.0, 1001)                                  # the numerical maximum's grid holds 0 and 1
+best = float(search[np.argmin(loss.bce(np.full_like(search, mle), search, reduction="none"))])
 left, right = area.columns(2)
 with left:
     page.chart(charts.lines_figure(
         grid, [("likelihood L(p) / its maximum", relative, {"color": VERMILLION})], x_title="p",
         y_title="relative likelihood", y_range=[0, 1.3], x_range=[0, 1],
         vlines=[(bias, "hidden bias")], points=[(mle, 1.0, f"max at k/n = {mle:.3g}", ORANGE)]), key="likelihood",
-        alt=f"the likelihood of p for {k} heads in {n} tosses, highest at k/n = {mle:.3g}; the hidden bias is "
-            f"{bias:g}.")
+        alt=claims.likelihood_alt(k, n, bias))
 with right:
     page.chart(charts.lines_figure(
         grid, [("mean log-likelihood = −BCE(k/n, p)", -mean_nll, {"color": BLUE})], x_title="p",
         y_title="(1/n) log L(p)  (nats)", y_range=[-3, 0.4], x_range=[0, 1],
         vlines=[(bias, "hidden bias")],
         points=[(mle, float(-loss.bce(mle, mle)), f"max at {mle:.3g}", ORANGE)]), key="loglik",
-        alt=f"the mean log-likelihood −BCE(k/n, p) against p, highest at p = {mle:.3g} where it is "
-            f"{ui.fmt(-loss.bce(mle, mle))} nats.")
+        alt=claims.log_likelihood_alt(k, n, float(-loss.bce(mle, mle))))
 numbers = page.row()
 numbers.metric("Sample mean k/n", f"{mle:.4g}")
 numbers.metric("Numerical maximum of the likelihood", f"{best:.4g}",
-          help="The highest point of the curve on a grid of step 0.001.")
+          help="The highest point of the likelihood on a grid of p from 0 to 1 in steps of 0.001.")
 numbers.metric("BCE of predicting k/n for every toss", f"{ui.fmt(loss.bce(y, np.full(n, mle)))} nats")
 st.latex(rf"\hat p = \arg\max_p \mathcal{{L}}(p) = \frac{{k}}{{n}} = \frac{{{k}}}{{{n}}} = {mle:.4g}")
-st.caption("Set the derivative of the log-likelihood, k/p − (n−k)/(1−p), to zero and you get p = k/n: the best "
-           "constant prediction under BCE is the sample mean. With more tosses the likelihood narrows around the "
-           "hidden bias — the data pins p down.")
+st.caption(claims.sample_mean_is_best(k, n) + " With more tosses the likelihood narrows around the hidden bias — "
+           "the data pins p down.")
 
 # ------------------------------------------------------------------------------------------ the derivation
 st.header("From a coin toss to BCE, step by step", anchor=False)
 p_demo = page.slider("Bias p of the coin (probability of heads, y = 1)", "coin", 0.01, 0.99, 0.7, step=0.01)
 st.markdown("**1. One toss.** A single formula gives the probability of either outcome:")
-page.latex(r"P(y) = p^{y}(1-p)^{1-y}", rf"P(1) = {p_demo:g}^1\cdot {1 - p_demo:.2g}^0 = {p_demo:g}",
-           rf"P(0) = {p_demo:g}^0\cdot {1 - p_demo:.2g}^1 = {1 - p_demo:.2g}")
+rest = f"{1 - p_demo:.6g}"  # 1 − p as the decimal it is (a link may carry 0.555: 1 − p = 0.445, never 0.44)
+page.latex(r"P(y) = p^{y}(1-p)^{1-y}", rf"P(1) = {p_demo:g}^1\cdot {rest}^0 = {p_demo:g}",
+           rf"P(0) = {p_demo:g}^0\cdot {rest}^1 = {rest}")
 with st.container(border=True):
     st.markdown("**A common slip: ŷ^y·(1 − y)^(1 − ŷ).** Swapping ŷ and y in the second factor (seen in forums and "
                 "slides) gives a formula that is no probability of the outcome at all:")
     slip_one, slip_zero = p_demo ** 1 * 0.0 ** (1 - p_demo), p_demo ** 0 * 1.0 ** (1 - p_demo)
-    page.latex(r"\text{right: } \hat y^{y}(1-\hat y)^{1-y}", rf"P(1) = {p_demo:g},\ P(0) = {1 - p_demo:.2g}")
+    page.latex(r"\text{right: } \hat y^{y}(1-\hat y)^{1-y}", rf"P(1) = {p_demo:g},\ P(0) = {rest}")
     page.latex(r"\text{slip: } \hat y^{y}(1-y)^{1-\hat y}",
-               rf"y = 1 \to {p_demo:g}\cdot 0^{{{1 - p_demo:.2g}}} = {slip_one:g}",
-               rf"y = 0 \to {p_demo:g}^0\cdot 1^{{{1 - p_demo:.2g}}} = {slip_zero:g}")
+               rf"y = 1 \to {p_demo:g}\cdot 0^{{{rest}}} = {slip_one:g}",
+               rf"y = 0 \to {p_demo:g}^0\cdot 1^{{{rest}}} = {slip_zero:g}")
     st.markdown(f"Whatever the prediction ŷ = {p_demo:g}, the slip says heads is impossible and tails certain; its "
                 "log, y·log ŷ + (1 − ŷ)·log(1 − y), is −∞ for every head. The exponents belong to the outcome y; "
                 "the bases are the model's two probabilities ŷ and 1 − ŷ.")
@@ -119,8 +119,7 @@ with right:
                 {"color": GREEN})], x_title="prediction p", y_title=f"cross-entropy ({unit})",
         y_range=[0, 3 * scale], x_range=[0, 1], height=260,
         points=[(q, H, "minimum H(q) at p = q", ORANGE)] if 0 < q < 1 else []), key="ce_curve",
-        alt=f"the cross-entropy H(q, p) for q = {q:g} against p, lowest at p = q where it equals the entropy "
-            f"{ui.fmt(H)} {unit}.")
+        alt=claims.cross_entropy_curve_alt(q, H, unit))
 page.latex(r"H(q, p) = H(q) + \mathrm{KL}(q\,\|\,p)",
            rf"{ui.tex_num(CE)} = {ui.tex_num(H)} + {ui.tex_num(KL)}\ \text{{{unit}}}")
 st.markdown(

@@ -2,7 +2,7 @@
 import streamlit as st
 
 import ui
-from lib import charts, loss
+from lib import charts, claims, loss
 
 page = ui.Page("Log Loss Lab", "Notice how the loss of a true 1 is 0 at p = 1, and explodes as p goes to 0.")
 
@@ -18,13 +18,12 @@ with left:
     p = page.slider("Your prediction p for a sample whose true label is y = 1", "p", 0.0, 1.0, 0.8, step=0.01)
     value = loss.bce(1.0, p)
     st.metric("Loss", f"{ui.fmt(value)} nats")
-    st.latex(rf"L = -\log({p:g}) = {ui.tex_num(value)}")
+    st.latex(rf"L = -\log({claims.probability(p, 1.0 - p, tex=True)}) = {ui.tex_num(value)}")
     if value == float("inf"):
         st.info("p = 0 says the true outcome was impossible: −log 0 = ∞. A certain mistake has no finite price.")
 with right:
     page.chart(charts.single_loss_figure(p, value), key="home_curve",
-               alt=f"the curve −log p of a true 1 against p, falling from ∞ at p = 0 to 0 at p = 1; your prediction "
-                   f"p = {p:g} is marked at loss {ui.fmt(value)} nats.")
+               alt=claims.home_curve_alt(p, value))
 
 st.header("Explore", anchor=False)
 ui.page_map()

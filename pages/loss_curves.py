@@ -73,8 +73,7 @@ def one_sample_section() -> str:
         if t_z.open:
             with t_z:
                 page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y, axis="z"), key="terms_z",
-                           alt=f"the terms softplus(−z) and softplus(z) against the logit z from −10 to 10, the loss "
-                               f"for y = {y:g} marked at z = {ui.fmt(loss.logit(p))}: {ui.fmt(value)} {unit}.")
+                           alt=claims.logit_terms_alt(y, float(loss.logit(p)), value, unit))
                 st.caption("On the logit axis the terms are softplus curves: straight lines far out, so the loss of a "
                            "confident mistake grows linearly in z.")
         if t_g.open:
@@ -234,9 +233,7 @@ else:  # one row: one piece (a piece starting with \Bigr] was set apart by a gap
 chart_col, table_col = st.columns([3, 2], gap="large")
 with chart_col:
     page.chart(charts.contributions_figure(checked.rows, checked.y, per / scale, scale=scale, unit=unit),
-               key="contributions", alt=f"each of the {checked.rows.size} samples' loss as a bar, largest first: "
-               f"row {int(checked.rows[int(np.argmax(per))])} is the largest at {ui.fmt(float(np.max(per)))} {unit}; "
-               f"the mean is {ui.fmt(mean)} {unit}.")
+               key="contributions", alt=claims.contributions_alt(checked.rows, per, mean, unit))
     top = int(np.argmax(share)) if share.size else -1
     if infinite.sum() > 1:
         dominant = claims.infinite_rows([int(r) for r in checked.rows[infinite]])

@@ -48,13 +48,12 @@ with charts_col:
     page.chart(charts.bars_figure(
         classes, [("softmax probability p", p, BLUE, ""), ("target y", y, VERMILLION, "/")],
         y_title="probability", y_range=[0, 1.1], height=300), key="class_probs",
-        alt=f"bars of the softmax probabilities ({', '.join(f'{v:.3g}' for v in p)}) beside the target "
-            f"({', '.join(f'{v:.3g}' for v in y)}) for {K} classes.")
+        alt=claims.softmax_alts(neg_log_p, y)[0])
 with grads_col:
     page.chart(charts.bars_figure(
         classes, [("gradient ∂L/∂z = p − y", grad, GREEN, "")], y_title="∂L/∂zⱼ", y_range=[-1.05, 1.05],
         height=260, legend=True), key="class_grads",
-        alt=f"bars of the gradient p − y per class: ({', '.join(f'{v:.3g}' for v in grad)}); they sum to zero.")
+        alt=claims.softmax_alts(neg_log_p, y)[1])
 
 terms = " + ".join([rf"{y[j]:.3g}\log {claims.probability_from_log(neg_log_p[j], 3, tex=True)}" for j in range(K)
                     if y[j] > 0][:4])

@@ -658,18 +658,374 @@ def test_many_classes_page_numbers_agree_with_scipy_softmax_at_every_class_and_s
             assert number(metric(at, "Cross-entropy")) == pytest.approx(-log_softmax(z)[shown_true], rel=1e-3)
 
 
-# ------------------------------------------------------------------------------------------------ the fresh read's
-def test_dp_blows_up_only_where_a_hard_label_is_wrong():
-    # ∂L/∂p = (p − y)/(p(1 − p)) by hand, near each edge
-    def dldp(y, p):
-        return (p - y) / (p * (1 - p))
+# ------------------------------------------------------------------------------------------- where the loss comes from
+# The coin page's claims depend on the counts (k heads in n tosses), the coin's bias, the slip box's p, and the
+# cross-entropy section's target q, prediction p and unit. Every reachable count (each n of the slider, every k from
+# 0 to n: all tails and all heads included) and every (q, p) pair of the two sliders are swept; 600 drawn
+# (bias, n, seed) settings check the tosses themselves. The references are written here: exact fractions for the
+# derivative, scipy's xlogy for the log-likelihood, mpmath, a loop over the tosses, scipy's 1-D minimizer.
+TOSS_COUNTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]     # the page's choice slider
+BIASES = [round(0.05 * i, 2) for i in range(1, 20)]          # the page's slider: 0.05 … 0.95
+DERIVATION_DRAWS = [(BIASES[int(b)], TOSS_COUNTS[int(m)], int(s)) for b, m, s in zip(
+    *(np.random.default_rng(28).integers(0, top, 600) for top in (len(BIASES), len(TOSS_COUNTS), 10000)),
+    strict=True)]
 
-    for y, wrong in ((1.0, "p = 0"), (0.0, "p = 1")):
-        near0, near1 = abs(dldp(y, 1e-12)), abs(dldp(y, 1 - 1e-12))
-        assert (near0 > 1e9) == (wrong == "p = 0") and (near1 > 1e9) == (wrong == "p = 1")
-        assert wrong in claims.blow_up_edges(y)
-    assert abs(dldp(0.3, 1e-12)) > 1e9 and abs(dldp(0.3, 1 - 1e-12)) > 1e9
-    assert "both edges" in claims.blow_up_edges(0.3)
+
+def log_likelihood(k: int, n: int, p):
+    """log L(p) = k·log p + (n − k)·log(1 − p), with 0·log 0 = 0 (scipy's xlogy)."""
+    return special.xlogy(k, p) + special.xlog1py(n - k, -np.asarray(p, dtype=np.float64))
+
+
+def test_derivation_sweep_covers_every_control_and_its_extremes():
+    biases, counts, seeds = zip(*DERIVATION_DRAWS, strict=True)
+    assert set(biases) == set(BIASES) and set(counts) == set(TOSS_COUNTS) and len(set(seeds)) > 500
+    ks = {(n, int(datasets.coin_tosses(b, n, seed=s).sum())) for b, n, s in DERIVATION_DRAWS}
+    assert any(k == 0 for _, k in ks) and any(k == n for n, k in ks)     # all tails and all heads are drawn
+
+
+def test_derivation_tosses_are_of_the_hidden_bias_and_their_bce_at_the_mean_is_the_entropy():
+    from sklearn.metrics import log_loss
+
+    heads = {}
+    for i, (bias, n, seed) in enumerate(DERIVATION_DRAWS):
+        y = datasets.coin_tosses(bias, n, seed=seed)
+        k = int(y.sum())
+        assert set(np.unique(y)) <= {0.0, 1.0} and len(y) == n
+        heads.setdefault(bias, [0, 0])
+        heads[bias][0] += k
+        heads[bias][1] += n
+        # the metric "BCE of predicting k/n for every toss": a loop over the tosses against lib.loss
+        by_hand = math.fsum(-math.log(k / n) if v == 1 else -math.log(1 - k / n) for v in y) / n if 0 < k < n else 0.0
+        from lib import loss
+
+        shown = float(loss.bce(y, np.full(n, k / n)))
+        assert shown == pytest.approx(by_hand, rel=1e-12, abs=1e-15), (bias, n, seed)
+        if 0 < k < n and i % 4 == 0:                # scikit-learn and scipy on a quarter of the draws (time)
+            assert shown == pytest.approx(log_loss(y, np.full(n, k / n), labels=[0, 1]), rel=1e-9)
+            # … and no other constant does better (the sample mean is the best constant guess)
+            other = optimize.minimize_scalar(lambda c, k=k, n=n: -log_likelihood(k, n, c) / n, bounds=(1e-9, 1 - 1e-9),
+                                             method="bounded", options={"xatol": 1e-12})
+            assert other.fun >= shown - 1e-9 and other.x == pytest.approx(k / n, abs=1e-4)
+    # the coin lands heads at its hidden bias: each bias's share of heads over its draws within 4 standard errors
+    for bias, (k, n) in heads.items():
+        assert abs(k / n - bias) <= 4 * math.sqrt(bias * (1 - bias) / n) + 1e-12, (bias, k, n)
+
+
+def test_derivation_sentences_hold_at_every_reachable_count_of_heads():
+    from fractions import Fraction
+
+    import mpmath
+
+    from lib import loss
+
+    probe = np.array([0.0, 0.001, 0.013, 0.25, 0.5, 0.77, 0.999, 1.0])
+    for n in TOSS_COUNTS:
+        for k in range(n + 1):
+            m = re.fullmatch(r"(\d+) (heads?) in (\d+) (toss(?:es)?)", claims.tosses(k, n))
+            assert m and (int(m.group(1)), int(m.group(3))) == (k, n)
+            assert (m.group(2) == "head") == (k == 1) and (m.group(4) == "toss") == (n == 1)
+            text = claims.sample_mean_is_best(k, n)
+            # the derivative k/p − (n − k)/(1 − p), in exact fractions
+            slope = lambda p, k=k, n=n: (k / p if k else 0) - ((n - k) / (1 - p) if n - k else 0)  # noqa: E731
+            if 0 < k < n:
+                assert slope(Fraction(k, n)) == 0 and f"to zero and you get p = k/n = {k}/{n}" in text
+            else:
+                signs = {slope(Fraction(i, 97)) > 0 for i in range(1, 97)}   # the same sign all across (0, 1)
+                assert len(signs) == 1 and "never 0" in text and "Set the derivative" not in text, text
+                edge = 1 if signs == {True} else 0
+                assert edge == k / n and f"highest at the edge, p = {edge} = k/n" in text
+                assert "costs 0 nats" in text and float(loss.bce(np.full(n, float(edge)), float(edge))) == 0
+            # the likelihood chart's curve: L(p)/max L = exp(n·(H(k/n) − BCE(k/n, p))), as the page computes it, against
+            # mpmath's L(p)/L(k/n), at every
+            # count up to 100 tosses and every 25th beyond, the edges included (time)
+            if n > 100 and k % 25 and k not in (1, n - 1):
+                continue
+            top = mpmath.mpf(k) / n
+            L = lambda p, k=k, n=n: mpmath.power(p, k) * mpmath.power(1 - p, n - k)  # noqa: E731  (0^0 = 1)
+            ours = np.exp(n * (float(loss.bce(k / n, k / n)) - loss.bce(np.full(len(probe), k / n), probe,
+                                                                          reduction="none")))
+            for p, r in zip(probe, ours, strict=True):
+                exact = L(mpmath.mpf(float(p))) / L(top)
+                assert abs(r - exact) <= 1e-9 * exact + 1e-300, (k, n, p, r, exact)
+            assert ours.max() <= 1.0
+            alt = claims.likelihood_alt(k, n, 0.35)
+            assert after(alt, "highest at p = k/n =") == k / n and claims.tosses(k, n) in alt  # k/n: ≤ 3 decimals
+            # the mean log-likelihood at its top is −H(k/n)
+            entropy = -(log_likelihood(k, n, k / n) / n)
+            alt = claims.log_likelihood_alt(k, n, float(-loss.bce(k / n, k / n)))
+            assert close(after(alt, "where it is"), -entropy) or (entropy == 0 and after(alt, "where it is") == 0)
+
+
+def test_cross_entropy_section_at_every_target_prediction_and_unit():
+    import mpmath
+
+    from lib import loss
+
+    qs = np.round(np.arange(0, 101) / 100, 2)
+    ps = np.round(np.arange(1, 100) / 100, 2)
+    Q, P = (a.ravel() for a in np.meshgrid(qs, ps))
+    H, KL, CE = loss.bernoulli_entropy(Q), loss.bernoulli_kl(Q, P), loss.bce(Q, P, reduction="none")
+    # by hand: 0·log 0 = 0; KL(q‖p) = q log(q/p) + (1 − q) log((1 − q)/(1 − p))
+    H_ref = -(special.xlogy(Q, Q) + special.xlogy(1 - Q, 1 - Q))
+    KL_ref = special.xlogy(Q, Q / P) + special.xlogy(1 - Q, (1 - Q) / (1 - P))
+    CE_ref = -(special.xlogy(Q, P) + special.xlogy(1 - Q, 1 - P))
+    np.testing.assert_allclose(H, H_ref, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(KL, KL_ref, rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(CE, CE_ref, rtol=1e-12)
+    np.testing.assert_allclose(CE, H + KL, rtol=1e-12)                  # the page's identity
+    assert np.all((KL == 0) == (Q == P)) and np.all(KL >= 0)            # "zero only at p = q"
+    for i in range(0, len(Q), 97):                                      # mpmath, a hundred pairs
+        q, p = mpmath.mpf(float(Q[i])), mpmath.mpf(float(P[i]))
+        kl = (q * mpmath.log(q / p) if q else 0) + ((1 - q) * mpmath.log((1 - q) / (1 - p)) if q < 1 else 0)
+        assert abs(KL[i] - kl) <= 1e-12 * kl + 1e-300
+    # the curve's text alternative: where H(q, ·) on the chart's p grid is lowest, and what it is there
+    grid = np.linspace(0.001, 0.999, 999)
+    for q in qs:
+        curve = -(special.xlogy(q, grid) + special.xlogy(1 - q, 1 - grid))
+        for unit, scale in (("nats", 1.0), ("bits", 1 / math.log(2))):
+            entropy = float(loss.bernoulli_entropy(q)) * scale
+            alt = claims.cross_entropy_curve_alt(float(q), entropy, unit)
+            if 0 < q < 1:
+                assert abs(grid[np.argmin(curve)] - q) < 1e-9 and "lowest at p = q where it equals the entropy" in alt
+                assert close(after(alt, "the entropy"), float(curve.min()) * scale) and unit in alt
+            else:                       # a hard label: falls all the way to the edge, towards 0, never reaching it
+                falls_to = 0 if q == 0 else 1
+                assert np.all(np.diff(curve) * (1 if q == 0 else -1) > 0) and curve.min() > 0
+                assert f"as p goes to {falls_to}" in alt and "lowest at" not in alt and f"towards 0 {unit}" in alt
+
+
+DERIVATION_PAGE = "pages/derivation.py"
+
+
+def _seed_with(bias: float, n: int, heads: int) -> int:
+    """The first seed whose n tosses of the coin show ``heads`` heads (to open the page at all heads or all tails)."""
+    return next(s for s in range(5000) if int(datasets.coin_tosses(bias, n, seed=s).sum()) == heads)
+
+
+DERIVATION_QUERIES = [
+    {},
+    {"tosses": "1", "bias": "0.05"}, {"tosses": "1", "bias": "0.95"},
+    {"tosses": "20", "bias": "0.95", "toss": str(_seed_with(0.95, 20, 20))},     # all heads
+    {"tosses": "50", "bias": "0.05", "toss": str(_seed_with(0.05, 50, 0))},      # all tails
+    {"tosses": "1000", "bias": "0.05", "toss": "9999"}, {"tosses": "1000", "bias": "0.95", "toss": "17"},
+    {"tosses": "50", "bias": "0.5", "toss": "3"}, {"tosses": "100", "bias": "0.3", "toss": "42"},
+    {"tosses": "2", "bias": "0.5", "toss": "1"}, {"tosses": "5", "bias": "0.7", "toss": "8"},
+    {"coin": "0.01", "soft_target": "0.0", "pred": "0.99"}, {"coin": "0.99", "soft_target": "1.0", "pred": "0.01"},
+    {"coin": "0.555", "soft_target": "0.37", "pred": "0.37", "unit": "bits"},
+    {"coin": "0.29", "soft_target": "0.5", "pred": "0.5"}, {"soft_target": "0.01", "pred": "0.99", "unit": "bits"},
+    {"soft_target": "0.99", "pred": "0.01"}, {"soft_target": "0.8", "pred": "0.6", "unit": "bits"},
+]
+
+
+@pytest.mark.parametrize("query", DERIVATION_QUERIES,
+                         ids=lambda q: ",".join(f"{k}={v}" for k, v in q.items()) or "default")
+def test_derivation_page_shows_exactly_what_lib_claims_returns_and_its_numbers_are_true(query):
+    from decimal import Decimal
+
+    from tests.conftest import shown as shown_text
+
+    at = open_page(DERIVATION_PAGE, query)
+    assert not at.warning, [w.value for w in at.warning]
+    n = int(at.select_slider(key="tosses").value)
+    bias = float(at.slider(key="bias").value)
+    line = next(shown_text(m.value) for m in at.markdown if m.value.startswith("Tosses:"))
+    seq = line.split("`")[1]
+    m = re.search(r"\*\*(\d+) heads? in (\d+) toss", line)
+    k = int(m.group(1))
+    assert int(m.group(2)) == n and f"**{claims.tosses(k, n)}**" in line
+    assert len(seq.rstrip("…")) == min(n, 60) and set(seq.rstrip("…")) <= {"H", "T"}
+    if n <= 60:
+        assert seq.count("H") == k
+    # the numbers beside the coin
+    assert number(metric(at, "Sample mean k/n")) == pytest.approx(k / n, abs=5e-5)
+    assert number(metric(at, "Numerical maximum")) == pytest.approx(k / n, abs=5e-5)
+    entropy = float(-log_likelihood(k, n, k / n) / n)
+    assert close(number(metric(at, "BCE of predicting k/n").split()[0]), entropy)
+    assert any(x.value.strip("$\n").endswith(rf"\frac{{{k}}}{{{n}}} = {k / n:.4g}") for x in at.latex)
+    assert any(c.value.startswith(claims.sample_mean_is_best(k, n)) for c in at.caption)
+    # the likelihood curve: L(p) / max over [0, 1] of L, by scipy's xlogy
+    curve = chart(at, "likelihood")["data"][0]
+    p = np.asarray(curve["x"])
+    ref = np.exp(log_likelihood(k, n, p) - log_likelihood(k, n, k / n))
+    np.testing.assert_allclose(curve["y"], ref, rtol=2e-6, atol=1e-30)
+    alts = [el.proto.alt for el in at.get("plotly_chart")]
+    assert "Chart: " + claims.likelihood_alt(k, n, bias) in alts
+    assert "Chart: " + claims.log_likelihood_alt(k, n, -entropy) in alts
+    # one toss: P(0) = 1 − p written as the decimal it is
+    coin = at.slider(key="coin").value
+    rest = Decimal(1) - Decimal(str(coin))
+    one = next(x.value for x in at.latex if "P(y) = " in x.value)
+    assert one.strip("$\n").endswith(f"= {rest.normalize():f}"), (coin, one)
+    # cross-entropy = entropy + KL, in the unit chosen
+    q, pred = float(at.slider(key="soft_target").value), float(at.slider(key="pred").value)
+    unit = _segmented(at, "unit")
+    scale = 1.0 if unit == "nats" else 1 / math.log(2)
+    H = -float(special.xlogy(q, q) + special.xlogy(1 - q, 1 - q)) * scale
+    KL = float(special.xlogy(q, q / pred) + special.xlogy(1 - q, (1 - q) / (1 - pred))) * scale
+    CE = -float(special.xlogy(q, pred) + special.xlogy(1 - q, 1 - pred)) * scale
+    for label, value in (("Entropy", H), ("KL divergence", KL), ("Cross-entropy", CE)):
+        assert close(number(metric(at, label)), value) or (value < 1e-15 and number(metric(at, label)) == 0), label
+    assert "Chart: " + claims.cross_entropy_curve_alt(q, H, unit) in alts
+    assert f"Chart: one bar of cross-entropy {claims.num(CE)} {unit}: entropy {claims.num(H)} plus KL divergence " \
+           f"{claims.num(KL)}." in alts
+
+
+# --------------------------------------------------------------------------------------- other pages' text alternatives
+def _mp_number(text: str):
+    """A number as lib.claims writes it (1.89e−478 included, beyond float64) as an mpmath number."""
+    import mpmath
+
+    return mpmath.mpf(text.replace("−", "-"))
+
+
+def test_many_classes_alts_never_round_a_probability_to_0_or_1_and_agree_with_mpmath():
+    import mpmath
+
+    from lib import loss
+
+    rng = np.random.default_rng(28)
+    checked = 0
+    for K in range(2, 7):
+        for scale in (1, 10, 100):
+            for _ in range(40):
+                z = np.round(rng.uniform(-10, 10, K), 1) * scale
+                if rng.random() < 0.3:
+                    z[rng.integers(K)] = 10.0 * scale                      # one logit at the slider's top
+                true, eps = int(rng.integers(K)), float(rng.choice([0.0, 0.0, 0.1, 0.5]))
+                y = np.full(K, eps / K)
+                y[true] += 1 - eps
+                nl = loss.softmax_cross_entropy(np.eye(K), np.tile(z, (K, 1)), reduction="none")
+                probs_alt, grads_alt = claims.softmax_alts(nl, y)
+                probs = re.search(r"probabilities \((.*?)\) beside", probs_alt).group(1).split(", ")
+                grads = re.search(r"per class: \((.*?)\); they sum", grads_alt).group(1).split(", ")
+                mz = [mpmath.mpf(float(v)) for v in z]
+                total = mpmath.fsum(mpmath.exp(v) for v in mz)
+                exact = [mpmath.exp(v) / total for v in mz]
+                for j in range(K):
+                    rest_j = mpmath.fsum(exact[i] for i in range(K) if i != j)        # 1 − pⱼ, not cancelled
+                    for text, value, grad in ((probs[j], exact[j], False),
+                                              (grads[j], exact[j] - mpmath.mpf(float(y[j])), True)):
+                        if text.startswith("1 − "):
+                            rest = _mp_number(text.split(" − ")[1])
+                            assert (not grad or y[j] == 0) and abs(rest - rest_j) <= 6e-3 * rest_j, (z, j, text)
+                        elif grad and text.startswith("−") and y[j] == 1:        # −(1 − pⱼ), from the logs
+                            assert abs(_mp_number(text[1:]) - rest_j) <= 6e-3 * rest_j, (z, text)
+                        elif y[j] in (0.0, 1.0):
+                            assert abs(_mp_number(text) - value) <= 6e-3 * abs(value), (z, j, text, value)
+                        else:                                          # a smoothed target: p − y to 3 digits
+                            assert abs(_mp_number(text) - value) <= 6e-3 * abs(value) + 1e-12, (z, j, text)
+                    assert probs[j] != "0" and (probs[j] != "1" or exact[j] == 1), (z, probs)
+                checked += 1
+    assert checked == 600
+
+
+def test_batch_alt_names_the_largest_row_or_every_tied_row():
+    rng = np.random.default_rng(29)
+    ties = 0
+    for _ in range(300):
+        k = int(rng.integers(1, 9))
+        rows = np.arange(1, k + 1)
+        y = rng.integers(0, 2, k).astype(float)
+        p = rng.choice([0.0, 0.1, 0.5, 0.9, 1.0], k)
+        per = np.array([-math.log(pi) if yi == 1 and pi > 0 else -math.log(1 - pi) if yi == 0 and pi < 1
+                        else math.inf for yi, pi in zip(y, p, strict=True)])
+        text = claims.contributions_alt(rows, per, float(np.mean(per)), "nats")
+        top = max(per)
+        largest = [int(r) for r, v in zip(rows, per, strict=True) if v == top]   # by a loop, ties included
+        if len(largest) == 1:
+            assert f"row {largest[0]} is the largest at {claims.num(top)} nats" in text
+        else:
+            named = re.search(r"rows ([0-9, ]+)(?: and (\d+) more)? share the largest", text)
+            assert named, text
+            listed = [int(v) for v in named.group(1).split(", ")]
+            assert listed == largest[:3] and int(named.group(2) or 0) == len(largest) - len(listed)
+            ties += 1
+    assert ties > 30
+
+
+def test_home_formula_and_alt_never_write_p_as_1_beside_a_positive_loss():
+    for p in [*np.round(np.arange(0, 101) / 100, 2), 0.999, 0.9999999, 1 - 2**-40, 0.5 + 1e-9, 1e-300]:
+        value = -math.log(p) if p > 0 else math.inf
+        alt = claims.home_curve_alt(float(p), value)
+        shown = re.search(r"your prediction p = (.*?) is marked at loss (.*?) nats", alt)
+        assert (shown.group(2) == "∞") if math.isinf(value) else close(number(shown.group(2)), value)
+        text = shown.group(1)
+        if text.startswith("1 − "):
+            assert close(number(text[4:]), 1 - p, 6)
+        else:
+            assert close(number(text), p, 6) and (text != "1" or value == 0), (p, text)
+
+
+@pytest.mark.parametrize("p", ["0.9999999", "0.8", "0.0", "1.0"])
+def test_home_page_shows_p_that_agrees_with_its_loss(p):
+    at = open_page("pages/home.py", {"p": p})
+    value = -math.log(float(p)) if float(p) > 0 else math.inf
+    assert at.get("plotly_chart")[0].proto.alt == "Chart: " + claims.home_curve_alt(float(p), value)
+    formula = next(x.value for x in at.latex if x.value.lstrip("$\n").startswith("L = "))
+    assert (r"\log(1)" in formula.replace(" ", "")) == (float(p) == 1.0), formula
+
+
+def test_many_classes_page_alts_write_an_underflowing_probability_as_it_is():
+    at = open_page("pages/multiclass.py", {"scale": "100", "z0": "-10.0"})
+    alts = [el.proto.alt for el in at.get("plotly_chart")]
+    # z = (−1000, 100, 10): p₀ = e^−1100 / (1 + e^−90 + …) = 1.89e−478 (mpmath), p₂ = e^−90 = 8.19e−40
+    assert "probabilities (1.89e−478, 1 − 8.19e−40, 8.19e−40)" in alts[0], alts
+    assert "(−1, 1 − 8.19e−40, 8.19e−40); they sum to zero" in alts[1], alts
+
+
+def test_logit_chart_alt_says_marked_exactly_when_the_chart_draws_the_mark():
+    from lib import charts, loss
+
+    zs = [float(loss.logit(p)) for p in np.round(np.arange(0, 1001) / 1000, 3)]  # the p slider; ±∞ at its edges
+    zs += [float(v) for v in np.round(np.arange(-150, 151) / 10, 1)]             # the logit box, −15 … 15
+    seen = set()
+    for i, z in enumerate(zs):
+        y = (0.0, 1.0, 0.7)[i % 3]
+        p = float(loss.sigmoid(z))
+        value = float(loss.bce(y, p))
+        z = float(loss.logit(p))                            # what the page passes: the logit of the p it uses
+        alt = claims.logit_terms_alt(y, z, value, "nats")
+        spec = charts.terms_figure(y, p, axis="z").to_dict()
+        marked = any(t.get("name") == "now" for t in spec["data"])
+        assert ("marked at z" in alt) == marked and ("not marked" in alt) == (not marked), (z, alt)
+        if math.isfinite(z):
+            assert close(after(alt, "z ="), z) or z == 0
+        seen.add(marked)
+    assert seen == {True, False}
+
+
+def test_label_smoothing_sentence_moves_the_minimum_and_prices_a_certain_hit_only_when_eps_is_above_0():
+    from lib import loss
+
+    for eps in [*np.round(np.arange(0, 41) / 100, 2), 0.005, 0.333]:
+        eps = float(eps)
+        target = float(loss.smooth_labels(1.0, eps))
+        lowest = float(loss.bce(target, target))
+        text, alt = claims.smoothing(eps), claims.smoothing_alt(target, lowest)
+        # by hand: CE(t, p) = −t log p − (1 − t) log(1 − p); its minimum over p in [0.5, 1] (scipy), its value at p = 1
+        t = 1 - eps / 2
+        ce = lambda p, t=t: -(special.xlogy(t, p) + special.xlog1py(1 - t, -p))  # noqa: E731
+        at_one = ce(1.0) if eps == 0 else math.inf                    # (1 − t)·(−log 0) = ∞ once 1 − t > 0
+        if eps == 0:
+            assert ce(1.0) == 0 and "nothing is smoothed" in text and "reaches 0 at p = 1" in text and "0 nats" in alt
+            continue
+        best = optimize.minimize_scalar(ce, bounds=(0.5, 1 - 1e-12), method="bounded", options={"xatol": 1e-12})
+        assert close(after(alt, "at p ="), best.x) and close(after(alt, "is lowest,"), best.fun), (eps, alt)
+        assert math.isinf(at_one) and "costs ∞" in text and "no longer reaches 0" in text
+
+
+@pytest.mark.parametrize("eps", ["0.0", "0.1", "0.4"])
+def test_label_smoothing_page_shows_what_lib_claims_returns(eps):
+    from lib import loss
+
+    at = open_page("pages/confident_mistakes.py", {"smooth": eps})
+    target = 1 - float(eps) / 2
+    lowest = float(loss.bce(target, target))
+    assert any(c.value == claims.smoothing(float(eps)) for c in at.caption)
+    assert "Chart: " + claims.smoothing_alt(target, lowest) in [el.proto.alt for el in at.get("plotly_chart")]
+    certain = metric(at, "Loss of a certain hit p = 1").split()[0]
+    assert (certain == "0") == (float(eps) == 0) and (certain == "∞") == (float(eps) > 0)
+
 
 
 def test_rmsprop_first_step_is_about_three_eta_per_parameter():

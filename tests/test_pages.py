@@ -1,5 +1,6 @@
 """Every page through AppTest, started from app.py: shown numbers and chart data against hand derivations."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -875,7 +876,7 @@ CAL = "pages/calibration.py"
 def _tosses(at) -> tuple[int, int]:
     text = next(m.value for m in at.markdown if m.value.startswith("Tosses:"))
     shown = text.split("`")[1]
-    k, n = (int(v) for v in text.split("**")[1].replace(" heads in ", " ").split())
+    k, n = (int(v) for v in re.fullmatch(r"(\d+) heads? in (\d+) toss(?:es)?", text.split("**")[1]).groups())
     assert shown.count("H") == min(k, 60) or n > 60
     return k, n
 
