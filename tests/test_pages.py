@@ -491,11 +491,12 @@ def test_gradient_descent_shows_a_cached_figure_again_without_encoding_it(monkey
 
 def test_gradient_descent_in_presentation_mode_shows_its_cached_figure_scaled_for_a_projector():
     """The cached animation is kept encoded; presentation mode decodes it and scales its type and height by
-    19/14 (14 px type becomes 19 px) and its height by 1.2, every frame kept."""
+    19/14 (14 px type becomes 19 px) and its height by 1.15 (an animation: Play and the boundary panel fit a
+    720 px screen), every frame kept."""
     plain = chart(open_page("pages/gradient_descent.py"), "gd")
     big = chart(open_page("pages/gradient_descent.py", {"present": "true"}), "gd")
     assert plain["layout"]["font"]["size"] == 14 and big["layout"]["font"]["size"] == 19
-    assert big["layout"]["height"] == 1080 and plain["layout"]["height"] == 900  # 1.2 times as tall
+    assert big["layout"]["height"] == 1035 and plain["layout"]["height"] == 900  # 1.15 times as tall
     assert len(big["frames"]) == len(plain["frames"]) == 40
 
 
