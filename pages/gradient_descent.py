@@ -75,11 +75,11 @@ def _own_points(test_fraction: float):
 
 
 @ui.cached(max_entries=128)
-def _run(key: str, _fields: dict):
+def _run(key: str, _fields: dict, fixed: frozenset[str] = frozenset()):
     """The run (shared with every page, ``ui.run_experiment``) and what it shows a student, once per settings
-    (``key``: the settings' repr, every field exactly)."""
+    (``key``: the settings' repr, every field exactly) and controls the exercise fixes (``fixed``)."""
     e = ui.run_experiment(key, _fields)
-    return e, claims.diagnosis(e), claims.what_to_notice(e)
+    return e, claims.diagnosis(e, fixed), claims.what_to_notice(e)
 
 
 @ui.cached(max_entries=512)
@@ -168,7 +168,7 @@ def _lesson(s: experiment.Settings, log_axis: bool, chart_area) -> None:
     """What the run of settings ``s`` shows: the sentences computed from it, the animation, the numbers at the
     frame shown, the formulas with the user's numbers, and the run as CSV."""
     fields, run_key = asdict(s), repr(s)
-    e, notes, notice = _run(run_key, fields)
+    e, notes, notice = _run(run_key, fields, page.fixed & {"lr", "l2"})  # the keys its advice names
     # the sentences: above the chart where the controls come first; right under it where the chart does (a phone,
     # a projector), so the lesson reads chart, Play, step, sentence before any control
     if chart_area is None:

@@ -1081,3 +1081,19 @@ def test_the_readme_lessons_open_cleanly_and_lock_what_they_say():
         at = open_page(GD, params)
         assert not at.warning, (query, [w.value for w in at.warning])
         assert any(i.value.startswith("**Exercise:**") for i in at.info)
+
+
+@pytest.mark.parametrize("lesson, fixed", [({}, False), ({"lock": "l2"}, True), ({"hide": "l2"}, True)])
+def test_separable_note_asks_for_l2_only_where_the_student_can_set_it(lesson, fixed):
+    """Issue 29: a lesson that locks or hides L2 said "With L2 above 0 …" as if the student could turn it on."""
+    at = open_page(GD, {"noise": "0.0", **lesson})
+    note = next(i.value for i in at.info if "linearly separable and L2 is 0" in i.value)
+    assert note.endswith("this exercise keeps L2 at 0.") == fixed, note
+
+
+@pytest.mark.parametrize("query", [{"lr": "100.0"}, {"lr": "100.0", "l2": "0.3"}])
+def test_too_large_learning_rate_is_not_advised_lower_when_the_lesson_locks_it(query):
+    said = " ".join(w.value for w in open_page(GD, query).warning)
+    assert "too large" in said and "ower the learning rate" in said
+    said = " ".join(w.value for w in open_page(GD, {**query, "lock": "lr"}).warning)
+    assert "too large" in said and "ower the learning rate" not in said and "exercise fixes the learning rate" in said

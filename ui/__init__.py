@@ -481,6 +481,12 @@ class Page:
             st.html(_PRESENTATION_CSS)
 
     @property
+    def fixed(self) -> frozenset[str]:
+        """The control keys this student cannot change: the exercise link's locked and hidden ones (advice in the
+        page's sentences must not ask to change them, ``lib.claims.diagnosis``)."""
+        return frozenset(self._lesson["lock"] | self._lesson["hide"])
+
+    @property
     def chart_first(self) -> bool:
         """On a phone or a projector the main chart comes before the controls (it must be on the first screen)."""
         return self.phone or self.presenting
