@@ -385,7 +385,9 @@ def tex_num(x: float, digits: int = 4) -> str:
 # set smaller on a phone (long ones are split into lines there, Page.latex). A hidden control leaves no slot (nor does
 # a wrapper or row holding only hidden ones); a locked one keeps the theme's text colour (Streamlit fades disabled
 # widgets to 2.4–2.6:1) and says "Set by your teacher" under it. The live class's answer choices are thumb-sized
-# rows (pages/live_class.py puts them in a box keyed "live-answer").
+# rows (pages/live_class.py puts them in a box keyed "live-answer"). On a phone a table (st.dataframe, st.data_editor)
+# keeps room above it for its toolbar, which Streamlit draws 44 px above the table: in the 16 px gap it lay over the
+# "Start from" dropdown's arrow and a chart's axis title (its add-row, search and download stay reachable).
 _BASE_CSS = """<style>
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] p {
   white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
@@ -401,12 +403,16 @@ _BASE_CSS = """<style>
   margin-top: 0.2rem; }
 [data-testid="stMarkdownContainer"] table { display: block; max-width: 100%; overflow-x: auto; }
 @media (max-width: 640px) { [data-testid="stMarkdownContainer"] table { font-size: 0.85em; } }
+@media (max-width: 640px) { [data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"]
+  > [data-testid="stDataFrame"]) { margin-top: 1.75rem; } }
 .st-key-live-answer [role="radiogroup"] label { padding: 0.55rem 0.25rem; min-height: 44px; align-items: center; }
 .st-key-live-answer [role="radiogroup"] label p { font-size: 1.15rem; }
 </style>"""
 
 # Presentation mode: static CSS (no user text), readable from the back of a room at 1280×720. The top padding
-# clears Streamlit's header bar (60 px), which would otherwise cover half of the title.
+# clears Streamlit's header bar (60 px), which would otherwise cover half of the title. A long page name in the
+# sidebar wraps instead of being cut ("Where the loss comes …"), and the sidebar opens 250 px wide (Streamlit's
+# least) instead of 300, giving the chart the room; only at its default width: one the teacher dragged it to stays.
 _PRESENTATION_CSS = """<style>
 html { font-size: 20px; }
 [data-testid="stMainBlockContainer"] { padding: 88px 1.5rem 3rem; max-width: 100%; }
@@ -416,6 +422,11 @@ html { font-size: 20px; }
 [data-testid="stCaptionContainer"] { display: none; }
 [data-testid="stMetricValue"] { font-size: 1.7rem; }
 [data-testid="stWidgetLabel"] p { font-size: 1.05rem; }
+[data-testid="stSidebarNavLink"], [data-testid="stSidebarNavLink"] > span:last-child { height: auto; min-width: 0; }
+[data-testid="stSidebarNavLink"] { min-height: 1.75rem; }
+[data-testid="stSidebarNavLink"] :is(span, .stMarkdownEllipsis, p) { white-space: normal; text-overflow: clip;
+  line-height: 1.25; }
+[data-testid="stSidebar"][data-collapsed="false"][style*="width: 300px"] { width: 250px !important; }
 </style>"""
 
 
