@@ -44,9 +44,13 @@ def _own_points(test_fraction: float):
     if "points_rows" not in state:
         state.points_rows = _example_points()
     state.setdefault("points_version", 0)
-    page.file_uploader(f"Upload a CSV with columns x1, x2, y (up to {datasets.MAX_CSV_BYTES // 1000} KB, "
-                     f"{datasets.MAX_POINTS} points)", type=["csv"], key="points_upload", on_change=_upload_points,
-                     max_upload_size=1)
+    page.file_uploader(f"Upload a CSV with columns x1, x2, y: this table takes files up to "
+                     f"{datasets.MAX_CSV_BYTES // 1000} KB and {datasets.MAX_POINTS} points", type=["csv"],
+                     key="points_upload", on_change=_upload_points, max_upload_size=1,
+                     help=f"The box's \"1MB per file\" is the server's limit for any file (Streamlit counts in whole "
+                          f"megabytes); this table takes {datasets.MAX_CSV_BYTES // 1000} KB and "
+                          f"{datasets.MAX_POINTS} points at most. A larger file is refused with a message and the "
+                          "points are kept.")
     if state.get("points_error"):
         st.error(f"That file was not loaded — the points are unchanged. {ui.literal(state.points_error)}")
     saved = state.get("points_edited")  # as in the loss explorer: Streamlit drops the editor's state when it leaves

@@ -154,11 +154,12 @@ def _upload():
 
 edit_col, up_col = st.columns([2, 1], gap="large")
 with up_col:
-    page.file_uploader(f"Upload a CSV with columns y and p (up to {tables.MAX_CSV_BYTES // 1000} KB, "
-                     f"{tables.MAX_ROWS} rows)", type=["csv"], key="upload", on_change=_upload, max_upload_size=1,
-                     help=f"The upload box says 1 MB, the server's limit for any file (Streamlit counts in whole "
-                          f"megabytes). This table reads at most {tables.MAX_CSV_BYTES // 1000} KB and "
-                          f"{tables.MAX_ROWS} rows; a larger file is refused with a message and the table is kept.")
+    page.file_uploader(f"Upload a CSV with columns y and p: this table takes files up to "
+                     f"{tables.MAX_CSV_BYTES // 1000} KB and {tables.MAX_ROWS} rows", type=["csv"], key="upload",
+                     on_change=_upload, max_upload_size=1,
+                     help=f"The box's \"1MB per file\" is the server's limit for any file (Streamlit counts in whole "
+                          f"megabytes); this table takes {tables.MAX_CSV_BYTES // 1000} KB and {tables.MAX_ROWS} rows "
+                          "at most. A larger file is refused with a message and the table is kept.")
     if state.get("upload_error"):
         st.error(f"That file was not loaded — the table is unchanged. {ui.literal(state.upload_error)}")
 saved = state.get("table_edited")  # (version, rows) as last edited: Streamlit drops the editor's state when the

@@ -828,9 +828,15 @@ def test_loss_explorer_bad_table_in_a_link_is_flagged_and_the_page_works():
     assert any("at most 100" in w.value for w in at.warning)
 
 
-def test_upload_box_states_the_real_limit():
-    at = open_page(LOSS)
-    assert "100 KB" in at.get("file_uploader")[0].proto.label
+@pytest.mark.parametrize("path, query, limit", [(LOSS, {}, "500 rows"), (GD, {"dataset": "Your own points"},
+                                                                        "1000 points")])
+def test_upload_box_states_the_real_limit_and_why_the_box_says_1mb(path, query, limit):
+    """Issue 29: Streamlit's box says "1MB per file" (server.maxUploadSize, whole MB) under a label of 100 KB; the
+    label says what this table takes and the help why the box says otherwise (Gradient descent had no help)."""
+    proto = open_page(path, query).get("file_uploader")[0].proto
+    assert "100 KB" in proto.label and limit in proto.label
+    assert '"1MB per file"' in proto.help and "any file" in proto.help and "100 KB" in proto.help
+    assert proto.max_upload_size_mb == 1  # the "1MB" the help explains
 
 
 @pytest.mark.parametrize("path, key, option", [(LOSS, "label", "y = 0"), (LOSS, "input", "logit z"),
