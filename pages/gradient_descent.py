@@ -25,7 +25,7 @@ def _example_points() -> list[tuple[str, str, str]]:
 
 
 def _upload_points():
-    file = st.session_state.get("points_upload")
+    file = ui.uploaded("points_upload")
     if file is None:
         return
     try:
@@ -36,6 +36,7 @@ def _upload_points():
         st.session_state.points_error = None
     except ValueError as err:
         st.session_state.points_error = str(err)
+        ui.refuse_upload("points_upload")  # the box must not look as if the file were loaded
 
 
 def _own_points(test_fraction: float):

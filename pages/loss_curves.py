@@ -141,7 +141,7 @@ if linked is not None and state.get("table_from_link") != linked:  # a shared li
 
 
 def _upload():
-    file = state.get("upload")
+    file = ui.uploaded("upload")
     if file is None:
         return
     try:
@@ -150,6 +150,7 @@ def _upload():
         state.upload_error = None
     except tables.TableError as e:
         state.upload_error = str(e)
+        ui.refuse_upload("upload")  # the box must not look as if the file were loaded
 
 
 edit_col, up_col = st.columns([2, 1], gap="large")

@@ -1048,6 +1048,19 @@ def test_own_points_upload_good_bad_and_too_big_keeps_what_was_loaded():
         at.file_uploader[0].set_value(("bad.csv", bad, "text/csv")).run()
         assert any(why in shown(e.value) and "unchanged" in e.value for e in at.error), [e.value for e in at.error]
         assert len(_points(at)[1]) == 12                 # the points loaded before are kept
+        assert not at.file_uploader[0].value             # and the box does not show the refused file as attached
+    at.file_uploader[0].set_value(("p.csv", good.replace(b"\n0,", b"\n0.5,"), "text/csv")).run()  # the new box works
+    assert not at.error and len(_points(at)[1]) == 12
+
+
+def test_loss_explorer_refused_upload_leaves_the_box_empty_and_the_table_kept():
+    at = open_page(LOSS)
+    at.file_uploader[0].set_value(("t.csv", b"y,p\n1,0.9\n0,0.2\n", "text/csv")).run()
+    assert metric(at, "Samples in the mean") == "2 of 2" and at.file_uploader[0].value
+    at.file_uploader[0].set_value(("big.csv", b"y,p\n" + b"1,0.5\n" * 30_000, "text/csv")).run()
+    assert any("100 KB" in e.value and "unchanged" in e.value for e in at.error), [e.value for e in at.error]
+    assert metric(at, "Samples in the mean") == "2 of 2"
+    assert not at.file_uploader[0].value  # issue 29: the refused file still looked attached
 
 
 # ------------------------------------------------------------------------------------------- exercise links

@@ -763,11 +763,12 @@ class Page:
         self._bound[key] = (chosen, labels[0])
         return tabs
 
-    def file_uploader(self, *args, **kwargs):
-        """``st.file_uploader``, and the session's uploads let in while its page shows one (ui.tuning.guard_uploads)."""
+    def file_uploader(self, label: str, key: str, **kwargs):
+        """``st.file_uploader``, and the session's uploads let in while its page shows one (ui.tuning.guard_uploads).
+        Its file is :func:`uploaded` (``key``); after :func:`refuse_upload` the box starts again empty."""
         self._uploader_shown = True
         tuning.allow_uploads(_session_id())
-        return st.file_uploader(*args, **kwargs)
+        return st.file_uploader(label, key=_upload_key(key), **kwargs)
 
     # ---------------------------------------------------------------- sharing
     def link_extra(self, key: str, value: str | None) -> None:
@@ -789,6 +790,30 @@ class Page:
                 pairs.append((key, str(value).lower() if isinstance(value, bool) else str(value)))
         pairs.extend(self._extra.items())
         return urlencode(pairs)
+
+
+def _upload_key(key: str) -> str:
+    """The widget key of uploader ``key`` now: a new one after each refused file (``refuse_upload``)."""
+    return f"{key}_{st.session_state.get(f'_{key}_round', 0)}"
+
+
+def uploaded(key: str):
+    """The file in uploader ``key`` (:meth:`Page.file_uploader`), or None."""
+    return st.session_state.get(_upload_key(key))
+
+
+def refuse_upload(key: str) -> None:
+    """After the page refused the file in uploader ``key`` (with its own calm message): the box starts again under a
+    new widget key, so it no longer shows the file as if it were loaded, and the file's bytes leave the server now
+    rather than when the session ends (they count against the session's bound, ``ui.tuning.guard_uploads``)."""
+    file, session = uploaded(key), _session_id()
+    if file is not None and session is not None:
+        with contextlib.suppress(Exception):  # no runtime (a bare run, AppTest): nothing is held
+            from streamlit import runtime
+
+            if runtime.exists():
+                runtime.get_instance().uploaded_file_mgr.remove_file(session, file.file_id)
+    st.session_state[f"_{key}_round"] = st.session_state.get(f"_{key}_round", 0) + 1
 
 
 def _key_list(values: list[str]) -> set[str]:
