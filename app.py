@@ -8,7 +8,9 @@ from ui import PAGES, RUN_LOCK, SEEN, RunTooLong, report_failure, routed, say_to
 HERE = Path(__file__).parent
 
 tuning.install()  # the server tuning, once per process (LOG_LOSS_LAB_TUNING=off: stock Streamlit); never raises
-st.set_page_config(page_title="Log Loss Lab", page_icon=str(HERE / ".streamlit" / "favicon.png"), layout="wide")
+# presentation mode (a projector) opens with the sidebar folded: its 300 px are the chart's
+st.set_page_config(page_title="Log Loss Lab", page_icon=str(HERE / ".streamlit" / "favicon.png"), layout="wide",
+                   initial_sidebar_state="collapsed" if st.query_params.get("present") == "true" else "auto")
 
 sections: dict[str, list] = {}
 for info in PAGES:

@@ -291,6 +291,9 @@ def _axis(title: str, rng=None, log: bool = False) -> dict:
         ax["range"] = [float(r) for r in rng]
     if log:  # only then: forcing "linear" would break a categorical axis (horizontal bars)
         ax["type"] = "log"
+        # ticks at 1, 2 and 5 of every decade, written out: plotly's own minor ticks label 0.2 as "2"
+        ax["tickvals"] = [s * 10.0**k for k in range(-8, 9) for s in (1, 2, 5)]
+        ax["tickformat"] = "~g"
     return ax
 
 
@@ -704,7 +707,7 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
     traj = e.traj
     shown = len(e.frames) - 1 if show is None else min(max(int(show), 0), len(e.frames) - 1)
     now_step = int(e.frames[shown])  # the step the static traces show; frames animate from there
-    last = e.final
+    last = int(e.frames[-1])  # the last step any run really took
     ink = INK[dark]
     allX = np.vstack([e.X_train, e.X_test]) if len(e.y_test) else e.X_train
     lo, hi = allX.min(axis=0), allX.max(axis=0)
@@ -945,7 +948,8 @@ def reliability_figure(curves, *, height: int = 360) -> FigureSpec:
     for name, rel, color, symbol in curves:
         seen = rel.counts > 0
         sizes = 8 + 22 * np.sqrt(rel.counts[seen] / max(rel.counts.max(), 1))
-        traces.append({"type": "scatter", "mode": "lines+markers", "x": typed(rel.mean_p[seen], "f8"),
+        traces.append({"type": "scatter", "mode": "lines+markers", "cliponaxis": False,  # whole markers at 0 and 1
+                       "x": typed(rel.mean_p[seen], "f8"),
                        "y": typed(rel.frac_pos[seen], "f8"), "name": name,
                        "line": {"color": color, "width": 3},
                        "marker": {"color": color, "symbol": symbol, "size": typed(sizes),
@@ -962,9 +966,11 @@ def answers_figure(bars, *, revealed: bool, height: int = 300) -> FigureSpec:
     """The class's answers as horizontal bars, one per answer (``bars``: (label, count, right?) in order, top to
     bottom). Before the reveal every bar is blue, so the chart gives nothing away; at the reveal the right answer's
     bar turns green and hatched (told apart in greyscale too)."""
-    labels = [label for label, _, _ in bars][::-1]  # plotly draws the first category at the bottom
-    counts = np.array([n for _, n, _ in bars][::-1], dtype=np.float64)
     right = [bool(r) and revealed for _, _, r in bars][::-1]
+    # plotly draws the first category at the bottom; at the reveal the right answer is named on its axis label
+    # too, so it shows when nobody gave it (a bar of 0 is no bar)
+    labels = [f"{label} ✓" if r else label for (label, _, _), r in zip(bars[::-1], right, strict=True)]
+    counts = np.array([n for _, n, _ in bars][::-1], dtype=np.float64)
     trace = {"type": "bar", "orientation": "h", "y": labels, "x": typed(counts, "f8"),
              "text": [f"{int(n)}" for n in counts], "textposition": "outside", "cliponaxis": False,
              "marker": {"color": [GREEN if r else BLUE for r in right],
@@ -973,7 +979,11 @@ def answers_figure(bars, *, revealed: bool, height: int = 300) -> FigureSpec:
     lay = layout(x_title="students", height=height, legend=False,
                  x_range=[0, max(1.0, float(counts.max(initial=0.0))) * 1.18])
     lay["yaxis"]["automargin"] = True
+    lay["yaxis"]["type"] = "category"  # number-like answers ("0.5") are labels, not positions on a number line
     lay["xaxis"]["rangemode"] = "tozero"
+    lay["xaxis"]["tickformat"] = "d"  # whole students
+    if counts.max(initial=0.0) <= 10:
+        lay["xaxis"]["dtick"] = 1
     return figure([trace], lay)
 
 

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from lib import logistic, loss
+from lib import experiment, logistic, loss
 
 # ------------------------------------------------------------------------------------------------ numbers in words
 
@@ -144,8 +144,64 @@ def dominant_sample(row: int, y: float, p: float, share: float) -> str | None:
     is then mostly that sample."""
     if not share > 0.5:
         return None
+    if (y == 1 and p == 0) or (y == 0 and p == 1):  # a certain mistake: the whole (infinite) total is its
+        return (f"Row {row} (y = {y:g}, p = {p:g}) is a certain mistake: −log 0 = ∞, so the sum and the mean are "
+                "∞ whatever the other rows are.")
     return (f"Row {row} (y = {y:g}, p = {p:g}) carries {share:.0%} of the total loss: the mean is mostly that one "
             f"sample, {sample_kind(y, p)}.")
+
+
+def blow_up_edges(y: float) -> str:
+    """Where ∂L/∂p = (p − y)/(p(1 − p)) blows up for the label y: a hard label only at the wrong edge (for y = 1 it
+    is −1/p, finite at p = 1), a soft one at both."""
+    if y == 1:
+        return "blows up at the wrong edge, p = 0 (for y = 1 it is −1/p)"
+    if y == 0:
+        return "blows up at the wrong edge, p = 1 (for y = 0 it is 1/(1 − p))"
+    return "blows up at both edges (a soft label is wrong at each)"
+
+
+def infinite_rows(rows: list[int]) -> str:
+    """The batch's caption when more than one sample is a certain mistake: each alone makes the mean ∞."""
+    shown = ", ".join(str(r) for r in rows[:8]) + (", …" if len(rows) > 8 else "")
+    return (f"Rows {shown} are {len(rows)} certain mistakes: each alone makes the sum and the mean ∞, so the "
+            "share column splits the total equally among them.")
+
+
+# ------------------------------------------------------------------------------------------------ many classes
+def softmax_gradient(y, p) -> str:
+    """What the gradient p − y does to the logits: a one-hot target pushes its class up by 1 − p and every other
+    down by its own probability; a soft target moves each logit by yⱼ − pⱼ, up only where pⱼ < yⱼ."""
+    y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
+    if np.count_nonzero(y) == 1 and float(np.max(y)) == 1.0:
+        return ("The gradient pushes the true class's logit up by 1 − p and every other logit down by its own "
+                "probability; the pushes sum to zero. With a one-hot target only −log p of the true class is left.")
+    up = [str(j) for j in range(len(y)) if p[j] < y[j]]
+    down = [str(j) for j in range(len(y)) if p[j] > y[j]]
+
+    def classes(js):
+        return ("class " if len(js) == 1 else "classes ") + ", ".join(js) if js else "no class"
+
+    return (f"With a soft target each logit moves by yⱼ − pⱼ: up where the model gives less than the target "
+            f"({classes(up)}), down where it gives more ({classes(down)}); the pushes sum to zero.")
+
+
+def naive_softmax_failure(z) -> str:
+    """Why −Σ y log(eᶻ/Σeᶻ) computed as written fails for logits z: e^z overflows past ~709.78, underflows to 0
+    below ~−745.13 (and log 0 = −∞), or, in between, rounding in the quotient loses digits."""
+    z = np.asarray(z, dtype=float)
+    top, bottom = float(np.max(z)), float(np.min(z))
+    if top > 709.78:
+        return f"e^{num(top)} overflows to ∞, and ∞/∞ is nan"
+    if bottom < -745.13:
+        return f"e^{num(bottom)} underflows to 0, and log 0 = −∞"
+    return "the quotient eᶻ/Σeᶻ rounds away the small probabilities' digits"
+
+
+def exact_value(ce: float) -> str:
+    """The exact cross-entropy in words: finite logits never give exactly 0, so a 0 is below float64's range."""
+    return ("positive but below float64's smallest number, so it rounds to 0" if ce == 0
+            else num(ce))
 
 
 # ------------------------------------------------------------------------------------------------ confident mistakes
@@ -158,6 +214,16 @@ def ladder(c: float, hit: float, miss: float, saved: float) -> str:
         return "At c = ½ the hit and the mistake are the same coin-flip guess: both cost log 2 ≈ 0.6931 nats."
     return (f"At c = {c:g} the mistake costs {num(miss)} nats: {num(miss / hit, 3)}× the hit's loss of "
             f"{num(hit)}, and {num(miss / saved, 3)}× the {num(saved)} nats the hit saves over guessing ½.")
+
+
+def smoothing(eps: float) -> str:
+    """What label smoothing ε does to the loss of a true 1 (target 1 − ε/2); at ε = 0 nothing is smoothed."""
+    if eps == 0:
+        return ("At ε = 0 nothing is smoothed: the target is 1, the loss reaches 0 at p = 1, and a confident hit "
+                "is never pushed back. Move ε to see the minimum leave p = 1.")
+    return ("With a smoothed target the loss no longer reaches 0: it is lowest at p = 1 − ε/2 and rises again "
+            "towards p = 1 (a certain hit now costs ∞ through the ε/2 weight on −log(1 − p)). The gradient at a "
+            "confident hit, p − (1 − ε/2), pushes back against over-confidence.")
 
 
 # ------------------------------------------------------------------------------------------------ honest probabilities
@@ -287,8 +353,9 @@ STEP_SENTENCE = {
     "sgd": "Each step follows the gradient of one mini-batch, a noisy estimate of the full one, scaled by η = {lr}.",
     "momentum": "Each step adds the gradient to a velocity that keeps 90% of the previous one, then moves η = {lr} "
                 "times the velocity: it speeds up along a long valley and can overshoot.",
-    "rmsprop": "Each step divides the gradient by the root of its recent mean square, per parameter: every step is "
-               "about η = {lr} long per parameter, whatever the slope.",
+    "rmsprop": "Each step divides the gradient by the root of its recent mean square, per parameter, whatever the "
+               "slope: the first step is about 3η per parameter (the mean square starts at 0), then steps settle "
+               "towards η = {lr} as it fills.",
     "adam": "Each step combines momentum (a running mean of gradients) with RMSprop's per-parameter scaling, both "
             "bias-corrected: steps of about η = {lr} per parameter.",
 }
@@ -351,8 +418,8 @@ def loss_label(objective: str, pos_weight: float) -> str:
 
 
 def _stopped(traj: logistic.Trajectory) -> int:
-    """The last step a run really took: the step before the update that diverged, else its last step."""
-    return len(traj.loss) - 1 if traj.diverged_at is None else traj.diverged_at - 1
+    """The last step a run really took (``experiment.last_step``)."""
+    return experiment.last_step(traj)
 
 
 def start_gradients(e) -> tuple[float, float]:
@@ -417,7 +484,8 @@ def race(e) -> str | None:
             text += "."
     if e.settings.optimizer in ("adam", "rmsprop"):
         name = logistic.OPTIMIZERS[e.settings.optimizer]
-        text += (f" But {name} divides each step by the gradient's own recent size, so its first steps are about η per "
+        size = "about η" if e.settings.optimizer == "adam" else "about 3η at first, settling towards η,"
+        text += (f" But {name} divides each step by the gradient's own recent size, so its steps are {size} per "
                  "parameter whatever the gradient's scale: a small gradient does not slow it the way it slows "
                  "plain gradient descent.")
     return text
@@ -449,16 +517,23 @@ def diagnosis(e, fixed: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
         if rises:
             how = (f"**The {what} is still swinging at the end.** In the last {t.tail} steps it rose {rises} "
                    f"time{'s' if rises > 1 else ''}, up to {num(np.max(tail))}")
+        elif t.loss[-1] > t.loss[0] and np.min(t.loss) < t.loss[0]:
+            how = f"**The {what} came down, then climbed back.** It ends at {num(t.loss[-1])}, above its start"
         elif t.loss[-1] > t.loss[0]:
             how = f"**The {what} did not come down.** It ends at {num(t.loss[-1])}, above its start"
         else:
             how = (f"**The {what} did not settle.** In its last {t.tail} steps it stays up to "
                    f"{num(float(np.max(tail - np.minimum.accumulate(t.loss)[-t.tail:])))} above its best so far")
+        why = (f"Each mini-batch's gradient is a noisy estimate, and η = {s.lr:g} scales that noise into steps "
+               "large enough to keep the loss bouncing. "
+               + ("Use bigger mini-batches; this exercise fixes the learning rate." if "lr" in fixed else
+                  "Lower the learning rate or use bigger mini-batches.")
+               if s.optimizer == "sgd" else
+               f"The learning rate {s.lr:g} is too large for {label}: steps jump across the valley of the loss "
+               "instead of into it. "
+               + ("This exercise fixes the learning rate." if "lr" in fixed else "Lower the learning rate."))
         out.append(("warning", f"{how}; its best was {num(np.min(t.loss))} and it started at {num(t.loss[0])}. "
-                    f"The learning rate {s.lr:g} is too large for {label}: steps jump across the valley of the loss "
-                    "instead of into it. "
-                    + ("This exercise fixes the learning rate." if "lr" in fixed else "Lower the learning rate"
-                       + (" or use bigger mini-batches." if s.optimizer == "sgd" else "."))))
+                    + why))
     elif t.loss_increases:
         gap, settled = "", False
         if e.optimum.converged and t.objective == "bce":
@@ -470,8 +545,8 @@ def diagnosis(e, fixed: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
                   f"never rises more than {num(100 * t.swing, 2)}% of its whole descent above its best")
         why = {"sgd": "Mini-batches see different points, so some steps go up: that is noise, not a too-large "
                       "learning rate.",
-               "rmsprop": "RMSprop scales every step to about η, so near the minimum it steps across it and back: "
-                          "small rises, no divergence.",
+               "rmsprop": "RMSprop scales every step to a length set by η, whatever the slope, so near the minimum "
+                          "it steps across it and back: small rises, no divergence.",
                "gd": "A step long enough to cross the valley of the loss raises it for a step; here the rises did "
                      "not grow into a swing: that is not divergence."}.get(
             s.optimizer, f"{label} carries speed, overshoots and comes back — that is not divergence.")
@@ -534,7 +609,10 @@ def what_to_notice(e) -> str:
     if s.dataset == "custom":
         return f"Your {len(y)} training points: {split}. This run gets {acc:.1%} of them right."
     if s.dataset == "blobs":
-        return f"{'The blobs overlap' if not e.separable else 'At this noise the blobs do not overlap'}: {split}."
+        if not e.separable:
+            return f"The blobs overlap: {split}."
+        return (f"These {len(y)} drawn training points happen not to overlap: {split}. More points at this noise "
+                "would overlap sooner or later.")
     if s.dataset == "separable":
         return (f"The classes lie on either side of a margin: {split}." if e.separable else
                 f"At this noise the margin is gone: {split}.")
@@ -644,7 +722,13 @@ def point_sizes(e, t: int) -> str:
     if rho >= 0.5 and top_pulls_more:
         return head + f": the bigger ones mostly pull the boundary harder ({rule})."
     if rho <= -0.5 and not top_pulls_more:
-        # the largest tenth all confident mistakes (BCE ≥ log 10: p beyond 0.9 on the wrong side)?
-        who = ", and the big points are confident mistakes" if np.all(size[big] >= math.log(10)) else ""
-        return head + f": here the big ones pull least — {rule} fades where p is near 0 or 1{who}."
+        if e.traj.objective == "squared":
+            # the largest tenth all confident mistakes (BCE ≥ log 10: p beyond 0.9 on the wrong side)?
+            who = ", and the big points are confident mistakes" if np.all(size[big] >= math.log(10)) else ""
+            return head + f": here the big ones pull least — {rule} fades where p is near 0 or 1{who}."
+        # BCE's |p − y| grows with the loss, so the other factor decides: how far a point is from the origin
+        reach = np.sqrt(np.sum(e.F_train**2, axis=1) + 1.0)
+        near = float(np.mean(reach[big])) < float(np.mean(reach[small]))
+        where = ", and the big ones sit nearer the origin, where ‖(x, 1)‖ is small" if near else ""
+        return head + f": here the big ones pull least — BCE's pull is |p − y|·‖(x, 1)‖{where}."
     return head + f": here size and pull do not go together ({rule}), so do not read size as pull."

@@ -261,7 +261,8 @@ def _one_mistake_mean() -> Question:
         "one_mistake_mean", "Loss explorer", "Four samples are all y = 1; the model predicts 0.9, 0.9, 0.9 and 0.01. "
         "What is their mean BCE, in nats?", mean,
         f"(3 × {_f(typical)} + {_f(alone)}) ÷ 4 = {_f(mean)}: one confident mistake is most of the mean.",
-        "pages/home.py", {"p": 0.01}, low=0.0, high=100.0, tolerance=0.02, unit="nats",
+        "pages/loss_curves.py", {"rows": "1:0.9,1:0.9,1:0.9,1:0.01"}, low=0.0, high=100.0, tolerance=0.02,
+        unit="nats",
         wrong={round(typical, 2): "that is the loss of one good prediction; the mistake dominates the mean.",
                round(alone, 2): "that is the mistake alone; the mean divides the sum by 4."})
 
@@ -313,7 +314,9 @@ def reveal(question: Question, counts: dict[float, int]) -> Reveal:
     grouped = _grouped(question, counts)
     total = sum(grouped.values())
     right_count = sum(n for v, n in grouped.items() if question.is_right(v))
-    right_label = question.label(question.right) + (f" {question.unit}" if question.unit else "")
+    label = question.label(question.right)
+    unit = question.unit[:-1] if label == "1" and question.unit.endswith("s") else question.unit  # "1 bit"
+    right_label = label + (f" {unit}" if unit else "")
     return Reveal(right_label, bars(question, counts, revealed=True), _wrong_sentence(question, grouped, total),
                   total, right_count)
 

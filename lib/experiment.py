@@ -89,6 +89,16 @@ class Experiment:
     def final(self) -> int:
         return len(self.traj.loss) - 1
 
+    @property
+    def last_step(self) -> int:
+        """The last step the main run really took: the step before a diverging update, else its last step."""
+        return last_step(self.traj)
+
+
+def last_step(traj: logistic.Trajectory) -> int:
+    """The last step a run really took (a diverged run stays at its last good step from then on)."""
+    return len(traj.loss) - 1 if traj.diverged_at is None else traj.diverged_at - 1
+
 
 def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
     """Steps to show as frames: 0, the last step, and denser early on (where the model changes fastest)."""
@@ -179,7 +189,9 @@ def run(s: Settings) -> Experiment:
         train_accuracy=_accuracy_along(F_train, train.y, traj), test_accuracy=_accuracy_along(F_test, test.y, traj),
         w_norm=np.linalg.norm(traj.w, axis=1),
         optimum=best,
-        separable=separable, frames=frame_steps(s.steps), others=others,
+        # frames up to the last step any run really took: after every run has stopped nothing moves
+        separable=separable, frames=frame_steps(max(last_step(r) for r in (traj, *others.values(), race) if r)),
+        others=others,
         # BCE without L2 along the run: the trained objective itself when that is BCE with no L2 term
         train_bce=traj.loss if s.objective != "squared" and s.l2 == 0 else logistic.losses_along(
             traj, F_train, train.y, pos_weight=s.pos_weight), race=race,

@@ -60,7 +60,7 @@ def forecaster_section() -> None:
         freq = k / n
         scores = {rule: float(scoring.expected_score(freq, r, rule)) for rule in scoring.RULES}  # mean over the tosses
         area.markdown(f"Tosses: {ui.code_span(''.join('H' if t else 'T' for t in tosses[:60]), 80)}"
-                      f"{'…' if n > 60 else ''} — **{k} heads in {n}**.")
+                      f"{'…' if n > 60 else ''} — **{k} head{'' if k == 1 else 's'} in {n}**.")
     target = q if reveal else (k / n if n else None)
     with area:
         if target is not None:
@@ -73,7 +73,7 @@ def forecaster_section() -> None:
         if n:  # the numbers under the chart (the chart must be on the first screen of a phone or a projector)
             numbers = page.row()
             for rule in scoring.RULES:
-                numbers.metric(f"Mean {scoring.RULE_NAMES[rule]}", ui.fmt(scores[rule]))
+                numbers.metric(f"Mean {scoring.RULE_NAMES[rule]} on these {n} tosses", ui.fmt(scores[rule]))
     if target is not None:
         best_log = float(scoring.expected_score(target, target, "log"))
         mine = float(scoring.expected_score(target, r, "log"))

@@ -180,9 +180,7 @@ def smoothing_section() -> None:
             points=[(target, float(loss.bce(target, target)), f"minimum at p = {target:g}", ORANGE)]), key="smoothing",
             alt=f"the loss for the hard target 1 and for the smoothed target {target:g} against p from 0.5 to 1; the "
                 f"smoothed one is lowest, {ui.fmt(loss.bce(target, target))} nats, at p = {target:g}.")
-    st.caption("With a smoothed target the loss no longer reaches 0: it is lowest at p = 1 − ε/2 and rises again "
-               "towards p = 1 (a certain hit now costs ∞ through the ε/2 weight on −log(1 − p)). The gradient at a "
-               "confident hit, p − (1 − ε/2), pushes back against over-confidence.")
+    st.caption(claims.smoothing(eps))
 
 
 smoothing_section()

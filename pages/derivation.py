@@ -33,7 +33,7 @@ k = int(y.sum())
 mle = k / n
 shown = "".join("H" if v else "T" for v in y[:60]) + ("…" if n > 60 else "")
 area = chart_area or st.container()
-area.markdown(f"Tosses: {ui.code_span(shown, 80)} — **{k} heads in {n}**.")
+area.markdown(f"Tosses: {ui.code_span(shown, 80)} — **{k} head{'' if k == 1 else 's'} in {n}**.")
 
 grid = np.linspace(0.001, 0.999, 999)
 mean_nll = loss.bce(np.full_like(grid, mle), grid, reduction="none")  # −(1/n) log L(p) = BCE(k/n, p)

@@ -191,7 +191,7 @@ def _lesson(s: experiment.Settings, log_axis: bool, chart_area) -> None:
     # One "now": the chart's. Its Play, Pause, Reset and step slider move it in the browser and its title carries
     # that step's numbers; everything below the chart is the run's end, labelled so (a second, server-side step
     # control could only ever disagree with the chart's after a scrub).
-    t = e.final
+    t = e.last_step  # a diverged run's numbers are its last good step's, and say so
     with chart_slot:
         page.chart(charts.FigureSpec(_figure(run_key, fields, log_axis, page.dark, page.phone)),
                    key="gd", alt=claims.describe(e, t), themed=True)
@@ -204,8 +204,10 @@ def _lesson(s: experiment.Settings, log_axis: bool, chart_area) -> None:
 
     squared = s.objective == "squared"
     numbers = page.row()  # the run's end; the chart's title has the step it shows
-    numbers.metric(f"Train {'squared error' if squared else 'loss'} at the end (step {t})", ui.fmt(e.traj.loss[t]))
-    numbers.metric(f"Test {'BCE' if squared else 'loss'}", ui.fmt(e.test_loss[t]) if len(e.test_loss) else "—")
+    trained = "squared error" if squared else "loss" if s.l2 == 0 else "BCE + L2"  # what traj.loss is
+    numbers.metric(f"Train {trained} at the end (step {t})", ui.fmt(e.traj.loss[t]))
+    numbers.metric(f"Test {'BCE' if squared or s.l2 else 'loss'}", ui.fmt(e.test_loss[t]) if len(e.test_loss) else "—",
+                   help="Held-out points' mean BCE, without the L2 term." if s.l2 else None)
     numbers.metric("Accuracy", f"{100 * e.train_accuracy[t]:.1f}%")
     numbers.metric("‖w‖", ui.fmt(e.w_norm[t], 3))
     numbers.metric("Gradient norm ‖∇J‖", ui.fmt(e.traj.grad_norm[t], 3))
@@ -213,6 +215,7 @@ def _lesson(s: experiment.Settings, log_axis: bool, chart_area) -> None:
         numbers.metric(f"Train BCE (step {t})", ui.fmt(e.train_bce[t]), help=claims.gap_help(e.optimum, "squared"))
     else:
         gap = e.traj.loss[t] - e.optimum.loss
+        gap = 0.0 if abs(gap) <= 1e-12 * (1 + abs(e.optimum.loss)) else gap  # at the optimum to rounding
         numbers.metric("Gap to optimum", ui.fmt(gap, 3) if e.optimum.converged else "no optimum",
                        help=claims.gap_help(e.optimum, s.objective))
 
@@ -248,9 +251,9 @@ def _lesson(s: experiment.Settings, log_axis: bool, chart_area) -> None:
 def gradient_descent_section() -> None:
     """Everything below the header. A control reruns only this part (a fragment), not the navigation, header and
     sidebar around it: the whole lesson depends on every control, so there is nothing finer to split."""
-    # On a phone or a projector the animated chart comes first (Play must show the boundary moving on the first
-    # screen); the controls follow it. Elsewhere the controls (three tabs, little height) come first, then the chart.
-    chart_area = st.container() if page.chart_first else None
+    # The animated chart comes first in every room (Play must show the boundary moving on the first screen; after
+    # the controls' tabs it started near the bottom of a 900 px desktop screen); the controls follow it.
+    chart_area = st.container()
     chosen = _controls()
     if chosen is not None:
         _lesson(*chosen, chart_area)

@@ -298,6 +298,8 @@ def join_box(prefill_error: str | None = None) -> None:
         st.markdown("**Join a class**")
         st.text_input("Room code", key="room", bind="query-params", max_chars=12, placeholder="e.g. K7QXM",
                       help="The five letters and digits on your teacher's screen.")
+        # the box joins on Enter; a button makes that tap visible (pressing it leaves the box, which sends the code)
+        st.button("Join", type="primary", icon=":material/login:", key="join")
     with right, st.container(border=True):
         st.markdown("**Teach a class**")
         st.button("Start a class", icon=":material/co_present:", on_click=start_class, type="primary")

@@ -84,11 +84,12 @@ def one_sample_section() -> str:
                 slopes.metric("∂L/∂p", ui.fmt(gp))
                 slopes.metric("∂L/∂z = p − y", ui.fmt(gz))
                 page.chart(charts.gradient_figure(y, p), key="grads",
-                           alt=f"∂L/∂p, which blows up at p = 0 and 1, and ∂L/∂z = p − y, a straight line; at "
+                           alt=f"∂L/∂p, which {claims.blow_up_edges(y)}, and ∂L/∂z = p − y, a straight line; at "
                                f"p = {claims.probability(p, rest)} they are {ui.fmt(gp)} and {ui.fmt(gz)}.")
-                st.caption("∂L/∂p = (p − y)/(p(1 − p)) blows up at the edges, but the model moves z, not p: the chain "
-                           "rule multiplies by dp/dz = p(1 − p), which cancels the blow-up and leaves ∂L/∂z = p − y, "
-                           "never more than 1 in size — large exactly when the prediction is far from the label.")
+                st.caption(f"∂L/∂p = (p − y)/(p(1 − p)) {claims.blow_up_edges(y)}, but the model moves z, not p: the "
+                           "chain rule multiplies by dp/dz = p(1 − p), which cancels the blow-up and leaves ∂L/∂z = "
+                           "p − y, never more than 1 in size — large exactly when the prediction is far from the "
+                           "label.")
 
     page.latex(rf"L = -{y:g}\cdot{log}({claims.probability(p, rest, 6, tex=True)}) - {1 - y:g}\cdot"
                rf"{log}({claims.probability(rest, p, 6, tex=True)})",
@@ -214,7 +215,9 @@ pos, neg = (t * scale for t in loss.bce_terms(checked.y, checked.p))
 per = pos + neg
 total = float(loss.bce(checked.y, checked.p, reduction="sum")) * scale
 mean = total / checked.rows.size
-share = per / total if math.isfinite(total) and total > 0 else np.where(np.isinf(per), 1.0, 0.0)
+infinite = np.isinf(per)
+# an infinite total: its infinite rows share it equally (each alone makes it ∞), the finite ones carry nothing
+share = per / total if math.isfinite(total) and total > 0 else np.where(infinite, 1.0 / max(infinite.sum(), 1), 0.0)
 numbers = page.row()
 numbers.metric("Mean loss", f"{ui.fmt(mean)} {unit}")
 numbers.metric("Sum", f"{ui.fmt(total)} {unit}")
@@ -237,8 +240,11 @@ with chart_col:
                f"row {int(checked.rows[int(np.argmax(per))])} is the largest at {ui.fmt(float(np.max(per)))} {unit}; "
                f"the mean is {ui.fmt(mean)} {unit}.")
     top = int(np.argmax(share)) if share.size else -1
-    dominant = claims.dominant_sample(int(checked.rows[top]), checked.y[top], checked.p[top], share[top]) \
-        if top >= 0 else None
+    if infinite.sum() > 1:
+        dominant = claims.infinite_rows([int(r) for r in checked.rows[infinite]])
+    else:
+        dominant = claims.dominant_sample(int(checked.rows[top]), checked.y[top], checked.p[top], share[top]) \
+            if top >= 0 else None
     if dominant:
         st.caption(dominant)
 with table_col:

@@ -62,15 +62,14 @@ more = r" + \dots" if (y > 0).sum() > 4 else ""
 page.latex(r"L = -\sum_j y_j \log p_j", rf"= -\bigl({terms}{more}\bigr) = {ui.tex_num(ce)}\ \text{{nats}}")
 page.latex(r"p_j = \mathrm{softmax}(z)_j = \frac{e^{z_j}}{\sum_k e^{z_k}}",
            r"\frac{\partial L}{\partial z_j} = p_j - y_j")
-st.caption("The gradient pushes the true class's logit up by 1 − p and every other logit down by its own "
-           "probability; the pushes sum to zero. With a one-hot target only −log p of the true class is left.")
+st.caption(claims.softmax_gradient(y, p))
 
 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
     naive = float(-np.sum(y * np.log(np.exp(z) / np.sum(np.exp(z)))))
 if not math.isclose(naive, ce, rel_tol=1e-9):  # no absolute tolerance: 0 for 3.7e−44 loses every digit
     st.warning(f"The textbook formula −Σ y log(eᶻ/Σeᶻ) evaluated naively in floating point gives "
                f"**{ui.fmt(naive) if math.isfinite(naive) else 'nan' if math.isnan(naive) else '∞'}** here "
-               f"(e^{ui.fmt(float(np.max(z)))} overflows or rounds); the exact value is {ui.fmt(ce)}. This app "
+               f"({claims.naive_softmax_failure(z)}); the exact value is {claims.exact_value(ce)}. This app "
                "subtracts the largest logit and adds the parts without cancelling.")
 
 st.header("Two classes: softmax cross-entropy is BCE", anchor=False)

@@ -197,3 +197,13 @@ def test_the_figure_opens_on_the_frame_shown_its_slider_and_markers_there(show):
     assert spec["layout"]["sliders"][0]["active"] == index
     now = spec["data"][4]  # the path's "now" marker on the landscape
     assert now["x"] == [pytest.approx(e.traj.w[t, 0])] and now["y"] == [pytest.approx(e.traj.w[t, 1])]
+
+
+def test_the_class_answers_are_categories_and_the_right_one_is_named_even_when_nobody_gave_it():
+    # numeric answers as labels: plotly would place "0.5" and "4.61" on a number line without type "category"
+    bars = [("0.5", 3, False), ("4.61", 0, True), ("2", 1, False)]
+    before = charts.answers_figure(bars, revealed=False).to_dict()
+    after = charts.answers_figure(bars, revealed=True).to_dict()
+    assert before["layout"]["yaxis"]["type"] == "category" and before["layout"]["xaxis"]["tickformat"] == "d"
+    assert not any("✓" in label for label in before["data"][0]["y"])  # nothing given away before the reveal
+    assert "4.61 ✓" in after["data"][0]["y"]

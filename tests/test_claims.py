@@ -518,7 +518,7 @@ def test_gradient_descent_page_shows_exactly_what_lib_claims_returns(query):
     assert (race in shown) if race else not any(v.startswith(("After ", "Both runs")) for v in shown)
     for _, text in claims.diagnosis(e):
         assert text in shown
-    t = e.final
+    t = e.last_step  # the run's end: a diverged run's last good step
     assert any(claims.point_sizes(e, t) in c.value for c in at.caption)
     assert at.get("plotly_chart")[0].proto.alt == "Chart: " + claims.describe(e, t)
     # the chart's title and its text alternative name the same number by the same words
@@ -656,3 +656,80 @@ def test_many_classes_page_numbers_agree_with_scipy_softmax_at_every_class_and_s
             assert abs(shown_p - exact) <= 1e-5 * exact, (shown_p, exact)
             assert p[shown_true] == 0 or abs(p[shown_true] - float(exact)) <= 1e-12
             assert number(metric(at, "Cross-entropy")) == pytest.approx(-log_softmax(z)[shown_true], rel=1e-3)
+
+
+# ------------------------------------------------------------------------------------------------ the fresh read's
+def test_dp_blows_up_only_where_a_hard_label_is_wrong():
+    # ∂L/∂p = (p − y)/(p(1 − p)) by hand, near each edge
+    def dldp(y, p):
+        return (p - y) / (p * (1 - p))
+
+    for y, wrong in ((1.0, "p = 0"), (0.0, "p = 1")):
+        near0, near1 = abs(dldp(y, 1e-12)), abs(dldp(y, 1 - 1e-12))
+        assert (near0 > 1e9) == (wrong == "p = 0") and (near1 > 1e9) == (wrong == "p = 1")
+        assert wrong in claims.blow_up_edges(y)
+    assert abs(dldp(0.3, 1e-12)) > 1e9 and abs(dldp(0.3, 1 - 1e-12)) > 1e9
+    assert "both edges" in claims.blow_up_edges(0.3)
+
+
+def test_rmsprop_first_step_is_about_three_eta_per_parameter():
+    from lib import datasets, logistic
+
+    d = datasets.make("blobs", 100, seed=3)
+    lr = 0.01
+    traj = logistic.train(d.X, d.y, optimizer="rmsprop", lr=lr, steps=1)
+    first = np.abs(np.append(traj.w[1] - traj.w[0], traj.b[1] - traj.b[0])) / lr
+    g = np.append(d.X.T @ (0.5 - d.y), np.sum(0.5 - d.y)) / len(d.y)  # ∇J at θ = 0 (p = ½ everywhere), by hand
+    moving = np.abs(g) > 1e-12  # a parameter whose gradient is 0 (here b, balanced classes) does not move
+    np.testing.assert_allclose(first[moving], 1 / math.sqrt(0.1), rtol=1e-6)  # s₁ = 0.1·g², step = η·g/√s₁
+    assert moving[:2].all()
+    assert "about 3η" in claims.STEP_SENTENCE["rmsprop"]
+
+
+@pytest.mark.parametrize("z, y", [([2.0, 0.5, -1.0], [0.1, 0.8, 0.1]), ([0.0, 0.0, 3.0], [0.5, 0.25, 0.25]),
+                                  ([1.0, -1.0], [1.0, 0.0])])
+def test_softmax_gradient_names_the_classes_each_way(z, y):
+    from scipy.special import softmax
+
+    p = softmax(np.array(z))
+    text = claims.softmax_gradient(np.array(y), p)
+    if sorted(y)[-1] == 1.0 and np.count_nonzero(y) == 1:
+        assert "1 − p" in text
+        return
+    up = [str(j) for j in range(len(y)) if p[j] < y[j]]
+    down = [str(j) for j in range(len(y)) if p[j] > y[j]]
+    assert f"({'class' if len(up) == 1 else 'classes'} {', '.join(up)})" in text
+    assert f"({'class' if len(down) == 1 else 'classes'} {', '.join(down)})" in text
+
+
+def test_the_naive_softmax_failure_is_named_by_what_float64_does():
+    with np.errstate(over="ignore"):
+        assert np.isinf(np.exp(1000.0))
+    assert np.exp(-1000.0) == 0.0
+    assert "overflows" in claims.naive_softmax_failure([1000.0, 0.0])
+    assert "underflows" in claims.naive_softmax_failure([0.0, -1000.0])
+    assert "rounds" in claims.exact_value(0.0) and claims.exact_value(0.5) == claims.num(0.5)
+
+
+def test_smoothing_at_zero_says_the_loss_reaches_zero():
+    from lib import loss
+
+    assert float(loss.bce(float(loss.smooth_labels(1.0, 0.0)), 1.0)) == 0.0
+    assert "reaches 0 at p = 1" in claims.smoothing(0.0)
+    assert math.isinf(float(loss.bce(float(loss.smooth_labels(1.0, 0.1)), 1.0)))
+    assert "costs ∞" in claims.smoothing(0.1)
+
+
+def test_two_certain_mistakes_share_the_infinite_total():
+    at = open_page("pages/loss_curves.py", {"rows": "1:0,0:1,1:0.9"})
+    captions = " ".join(c.value for c in at.caption)
+    assert "Rows 0, 1 are 2 certain mistakes" in captions and "carries 100%" not in captions
+
+
+def test_one_certain_mistake_is_named_as_what_makes_the_mean_infinite():
+    from lib import loss
+
+    assert math.isinf(float(loss.bce([1.0, 1.0], [0.0, 0.9])))  # the mean, by the engine's exact BCE
+    at = open_page("pages/loss_curves.py", {"rows": "1:0,1:0.9"})
+    captions = " ".join(c.value for c in at.caption)
+    assert "Row 0 (y = 1, p = 0) is a certain mistake: −log 0 = ∞" in captions and "carries 100%" not in captions

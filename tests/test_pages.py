@@ -432,6 +432,31 @@ def test_gradient_descent_frames_hold_the_trajectory_of_lib_train():
     assert num(metric(at, "Train loss")) == pytest.approx(traj.loss[-1], rel=1e-3)
 
 
+def test_a_diverged_run_is_shown_only_up_to_its_last_good_step():
+    """η = 30 with L2 = 1 on the default blobs: a textbook loop (written here) leaves the bound ‖θ‖ ≤ 10⁶ at some
+    step k; the animation's last frame is step k − 1, and the numbers below the chart say that step."""
+    from scipy.special import expit
+
+    from lib import datasets
+
+    data = datasets.make("blobs", 200, noise=0.3, balance=0.5, seed=0)
+    X, y = data.X, data.y
+    w, b, k = np.zeros(2), 0.0, None
+    for step in range(1, 201):
+        g = expit(X @ w + b) - y
+        w2, b2 = w - 30.0 * (X.T @ g / len(y) + 1.0 * w), b - 30.0 * float(np.mean(g))
+        if not np.linalg.norm(np.append(w2, b2)) <= 1e6:
+            k = step
+            break
+        w, b = w2, b2
+    assert k is not None
+    at = open_page(GD, {"lr": "30.0", "l2": "1.0"})
+    assert_ok(at)
+    frames = chart(at, "gd")["frames"]
+    assert int(frames[-1]["name"]) == k - 1
+    assert any(m.label.startswith("Train") and f"(step {k - 1})" in m.label for m in at.metric)
+
+
 def test_gradient_descent_boundary_is_where_p_is_one_half():
     at = open_page(GD)
     fig = chart(at, "gd")
@@ -761,7 +786,8 @@ def test_gradient_descent_dataset_sentence_agrees_with_the_points_drawn(query, s
     assert (accuracy == 1.0) == separable  # an unpenalized fit separates exactly the separable sets
     notice = _notice(at)
     if separable:
-        assert "overlap" not in notice.replace("do not overlap", "") and "separates the training points" in notice
+        assert "The blobs overlap" not in notice and "no line separates" not in notice
+        assert "separates the training points" in notice
     else:
         assert "no line separates" in notice
         floor = float(notice.split("the best possible is ")[1].split()[0])

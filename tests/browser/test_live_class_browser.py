@@ -118,7 +118,8 @@ def test_a_teacher_and_three_students(browser, tmp_path):
         assert teacher.get_by_text("2 of 3 answered right.", exact=False).count() == 1
         assert teacher.get_by_text("“about 4.6” (1 of 3)", exact=False).count() == 1
         for (_, s), pick in zip(students, [q.choices[3], q.choices[3], q.choices[2]], strict=True):
-            s.get_by_text("Right answer: ∞", exact=False).wait_for(timeout=(LIVE + SLACK) * 1000)
+            # the reveal is a whole page (bars, sentence, link): bounded looser than the question's 2 s
+            s.get_by_text("Right answer: ∞", exact=False).wait_for(timeout=2 * (LIVE + SLACK) * 1000)
             verdict = "right" if pick == q.choices[3] else "not right"
             assert s.get_by_text(f"Your answer, {pick}, was {verdict}.").count() == 1
         for ctx, s in students:
