@@ -267,6 +267,10 @@ NAV = """() => {
 
 def test_projector_sidebar_shows_every_page_name_whole_and_leaves_the_chart_room(rooms, app_url):
     """Issue 29: on the projector "Where the loss comes from" was cut to "Where the loss comes …" in a 300 px
-    sidebar."""
-    m = _open(rooms, app_url, "projector", "derivation").evaluate(NAV)
-    assert not m["cut"] and m["width"] <= 260, m
+    sidebar. Presentation mode opens with the sidebar folded: the teacher opens it."""
+    page = _open(rooms, app_url, "projector", "derivation")
+    if page.locator('[data-testid="stSidebar"][data-collapsed="true"]').count():
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        page.wait_for_timeout(600)  # the sidebar slides in
+    m = page.evaluate(NAV)
+    assert not m["cut"] and 200 <= m["width"] <= 260, m
