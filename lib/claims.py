@@ -627,8 +627,11 @@ def race(e) -> str | None:
     return text
 
 
-def diagnosis(e) -> list[tuple[str, str]]:
+def diagnosis(e, fixed: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     """What the run shows that a student should be told: (kind, sentence) with kind "warning" or "info".
+
+    ``fixed`` holds the control keys the student cannot change here (an exercise link's locked or hidden ones,
+    ``ui.Page.fixed``): no advice asks them to change one ("lr", "l2"); the sentence says the exercise fixes it.
 
     A learning rate is called too large only when the run diverged or did not settle
     (:attr:`logistic.Trajectory.still_swinging`); each number named is the one the words describe (rises counted
@@ -642,7 +645,8 @@ def diagnosis(e) -> list[tuple[str, str]]:
     if t.diverged_at is not None:
         out.append(("warning", f"**Diverged at step {t.diverged_at}.** The learning rate {s.lr:g} is too "
                     "large: each step overshoots the minimum by more than it corrects, so the weights grow without "
-                    f"bound. The run stops at step {t.diverged_at - 1}, its last good step; lower the learning rate."))
+                    f"bound. The run stops at step {t.diverged_at - 1}, its last good step; "
+                    + ("this exercise fixes the learning rate." if "lr" in fixed else "lower the learning rate.")))
     elif t.still_swinging:
         tail = t.loss[-t.tail:]
         rises = int(np.sum(np.diff(tail) > 0))
@@ -657,10 +661,13 @@ def diagnosis(e) -> list[tuple[str, str]]:
             how = (f"**The {what} did not settle.** In its last {t.tail} steps it stays up to "
                    f"{num(float(np.max(tail - np.minimum.accumulate(t.loss)[-t.tail:])))} above its best so far")
         why = (f"Each mini-batch's gradient is a noisy estimate, and η = {s.lr:g} scales that noise into steps "
-               "large enough to keep the loss bouncing. Lower the learning rate or use bigger mini-batches."
+               "large enough to keep the loss bouncing. "
+               + ("Use bigger mini-batches; this exercise fixes the learning rate." if "lr" in fixed else
+                  "Lower the learning rate or use bigger mini-batches.")
                if s.optimizer == "sgd" else
                f"The learning rate {s.lr:g} is too large for {label}: steps jump across the valley of the loss "
-               "instead of into it. Lower the learning rate.")
+               "instead of into it. "
+               + ("This exercise fixes the learning rate." if "lr" in fixed else "Lower the learning rate."))
         out.append(("warning", f"{how}; its best was {num(np.min(t.loss))} and it started at {num(t.loss[0])}. "
                     + why))
     elif t.loss_increases:
@@ -695,7 +702,8 @@ def diagnosis(e) -> list[tuple[str, str]]:
             growth = (f"in this run ‖w‖ is {num(now, 3)} at the end ({num(then, 3)} at step {k}); it must grow "
                       "without bound for the loss to approach 0")
         out.append(("info", "**The training data is linearly separable and L2 is 0**, so the loss has no minimum, "
-                    f"only the infimum 0: {growth}. With L2 above 0 the loss has a minimum at a finite ‖w‖."))
+                    f"only the infimum 0: {growth}. With L2 above 0 the loss has a minimum at a finite ‖w‖"
+                    + ("; this exercise keeps L2 at 0." if "l2" in fixed else ".")))
     if s.pos_weight != 1:
         z = e.F_train @ t.w[-1] + t.b[-1]
         called, truly = int(np.sum(z >= 0)), int(np.sum(e.y_train >= 0.5))

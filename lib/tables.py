@@ -240,7 +240,7 @@ def check_points(rows) -> CheckedPoints:
     def parse(name, cell):
         if name != "y":
             return _cell(cell, -POINT_LIMIT, POINT_LIMIT)
-        x, why = _cell(cell)
+        x, why = _cell(cell, -math.inf, math.inf)  # any number that is not a label gets the same plain message
         return (None, f"= {x:g} is not 0 or 1") if x is not None and x not in (0.0, 1.0) else (x, why)
 
     ok, values, problems, n = _check_rows(rows, POINT_COLUMNS, parse)

@@ -25,7 +25,7 @@ def _example_points() -> list[tuple[str, str, str]]:
 
 
 def _upload_points():
-    file = st.session_state.get("points_upload")
+    file = ui.uploaded("points_upload")
     if file is None:
         return
     try:
@@ -36,6 +36,7 @@ def _upload_points():
         st.session_state.points_error = None
     except ValueError as err:
         st.session_state.points_error = str(err)
+        ui.refuse_upload("points_upload")  # the box must not look as if the file were loaded
 
 
 def _own_points(test_fraction: float):
@@ -44,9 +45,13 @@ def _own_points(test_fraction: float):
     if "points_rows" not in state:
         state.points_rows = _example_points()
     state.setdefault("points_version", 0)
-    page.file_uploader(f"Upload a CSV with columns x1, x2, y (up to {datasets.MAX_CSV_BYTES // 1000} KB, "
-                     f"{datasets.MAX_POINTS} points)", type=["csv"], key="points_upload", on_change=_upload_points,
-                     max_upload_size=1)
+    page.file_uploader(f"Upload a CSV with columns x1, x2, y: this table takes files up to "
+                     f"{datasets.MAX_CSV_BYTES // 1000} KB and {datasets.MAX_POINTS} points", type=["csv"],
+                     key="points_upload", on_change=_upload_points, max_upload_size=1,
+                     help=f"The box's \"1MB per file\" is the server's limit for any file (Streamlit counts in whole "
+                          f"megabytes); this table takes {datasets.MAX_CSV_BYTES // 1000} KB and "
+                          f"{datasets.MAX_POINTS} points at most. A larger file is refused with a message and the "
+                          "points are kept.")
     if state.get("points_error"):
         st.error(f"That file was not loaded — the points are unchanged. {ui.literal(state.points_error)}")
     saved = state.get("points_edited")  # as in the loss explorer: Streamlit drops the editor's state when it leaves
@@ -75,11 +80,11 @@ def _own_points(test_fraction: float):
 
 
 @ui.cached(max_entries=128)
-def _run(key: str, _fields: dict):
+def _run(key: str, _fields: dict, fixed: frozenset[str] = frozenset()):
     """The run (shared with every page, ``ui.run_experiment``) and what it shows a student, once per settings
-    (``key``: the settings' repr, every field exactly)."""
+    (``key``: the settings' repr, every field exactly) and controls the exercise fixes (``fixed``)."""
     e = ui.run_experiment(key, _fields)
-    return e, claims.diagnosis(e), claims.what_to_notice(e)
+    return e, claims.diagnosis(e, fixed), claims.what_to_notice(e)
 
 
 @ui.cached(max_entries=512)
@@ -168,7 +173,7 @@ def _lesson(s: experiment.Settings, log_axis: bool, chart_area) -> None:
     """What the run of settings ``s`` shows: the sentences computed from it, the animation, the numbers at the
     frame shown, the formulas with the user's numbers, and the run as CSV."""
     fields, run_key = asdict(s), repr(s)
-    e, notes, notice = _run(run_key, fields)
+    e, notes, notice = _run(run_key, fields, page.fixed & {"lr", "l2"})  # the keys its advice names
     # the sentences: above the chart where the controls come first; right under it where the chart does (a phone,
     # a projector), so the lesson reads chart, Play, step, sentence before any control
     if chart_area is None:

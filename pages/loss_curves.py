@@ -141,7 +141,7 @@ if linked is not None and state.get("table_from_link") != linked:  # a shared li
 
 
 def _upload():
-    file = state.get("upload")
+    file = ui.uploaded("upload")
     if file is None:
         return
     try:
@@ -150,15 +150,17 @@ def _upload():
         state.upload_error = None
     except tables.TableError as e:
         state.upload_error = str(e)
+        ui.refuse_upload("upload")  # the box must not look as if the file were loaded
 
 
 edit_col, up_col = st.columns([2, 1], gap="large")
 with up_col:
-    page.file_uploader(f"Upload a CSV with columns y and p (up to {tables.MAX_CSV_BYTES // 1000} KB, "
-                     f"{tables.MAX_ROWS} rows)", type=["csv"], key="upload", on_change=_upload, max_upload_size=1,
-                     help=f"The upload box says 1 MB, the server's limit for any file (Streamlit counts in whole "
-                          f"megabytes). This table reads at most {tables.MAX_CSV_BYTES // 1000} KB and "
-                          f"{tables.MAX_ROWS} rows; a larger file is refused with a message and the table is kept.")
+    page.file_uploader(f"Upload a CSV with columns y and p: this table takes files up to "
+                     f"{tables.MAX_CSV_BYTES // 1000} KB and {tables.MAX_ROWS} rows", type=["csv"], key="upload",
+                     on_change=_upload, max_upload_size=1,
+                     help=f"The box's \"1MB per file\" is the server's limit for any file (Streamlit counts in whole "
+                          f"megabytes); this table takes {tables.MAX_CSV_BYTES // 1000} KB and {tables.MAX_ROWS} rows "
+                          "at most. A larger file is refused with a message and the table is kept.")
     if state.get("upload_error"):
         st.error(f"That file was not loaded — the table is unchanged. {ui.literal(state.upload_error)}")
 saved = state.get("table_edited")  # (version, rows) as last edited: Streamlit drops the editor's state when the

@@ -21,7 +21,8 @@ def test_a_good_file_gives_the_points_back_exactly():
 
 
 @pytest.mark.parametrize("data, message", [
-    (_csv(GOOD + [(1, 2, 2)]), r"line 14: y = 2 is outside \[0, 1\]"),
+    (_csv(GOOD + [(1, 2, 7)]), r"line 14: y = 7 is not 0 or 1$"),  # a label is 0 or 1, not "in [0, 1]"
+    (_csv(GOOD + [(1, 2, -1)]), r"line 14: y = -1 is not 0 or 1$"),
     (_csv(GOOD + [(1, 2, 0.5)]), r"line 14: y = 0.5 is not 0 or 1"),
     (_csv([GOOD[0], ("a", 1, 0)] + GOOD[1:]), r"line 3: x1 is not a number \('a'\)"),
     (_csv(GOOD + [(1e9, 0, 1)]), r"line 14: x1 = 1e\+09 is outside"),

@@ -856,9 +856,15 @@ def test_loss_explorer_bad_table_in_a_link_is_flagged_and_the_page_works():
     assert any("at most 100" in w.value for w in at.warning)
 
 
-def test_upload_box_states_the_real_limit():
-    at = open_page(LOSS)
-    assert "100 KB" in at.get("file_uploader")[0].proto.label
+@pytest.mark.parametrize("path, query, limit", [(LOSS, {}, "500 rows"), (GD, {"dataset": "Your own points"},
+                                                                        "1000 points")])
+def test_upload_box_states_the_real_limit_and_why_the_box_says_1mb(path, query, limit):
+    """Issue 29: Streamlit's box says "1MB per file" (server.maxUploadSize, whole MB) under a label of 100 KB; the
+    label says what this table takes and the help why the box says otherwise (Gradient descent had no help)."""
+    proto = open_page(path, query).get("file_uploader")[0].proto
+    assert "100 KB" in proto.label and limit in proto.label
+    assert '"1MB per file"' in proto.help and "any file" in proto.help and "100 KB" in proto.help
+    assert proto.max_upload_size_mb == 1  # the "1MB" the help explains
 
 
 @pytest.mark.parametrize("path, key, option", [(LOSS, "label", "y = 0"), (LOSS, "input", "logit z"),
@@ -1070,6 +1076,19 @@ def test_own_points_upload_good_bad_and_too_big_keeps_what_was_loaded():
         at.file_uploader[0].set_value(("bad.csv", bad, "text/csv")).run()
         assert any(why in shown(e.value) and "unchanged" in e.value for e in at.error), [e.value for e in at.error]
         assert len(_points(at)[1]) == 12                 # the points loaded before are kept
+        assert not at.file_uploader[0].value             # and the box does not show the refused file as attached
+    at.file_uploader[0].set_value(("p.csv", good.replace(b"\n0,", b"\n0.5,"), "text/csv")).run()  # the new box works
+    assert not at.error and len(_points(at)[1]) == 12
+
+
+def test_loss_explorer_refused_upload_leaves_the_box_empty_and_the_table_kept():
+    at = open_page(LOSS)
+    at.file_uploader[0].set_value(("t.csv", b"y,p\n1,0.9\n0,0.2\n", "text/csv")).run()
+    assert metric(at, "Samples in the mean") == "2 of 2" and at.file_uploader[0].value
+    at.file_uploader[0].set_value(("big.csv", b"y,p\n" + b"1,0.5\n" * 30_000, "text/csv")).run()
+    assert any("100 KB" in e.value and "unchanged" in e.value for e in at.error), [e.value for e in at.error]
+    assert metric(at, "Samples in the mean") == "2 of 2"
+    assert not at.file_uploader[0].value  # issue 29: the refused file still looked attached
 
 
 # ------------------------------------------------------------------------------------------- exercise links
@@ -1109,3 +1128,19 @@ def test_the_readme_lessons_open_cleanly_and_lock_what_they_say():
         at = open_page(GD, params)
         assert not at.warning, (query, [w.value for w in at.warning])
         assert any(i.value.startswith("**Exercise:**") for i in at.info)
+
+
+@pytest.mark.parametrize("lesson, fixed", [({}, False), ({"lock": "l2"}, True), ({"hide": "l2"}, True)])
+def test_separable_note_asks_for_l2_only_where_the_student_can_set_it(lesson, fixed):
+    """Issue 29: a lesson that locks or hides L2 said "With L2 above 0 …" as if the student could turn it on."""
+    at = open_page(GD, {"noise": "0.0", **lesson})
+    note = next(i.value for i in at.info if "linearly separable and L2 is 0" in i.value)
+    assert note.endswith("this exercise keeps L2 at 0.") == fixed, note
+
+
+@pytest.mark.parametrize("query", [{"lr": "100.0"}, {"lr": "100.0", "l2": "0.3"}])
+def test_too_large_learning_rate_is_not_advised_lower_when_the_lesson_locks_it(query):
+    said = " ".join(w.value for w in open_page(GD, query).warning)
+    assert "too large" in said and "ower the learning rate" in said
+    said = " ".join(w.value for w in open_page(GD, {**query, "lock": "lr"}).warning)
+    assert "too large" in said and "ower the learning rate" not in said and "exercise fixes the learning rate" in said

@@ -385,7 +385,9 @@ def tex_num(x: float, digits: int = 4) -> str:
 # set smaller on a phone (long ones are split into lines there, Page.latex). A hidden control leaves no slot (nor does
 # a wrapper or row holding only hidden ones); a locked one keeps the theme's text colour (Streamlit fades disabled
 # widgets to 2.4–2.6:1) and says "Set by your teacher" under it. The live class's answer choices are thumb-sized
-# rows (pages/live_class.py puts them in a box keyed "live-answer").
+# rows (pages/live_class.py puts them in a box keyed "live-answer"). On a phone a table (st.dataframe, st.data_editor)
+# keeps room above it for its toolbar, which Streamlit draws 44 px above the table: in the 16 px gap it lay over the
+# "Start from" dropdown's arrow and a chart's axis title (its add-row, search and download stay reachable).
 _BASE_CSS = """<style>
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] p {
   white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
@@ -401,12 +403,16 @@ _BASE_CSS = """<style>
   margin-top: 0.2rem; }
 [data-testid="stMarkdownContainer"] table { display: block; max-width: 100%; overflow-x: auto; }
 @media (max-width: 640px) { [data-testid="stMarkdownContainer"] table { font-size: 0.85em; } }
+@media (max-width: 640px) { [data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"]
+  > [data-testid="stDataFrame"]) { margin-top: 1.75rem; } }
 .st-key-live-answer [role="radiogroup"] label { padding: 0.55rem 0.25rem; min-height: 44px; align-items: center; }
 .st-key-live-answer [role="radiogroup"] label p { font-size: 1.15rem; }
 </style>"""
 
 # Presentation mode: static CSS (no user text), readable from the back of a room at 1280×720. The top padding
-# clears Streamlit's header bar (60 px), which would otherwise cover half of the title.
+# clears Streamlit's header bar (60 px), which would otherwise cover half of the title. A long page name in the
+# sidebar wraps instead of being cut ("Where the loss comes …"), and the sidebar opens 250 px wide (Streamlit's
+# least) instead of 300, giving the chart the room; only at its default width: one the teacher dragged it to stays.
 _PRESENTATION_CSS = """<style>
 html { font-size: 20px; }
 [data-testid="stMainBlockContainer"] { padding: 88px 1.5rem 3rem; max-width: 100%; }
@@ -416,6 +422,11 @@ html { font-size: 20px; }
 [data-testid="stCaptionContainer"] { display: none; }
 [data-testid="stMetricValue"] { font-size: 1.7rem; }
 [data-testid="stWidgetLabel"] p { font-size: 1.05rem; }
+[data-testid="stSidebarNavLink"], [data-testid="stSidebarNavLink"] > span:last-child { height: auto; min-width: 0; }
+[data-testid="stSidebarNavLink"] { min-height: 1.75rem; }
+[data-testid="stSidebarNavLink"] :is(span, .stMarkdownEllipsis, p) { white-space: normal; text-overflow: clip;
+  line-height: 1.25; }
+[data-testid="stSidebar"][data-collapsed="false"][style*="width: 300px"] { width: 250px !important; }
 </style>"""
 
 
@@ -479,6 +490,12 @@ class Page:
                                       help="Larger type and charts for a projector; explanations folded away.")
         if self.presenting:
             st.html(_PRESENTATION_CSS)
+
+    @property
+    def fixed(self) -> frozenset[str]:
+        """The control keys this student cannot change: the exercise link's locked and hidden ones (advice in the
+        page's sentences must not ask to change them, ``lib.claims.diagnosis``)."""
+        return frozenset(self._lesson["lock"] | self._lesson["hide"])
 
     @property
     def chart_first(self) -> bool:
@@ -746,11 +763,12 @@ class Page:
         self._bound[key] = (chosen, labels[0])
         return tabs
 
-    def file_uploader(self, *args, **kwargs):
-        """``st.file_uploader``, and the session's uploads let in while its page shows one (ui.tuning.guard_uploads)."""
+    def file_uploader(self, label: str, key: str, **kwargs):
+        """``st.file_uploader``, and the session's uploads let in while its page shows one (ui.tuning.guard_uploads).
+        Its file is :func:`uploaded` (``key``); after :func:`refuse_upload` the box starts again empty."""
         self._uploader_shown = True
         tuning.allow_uploads(_session_id())
-        return st.file_uploader(*args, **kwargs)
+        return st.file_uploader(label, key=_upload_key(key), **kwargs)
 
     # ---------------------------------------------------------------- sharing
     def link_extra(self, key: str, value: str | None) -> None:
@@ -772,6 +790,30 @@ class Page:
                 pairs.append((key, str(value).lower() if isinstance(value, bool) else str(value)))
         pairs.extend(self._extra.items())
         return urlencode(pairs)
+
+
+def _upload_key(key: str) -> str:
+    """The widget key of uploader ``key`` now: a new one after each refused file (``refuse_upload``)."""
+    return f"{key}_{st.session_state.get(f'_{key}_round', 0)}"
+
+
+def uploaded(key: str):
+    """The file in uploader ``key`` (:meth:`Page.file_uploader`), or None."""
+    return st.session_state.get(_upload_key(key))
+
+
+def refuse_upload(key: str) -> None:
+    """After the page refused the file in uploader ``key`` (with its own calm message): the box starts again under a
+    new widget key, so it no longer shows the file as if it were loaded, and the file's bytes leave the server now
+    rather than when the session ends (they count against the session's bound, ``ui.tuning.guard_uploads``)."""
+    file, session = uploaded(key), _session_id()
+    if file is not None and session is not None:
+        with contextlib.suppress(Exception):  # no runtime (a bare run, AppTest): nothing is held
+            from streamlit import runtime
+
+            if runtime.exists():
+                runtime.get_instance().uploaded_file_mgr.remove_file(session, file.file_id)
+    st.session_state[f"_{key}_round"] = st.session_state.get(f"_{key}_round", 0) + 1
 
 
 def _key_list(values: list[str]) -> set[str]:

@@ -58,12 +58,16 @@ def test_own_points_upload_good_bad_and_too_big_in_the_browser(page, app_url, tm
     uploader.set_input_files(str(good))
     page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stAlert]')]"
                            ".some(a => a.innerText.includes('Your 12 training points'))", timeout=30000)
+    assert page.locator('[data-testid="stFileChip"]').filter(has_text="good.csv").count() == 1  # a loaded one shows
     for path, why in ((bad, "line 3: y = 9"), (big, "100 KB")):
         uploader.set_input_files(str(path))
         page.wait_for_function("(w) => [...document.querySelectorAll('[data-testid=stAlert]')]"
                                ".some(a => a.innerText.includes(w))", arg=why, timeout=30000)
         settle(page)
         assert page.locator('[data-testid="stAlert"]').filter(has_text="Your 12 training points").count() == 1
+        # the box starts again empty: a refused file must not look attached (issue 29), and the next file goes in
+        assert page.locator('[data-testid="stFileChip"]').count() == 0
+        uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]').first
     assert page.console.errors == []
 
 

@@ -224,3 +224,53 @@ def test_on_a_phone_the_slider_and_the_chart_it_moves_share_one_screen(rooms, ap
     bottom = page.get_by_role("slider", name=slider).bounding_box()
     header = page.evaluate("() => document.querySelector('[data-testid=stHeader]').getBoundingClientRect().bottom")
     assert bottom["y"] + bottom["height"] - chart_top <= ROOMS["phone"]["viewport"]["height"] - header
+
+
+TOOLBARS = """() => [...document.querySelectorAll('[data-testid="stElementToolbar"]')].filter(
+  t => getComputedStyle(t).opacity !== '0').map(t => {
+    const own = t.closest('[data-testid="stElementContainer"]');
+    const r = t.getBoundingClientRect();
+    return [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]')].filter(
+      e => e !== own && !e.contains(own) && e.checkVisibility({visibilityProperty: true, opacityProperty: true}))
+      .filter(e => { const o = e.getBoundingClientRect();
+                     return Math.min(o.right, r.right) - Math.max(o.left, r.left) > 1
+                            && Math.min(o.bottom, r.bottom) - Math.max(o.top, r.top) > 1; })
+      .map(e => (e.innerText || e.querySelector('[aria-label]')?.getAttribute('aria-label') || '?').slice(0, 40));
+  })"""
+
+
+@pytest.mark.parametrize("name, tables", [("loss_curves", 2), ("gradient_descent?dataset=Your+own+points", 1)])
+def test_phone_table_toolbar_covers_no_control_or_chart(rooms, app_url, name, tables):
+    """Issue 29: on a phone a table's toolbar (shown on a tap or hover) lay over the "Start from" dropdown's arrow
+    and over a chart's axis title: it must lie over nothing else on the page."""
+    page = _open(rooms, app_url, "phone", name)
+    frames = page.locator('[data-testid="stDataFrame"]')
+    assert frames.count() == tables
+    for i in range(tables):
+        frames.nth(i).scroll_into_view_if_needed()
+        frames.nth(i).hover()
+        page.wait_for_timeout(300)
+        shown = page.evaluate(TOOLBARS)
+        assert shown, f"table {i}: no toolbar shown"
+        assert not any(shown), f"table {i}'s toolbar lies over {shown}"
+
+
+NAV = """() => {
+  const sb = document.querySelector('[data-testid="stSidebar"]');
+  const right = sb.getBoundingClientRect().right;
+  return {width: sb.getBoundingClientRect().width, cut: [...sb.querySelectorAll('[data-testid="stSidebarNavLink"]')]
+    .filter(a => a.getBoundingClientRect().right > right + 1
+                 || [...a.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))
+    .map(a => a.innerText.trim().split('\\n').pop())};
+}"""
+
+
+def test_projector_sidebar_shows_every_page_name_whole_and_leaves_the_chart_room(rooms, app_url):
+    """Issue 29: on the projector "Where the loss comes from" was cut to "Where the loss comes …" in a 300 px
+    sidebar. Presentation mode opens with the sidebar folded: the teacher opens it."""
+    page = _open(rooms, app_url, "projector", "derivation")
+    if page.locator('[data-testid="stSidebar"][data-collapsed="true"]').count():
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        page.wait_for_timeout(600)  # the sidebar slides in
+    m = page.evaluate(NAV)
+    assert not m["cut"] and 200 <= m["width"] <= 260, m
