@@ -134,7 +134,7 @@ def ask_box(room: live.Room, key: str) -> None:
     own = view_question()
     if own is not None:  # the home page's view, ?p=…, asked of the class: first in the list
         options = {own.id: question_label(own)} | options
-    with page.controls("Ask the class"):
+    with page.controls("Ask the class", expanded=room.state == "waiting"):  # while the class gathers: the next step
         row = page.row()
         chosen = page.select("Question", "ask", options, next(iter(options)), container=row)
         row.button("Open this question", icon=":material/campaign:", on_click=teacher_act,

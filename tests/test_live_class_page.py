@@ -191,3 +191,13 @@ def test_a_teacher_can_ask_the_question_of_a_home_page_view(store):
     assert q.right == pytest.approx(-math.log(0.37), rel=1e-12)
     bad = open_page(PAGE, {"room": code, "key": key, "p": "7"})
     assert any("not a probability" in w.value for w in bad.warning)
+
+
+def test_on_a_projector_asking_is_unfolded_while_the_class_gathers_and_folded_once_a_question_is_open(store):
+    code, key = store.open_room()
+    at = open_page(PAGE, {"room": code, "key": key, "present": "true"})
+    assert_ok(at)
+    assert [e.proto.expanded for e in at.expander if e.label == "Ask the class"] == [True]
+    store.ask(code, key, "certain_mistake")
+    at.run()
+    assert [e.proto.expanded for e in at.expander if e.label == "Ask the class"] == [False]

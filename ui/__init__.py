@@ -607,10 +607,11 @@ class Page:
         with st.container(border=True):
             return self.tabs(titles, key)
 
-    def controls(self, title: str):
-        """A group of controls: a bordered box, or in presentation mode a folded expander (the chart comes first)."""
+    def controls(self, title: str, expanded: bool = False):
+        """A group of controls: a bordered box, or in presentation mode an expander, folded (the chart comes first)
+        unless ``expanded`` (the controls are the screen's main action)."""
         if self.presenting:
-            return st.expander(title, expanded=False, icon=":material/tune:")
+            return st.expander(title, expanded=expanded, icon=":material/tune:")
         box = st.container(border=True)
         box.markdown(f"**{title}**")
         return box
