@@ -553,11 +553,6 @@ def loss_label(objective: str, pos_weight: float) -> str:
     return "train BCE" if pos_weight == 1 else "train weighted BCE"
 
 
-def _stopped(traj: logistic.Trajectory) -> int:
-    """The last step a run really took (``experiment.last_step``)."""
-    return experiment.last_step(traj)
-
-
 def start_gradients(e) -> tuple[float, float]:
     """‖∇‖ of the mean BCE and of the mean squared error alone (no L2 term) at the race's shared start, on the
     training points: (BCE's, squared error's). Squared error's ∂/∂z is BCE's times 2p(1 − p)."""
@@ -581,7 +576,7 @@ def race(e) -> str | None:
     if e.race is None:
         return None
     bce_run, sq_run = e.traj, e.race
-    t_b, t_s = _stopped(bce_run), _stopped(sq_run)
+    t_b, t_s = experiment.last_step(bce_run), experiment.last_step(sq_run)
     a, b = 100 * e.train_accuracy[-1], 100 * e.race_accuracy[-1]
     bce = bce_name(e.settings.pos_weight)
     if t_b == t_s:
@@ -805,10 +800,10 @@ def describe(e, t: int) -> str:
              f"{int(np.sum(e.y_train >= 0.5))} of class 1) with the decision boundary at step {t} of {e.final}",
              f"{loss_part}, accuracy {100 * e.train_accuracy[t]:.1f}%",
              f"weights ({', '.join(num(v, 3) for v in w)}), bias {num(e.traj.b[t], 3)}",
-             f"the {name} {moved} from {num(first)} at step 0 to {num(last)} at step {_stopped(e.traj)}"
-             if moved != "stayed" else f"the {name} stayed at {num(first)} from step 0 to step {_stopped(e.traj)}"]
+             f"the {name} {moved} from {num(first)} at step 0 to {num(last)} at step {e.last_step}"
+             if moved != "stayed" else f"the {name} stayed at {num(first)} from step 0 to step {e.last_step}"]
     if e.traj.diverged_at is not None:
-        parts.append(f"the run diverged at step {e.traj.diverged_at} and shows its last good step, {_stopped(e.traj)}")
+        parts.append(f"the run diverged at step {e.traj.diverged_at} and shows its last good step, {e.last_step}")
     if e.race is not None:
         parts.append(f"squared-error run: {bce} {num(e.race_bce[t])}, accuracy "
                      f"{100 * e.race_accuracy[t]:.1f}%")

@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.perf.load import _proc_cpu_seconds, start_server  # noqa: E402
+from tests.perf.load import _proc_cpu_seconds, keep_as_a_browser, start_server  # noqa: E402
 
 QUESTION = "certain_mistake"
 
@@ -74,14 +74,8 @@ class Phone:
             fm = ForwardMsg()
             fm.ParseFromString(data)
             now = time.perf_counter()
-            if fm.metadata.cacheable and fm.hash:
-                self.cached.add(fm.hash)
-            kind = fm.WhichOneof("type")
-            if kind == "new_session" and fm.new_session.page_script_hash:
-                self.page_hash = fm.new_session.page_script_hash
-            elif kind == "navigation" and fm.navigation.page_script_hash:
-                self.page_hash = fm.navigation.page_script_hash
-            elif kind == "auto_rerun":
+            kind = keep_as_a_browser(self, fm)
+            if kind == "auto_rerun":
                 self.fragment_id = fm.auto_rerun.fragment_id
             elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
                 el = fm.delta.new_element

@@ -77,6 +77,19 @@ def start_server(port: int, post_script_gc: bool, core: int = 0, options: tuple[
     raise RuntimeError("server did not start")
 
 
+def keep_as_a_browser(session, fm) -> str:
+    """What a browser keeps from a ForwardMsg — the hashes of cacheable messages (reported back at every rerun) and
+    the page's script hash — kept on ``session`` (``.cached``, ``.page_hash``); returns the message's kind."""
+    if fm.metadata.cacheable and fm.hash:
+        session.cached.add(fm.hash)
+    kind = fm.WhichOneof("type")
+    if kind == "new_session" and fm.new_session.page_script_hash:
+        session.page_hash = fm.new_session.page_script_hash
+    elif kind == "navigation" and fm.navigation.page_script_hash:
+        session.page_hash = fm.navigation.page_script_hash
+    return kind
+
+
 class Student:
     """One simulated browser on one page, moving one control. ``scenario`` is (page, control key, values): a list
     of values to pick from, None for the control's own options (a select slider or segmented control), or "new"
@@ -128,14 +141,8 @@ class Student:
             self.bytes += len(data)
             fm = ForwardMsg()
             fm.ParseFromString(data)
-            if fm.metadata.cacheable and fm.hash:
-                self.cached.add(fm.hash)
-            kind = fm.WhichOneof("type")
-            if kind == "new_session" and fm.new_session.page_script_hash:
-                self.page_hash = fm.new_session.page_script_hash
-            elif kind == "navigation" and fm.navigation.page_script_hash:
-                self.page_hash = fm.navigation.page_script_hash
-            elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
+            kind = keep_as_a_browser(self, fm)
+            if kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
                 el = fm.delta.new_element
                 etype = el.WhichOneof("type")
                 if etype == "exception":

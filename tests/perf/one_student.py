@@ -47,7 +47,7 @@ EVERY_PAGE = [
 ]
 
 
-async def _hammer(port: int, scenario, seconds: float, server_pid: int) -> dict:
+async def hammer(port: int, scenario, seconds: float, server_pid: int) -> dict:
     import websockets
 
     student = Student(port, scenario, random.Random(1))
@@ -93,7 +93,7 @@ def main() -> None:
         chosen = [sc for sc in (SCENARIOS if args.load_pages else EVERY_PAGE)
                   if not args.only or any(o in (sc[0], f"{sc[0]}:{sc[1]}") for o in args.only)]
         for scenario in chosen:
-            r = asyncio.run(_hammer(port, scenario, args.seconds, server.pid))
+            r = asyncio.run(hammer(port, scenario, args.seconds, server.pid))
             rows.append(r)
             print(f"| {r['page']} ({r['control']}) | {r['interactions']} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | "
                   f"{r['cpu_per_interaction_ms']:.1f} | {r['bytes_per_interaction']:,.0f} |", flush=True)

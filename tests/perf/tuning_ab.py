@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.perf.load import Student, start_server  # noqa: E402
-from tests.perf.one_student import EVERY_PAGE, _hammer  # noqa: E402
+from tests.perf.one_student import EVERY_PAGE, hammer  # noqa: E402
 from ui.tuning import NAMES  # noqa: E402
 
 DEFAULT_CONTROLS = ["home:p", "gradient_descent:noise", "gradient_descent:seed", "calibration:cal_l2"]
@@ -82,7 +82,7 @@ def main() -> None:
             for label in order:
                 port, proc = servers[label]
                 for sc in scenarios:
-                    r = asyncio.run(_hammer(port, sc, args.seconds, proc.pid))
+                    r = asyncio.run(hammer(port, sc, args.seconds, proc.pid))
                     results.setdefault((label, f"{sc[0]}:{sc[1]}"), []).append(r)
     finally:
         for _, proc in servers.values():
