@@ -1,7 +1,7 @@
 """A fresh server whose first visitor arrives by a shared page link still routes through app.py's navigation.
 
 Streamlit's legacy multipage mode would otherwise run the page file alone and show "app, home, …" in the menu
-to every session until someone opened the root URL (see ui._leave_legacy_multipage_mode).
+to every session until someone opened the root URL (see ui.tuning.leave_legacy_multipage_mode).
 """
 import pytest
 
