@@ -15,6 +15,8 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
+from lib import claims, datasets, experiment, logistic, loss
+
 # Okabe-Ito
 BLUE = "#0072B2"
 VERMILLION = "#D55E00"
@@ -206,23 +208,6 @@ class EncodedFigure(dict):
         return json.loads(self.json)
 
 
-# The loss landscape's grid: each grid point costs one softplus per training point (~11 ns each, exp and log1p
-# being scalar for doubles on this project's machine), so the grid shrinks as the points grow — 16 × 16 from the
-# default 200 points on (51,200 evaluations, ~1 ms), 32 × 32 for up to 50 points, between the two in between.
-# J is convex and smooth, so plotly's contours from a 16- and a 32-point grid were indistinguishable on screen (the
-# default blobs and the squared-error race on moons, compared side by side at the seventh and eighth stops, and
-# the confidently wrong start, XOR with the feature map and the separable set at the ninth); the grid values are J
-# exactly.
-LANDSCAPE_EVALUATIONS = 51_200
-LANDSCAPE_SIDES = (16, 32)
-
-
-def landscape_side(n_points: int) -> int:
-    """Grid points along each weight of the landscape for a training set of ``n_points``."""
-    side = int(math.sqrt(LANDSCAPE_EVALUATIONS / max(int(n_points), 1)))
-    return min(max(side, LANDSCAPE_SIDES[0]), LANDSCAPE_SIDES[1])
-
-
 PROJECTOR_SCALE = 19 / 14  # type in presentation mode: 14 px → 19 px, and every other size in proportion
 
 
@@ -384,8 +369,6 @@ def terms_figure(y: float, p: float, *, scale: float = 1.0, unit: str = "nats", 
     The faded curves are the raw terms −log p and −log(1−p); the bold curve is the loss for this label,
     y·(−log p) + (1−y)·(−log(1−p)), which for a hard label is exactly the active term.
     """
-    from lib import loss
-
     if axis == "z":
         x = np.linspace(-10, 10, 401)
         pos_raw = loss.bce_with_logits(1.0, x, reduction="none")
@@ -426,8 +409,6 @@ def terms_figure(y: float, p: float, *, scale: float = 1.0, unit: str = "nats", 
 
 def gradient_figure(y: float, p: float, *, height: int = 320) -> FigureSpec:
     """∂L/∂p (blows up at the edges) against ∂L/∂z = p − y (bounded by 1), both against p, point marked."""
-    from lib import loss
-
     x = probability_grid(400)
     gp = loss.bce_grad_prob(y, x)
     gz = x - y  # ∂L/∂z as a function of p = σ(z), exactly p − y
@@ -582,8 +563,6 @@ def _linear_level(w, b, level_logit, box) -> tuple[np.ndarray, np.ndarray]:
 def _level_curves(w, b: float, levels, box, grid) -> list[tuple[np.ndarray, np.ndarray]]:
     """(x, y) of the curves w·φ(x) + b = level for each level: straight lines for raw features, level curves on
     the grid for mapped ones (the score map computed once for all levels)."""
-    from lib import datasets
-
     if len(w) == 2:
         return [_linear_level(w, b, lv, box) for lv in levels]
     gx, gy, G = grid
@@ -666,17 +645,11 @@ def _frame_race_boundaries(race, steps, box, grid) -> list[tuple]:
     return list(zip(_coords_rows(X[:, 0]), _coords_rows(Y[:, 0]), strict=True))
 
 
-def _sizes(e, steps) -> dict[int, tuple[dict, dict]]:
-    """Marker size per training point by its own loss at each of ``steps`` (6 px for 0 up to 19 px for ≥ 3 nats),
-    as uint8 typed arrays (:func:`typed`), class 0's and class 1's: step → (sizes0, sizes1). All steps in one pass
-    over the points, each step's row encoded as it is (no conversion: already uint8 and contiguous)."""
-    from lib import loss
-
-    steps = np.asarray(steps, dtype=int)
-    Z = e.F_train @ e.traj.w[steps].T + e.traj.b[steps]  # (points, steps)
-    per = loss.logit_loss_kernel(e.y_train[:, None], Z, 1.0)
-    size = (6 + 4.5 * np.minimum(per, 3.0)).astype(np.uint8)
-    by_step0, by_step1 = size[e.y_train < 0.5].T.copy(), size[e.y_train >= 0.5].T.copy()  # (steps, points)
+def _point_sizes(point_losses: np.ndarray, y: np.ndarray, steps) -> dict[int, tuple[dict, dict]]:
+    """Marker size per training point by its own loss (6 px for 0 up to 19 px for ≥ 3 nats) at each of ``steps``
+    (the columns of ``point_losses``), as uint8 typed arrays, class 0's and class 1's: step → (sizes0, sizes1)."""
+    size = (6 + 4.5 * np.minimum(point_losses, 3.0)).astype(np.uint8)
+    by_step0, by_step1 = size[y < 0.5].T.copy(), size[y >= 0.5].T.copy()  # (steps, points), each row contiguous
     return {int(t): (typed(by_step0[j], "u1"), typed(by_step1[j], "u1")) for j, t in enumerate(steps)}
 
 
@@ -690,120 +663,104 @@ def _scatter(x, y, panel: int, **kw) -> dict:
             "y": y if isinstance(y, (list, dict)) else typed(y), "xaxis": xa, "yaxis": ya, **kw}
 
 
-def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | None = None, dark: bool = False,
-                            stacked: bool = False, show: int | None = None) -> FigureSpec:
-    """Data with boundary, loss landscape with the optimizer's path, and loss per step — animated together.
+def _panels(stacked: bool) -> tuple[dict, list, int]:
+    """The three panels' domains (x, y) — data "d", landscape "l", loss "c" —, their headings' places and the
+    figure's default height: data and landscape side by side over the loss, or one above another (a phone)."""
+    if stacked:
+        return ({"d": ([0, 1], [0.70, 1]), "l": ([0, 1], [0.37, 0.64]), "c": ([0, 1], [0, 0.25])},
+                [(0.5, 1.0), (0.5, 0.645), (0.5, 0.255)], 1500)
+    return ({"d": ([0, 0.44], [0.45, 1]), "l": ([0.56, 1], [0.45, 1]), "c": ([0, 1], [0, 0.3])},
+            [(0.22, 1.0), (0.78, 1.0), (0.5, 0.31)], 900)
 
-    The frames (at most ``experiment.MAX_FRAMES``) are played by plotly in the browser: Play, Pause, Reset,
-    speeds, and a step slider. The figure opens on the last step. Traces 0–5 animate: the training points of
-    class 0 and 1 (their sizes: each point's own loss), the boundary, the p = 0.1/0.9 contours, the landscape
-    marker and the loss marker. ``stacked`` puts the three panels one above another (for phones). ``show`` is
-    the frame the figure opens on (an index into ``e.frames``; default the last) — the page's Step control.
-    """
-    from lib import claims, logistic
 
-    if stacked:  # panel domains: (x, y) for data, landscape, loss; title positions
-        dom = {"d": ([0, 1], [0.70, 1]), "l": ([0, 1], [0.37, 0.64]), "c": ([0, 1], [0, 0.25])}
-        heads = [(0.5, 1.0), (0.5, 0.645), (0.5, 0.255)]
-        height = height or 1500
-    else:
-        dom = {"d": ([0, 0.44], [0.45, 1]), "l": ([0.56, 1], [0.45, 1]), "c": ([0, 1], [0, 0.3])}
-        heads = [(0.22, 1.0), (0.78, 1.0), (0.5, 0.31)]
-        height = height or 900
-
-    s = e.settings
-    traj = e.traj
-    shown = len(e.frames) - 1 if show is None else min(max(int(show), 0), len(e.frames) - 1)
-    now_step = int(e.frames[shown])  # the step the static traces show; frames animate from there
-    last = int(e.frames[-1])  # the last step any run really took
-    ink = INK[dark]
+def _data_box(e) -> tuple[tuple, tuple | None]:
+    """The data panel's box (x0, x1, y0, y1), every point inside with 8% and 0.1 to spare; and, for mapped
+    features, the 40 × 40 grid their level curves are traced on (straight lines need none)."""
     allX = np.vstack([e.X_train, e.X_test]) if len(e.y_test) else e.X_train
     lo, hi = allX.min(axis=0), allX.max(axis=0)
     pad = 0.08 * (hi - lo) + 0.1
     box = (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
-    grid = None  # the score map's grid, for the level curves of mapped features (straight lines need none)
-    if traj.w.shape[1] != 2:
-        gx, gy = np.linspace(box[0], box[1], 40), np.linspace(box[2], box[3], 40)
-        GX, GY = np.meshgrid(gx, gy)
-        grid = (gx, gy, np.column_stack([GX.ravel(), GY.ravel()]))
-    neg, pos = e.y_train < 0.5, e.y_train >= 0.5
+    if e.traj.w.shape[1] == 2:
+        return box, None
+    gx, gy = np.linspace(box[0], box[1], 40), np.linspace(box[2], box[3], 40)
+    GX, GY = np.meshgrid(gx, gy)
+    return box, (gx, gy, np.column_stack([GX.ravel(), GY.ravel()]))
 
-    race = getattr(e, "race", None)
-    # the loss drawn per step: the objective trained, or — when squared error trains — BCE for every run, so that
-    # the runs are compared on one yardstick
-    bce_axis = s.objective != "bce"
-    yard = e.train_bce if bce_axis else traj.loss
+
+def _moving_traces(e, t: int, yard, sizes, box, grid, ink: str) -> list[dict]:
+    """The traces the frames move (0–10), at step t: the training points of class 0 and 1 sized by their own loss,
+    the boundary p = ½, the p = 0.1 / 0.9 pair, the "now" markers on the landscape and the loss panel; with a race
+    the squared-error run's boundary and markers (6–8) and, for straight boundaries, the side each run calls class
+    1, hatched (9, 10): two lines on each other may still face opposite ways."""
+    traj, race = e.traj, e.race
     data = []
-    sizes = _sizes(e, e.frames)  # now_step is one of the frames
-    s0, s1 = sizes[now_step]
-    for cls, mask, size in ((0, neg, s0), (1, pos, s1)):                               # 0, 1
+    for cls, mask, size in ((0, e.y_train < 0.5, sizes[t][0]), (1, e.y_train >= 0.5, sizes[t][1])):     # 0, 1
         data.append(_scatter(e.X_train[mask, 0], e.X_train[mask, 1], 1, mode="markers", name=CLASS_NAME[cls],
                              marker={"color": CLASS_COLOR[cls], "symbol": CLASS_SYMBOL[cls], "size": size,
                                      "line": {"width": 1, "color": "white"}},
                              hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<extra></extra>"))
-    (bx, by), (cx, cy) = _boundaries(e, now_step, box, grid)
+    (bx, by), (cx, cy) = _boundaries(e, t, box, grid)
     data.append(_scatter(bx, by, 1, mode="lines", hoverinfo="skip", line={"color": ink, "width": 4},  # 2
                          name="BCE run's boundary p = ½" if race else "boundary p = ½"))
     data.append(_scatter(cx, cy, 1, mode="lines", name="p = 0.1 and 0.9", hoverinfo="skip",  # 3
                          line={"color": GREY, "width": 1.5, "dash": "dot"}))
     now = {"color": ORANGE, "size": 13, "line": {"width": 2, "color": "white"}}
-    data.append(_scatter([float(traj.w[now_step, 0])], [float(traj.w[now_step, 1])], 2, mode="markers", name="now",
+    data.append(_scatter([float(traj.w[t, 0])], [float(traj.w[t, 1])], 2, mode="markers", name="now",  # 4
                          marker=now, showlegend=False, hovertemplate="step now<extra></extra>"))
-    data.append(_scatter([now_step], [float(yard[now_step])], 3, mode="markers", name="now", marker=now,
+    data.append(_scatter([t], [float(yard[t])], 3, mode="markers", name="now", marker=now,  # 5
                          showlegend=False, hovertemplate="step %{x}<br>loss %{y:.4g}<extra></extra>"))
+    if race is None:
+        return data
     race_now = {"color": PURPLE, "size": 12, "symbol": "square", "line": {"width": 2, "color": "white"}}
-    if race is not None:                                                                           # 6, 7, 8
-        rx, ry = _race_boundary(race, now_step, box, grid)
-        data.append(_scatter(rx, ry, 1, mode="lines", name="squared-error run's boundary", hoverinfo="skip",
-                             line={"color": PURPLE, "width": 4, "dash": "dash"}))
-        data.append(_scatter([float(race.w[now_step, 0])], [float(race.w[now_step, 1])], 2, mode="markers",
-                             name="now (squared error)", marker=race_now, showlegend=False, hoverinfo="skip"))
-        data.append(_scatter([now_step], [float(e.race_bce[now_step])], 3, mode="markers", marker=race_now,
-                             name="now (squared error)", showlegend=False,
-                             hovertemplate="step %{x}<br>BCE %{y:.4g}<extra>squared-error run</extra>"))
-    # which side each run calls class 1, hatched (/ the BCE run, \ the squared-error run): two lines that lie on
-    # each other may still face opposite ways, as their opposite accuracies say (straight boundaries only)
-    sides = race is not None and grid is None
-    if sides:                                                                                      # 9, 10
+    rx, ry = _race_boundary(race, t, box, grid)                                                    # 6, 7, 8
+    data.append(_scatter(rx, ry, 1, mode="lines", name="squared-error run's boundary", hoverinfo="skip",
+                         line={"color": PURPLE, "width": 4, "dash": "dash"}))
+    data.append(_scatter([float(race.w[t, 0])], [float(race.w[t, 1])], 2, mode="markers",
+                         name="now (squared error)", marker=race_now, showlegend=False, hoverinfo="skip"))
+    data.append(_scatter([t], [float(e.race_bce[t])], 3, mode="markers", marker=race_now,
+                         name="now (squared error)", showlegend=False,
+                         hovertemplate="step %{x}<br>BCE %{y:.4g}<extra>squared-error run</extra>"))
+    if grid is None:                                                                               # 9, 10
         for run, shape, color, who in ((traj, "/", ink, "BCE run"), (race, "\\", PURPLE, "squared-error run")):
-            sx, sy = _class_1_side(run.w[now_step], float(run.b[now_step]), box)
+            sx, sy = _class_1_side(run.w[t], float(run.b[t]), box)
             data.append(_scatter(sx, sy, 1, mode="none", fill="toself", fillcolor="rgba(0,0,0,0)", hoverinfo="skip",
                                  fillpattern={"shape": shape, "fgcolor": color, "fgopacity": 0.5, "size": 12,
                                               "solidity": 0.12},
                                  name=f"{who} calls this side class 1 ({shape[0]})"))
+    return data
 
-    paths = {s.optimizer: traj} | dict(e.others)
-    pts = np.vstack([t.w[:, :2] for t in [*paths.values(), *([race] if race is not None else [])]])
-    if e.optimum.converged:
-        pts = np.vstack([pts, e.optimum.w[None, :2]])
-    plo, phi = pts.min(axis=0), pts.max(axis=0)
-    span = np.maximum(phi - plo, 1.0)
-    side = landscape_side(len(e.y_train))
-    u = np.linspace(plo[0] - 0.3 * span[0], phi[0] + 0.3 * span[0], side)
-    v = np.linspace(plo[1] - 0.3 * span[1], phi[1] + 0.3 * span[1], side)
-    J = logistic.landscape(e.F_train, e.y_train, traj.w[last], traj.b[last], span=(u, v), l2=s.l2,
-                           pos_weight=s.pos_weight)
-    data.append({"type": "contour", "x": typed(u), "y": typed(v),
-                 "z": {**typed(np.log10(J + 1e-12)), "shape": f"{len(v)}, {len(u)}"}, "xaxis": "x2", "yaxis": "y2",
-                 "colorscale": "Viridis", "reversescale": True, "ncontours": 18, "showscale": False, "opacity": 0.65,
-                 "contours": {"coloring": "heatmap", "showlines": True}, "line": {"width": 0.5, "color": "white"},
-                 "name": "log10 loss", "hovertemplate": "w₁ %{x:.3g}, w₂ %{y:.3g}<br>log10 J %{z:.3g}<extra></extra>"})
-    dashes = ("solid", "dot", "dashdot", "longdash", "longdashdot")  # paths differ in greyscale too
+
+def _kept_steps(last: int) -> np.ndarray:
+    """At most 300 steps of 0 … last, evenly spread: a line of a thousand steps looks the same from 300."""
+    return np.unique(np.linspace(0, last, min(last + 1, 300)).astype(int))
+
+
+def _path_traces(e, numbers, last: int, ink: str) -> list[dict]:
+    """The landscape (log10 J, a contour) with each optimizer's path over it, and each path's loss per step in the
+    loss panel (the main run first, solid; the others dashed apart in greyscale); the race's squared-error path and
+    its BCE; the optimum and its loss."""
+    s, race = e.settings, e.race
+    u, v = numbers.u, numbers.v
+    data = [{"type": "contour", "x": typed(u), "y": typed(v),
+             "z": {**typed(np.log10(numbers.J + 1e-12)), "shape": f"{len(v)}, {len(u)}"}, "xaxis": "x2", "yaxis": "y2",
+             "colorscale": "Viridis", "reversescale": True, "ncontours": 18, "showscale": False, "opacity": 0.65,
+             "contours": {"coloring": "heatmap", "showlines": True}, "line": {"width": 0.5, "color": "white"},
+             "name": "log10 loss", "hovertemplate": "w₁ %{x:.3g}, w₂ %{y:.3g}<br>log10 J %{z:.3g}<extra></extra>"}]
+    dashes = ("solid", "dot", "dashdot", "longdash", "longdashdot")
+    paths = {s.optimizer: e.traj} | dict(e.others)
     for i, (name, t) in enumerate(paths.items()):
-        keep = np.unique(np.linspace(0, len(t.loss) - 1, min(len(t.loss), 300)).astype(int))
+        keep = _kept_steps(len(t.loss) - 1)
         color = VERMILLION if i == 0 else SERIES[(i + 1) % len(SERIES)]
         label = logistic.OPTIMIZERS[name]
-        ys = yard if i == 0 else (logistic.losses_along(t, e.F_train, e.y_train, pos_weight=s.pos_weight)
-                                  if bce_axis else t.loss)
         data.append(_scatter(t.w[keep, 0], t.w[keep, 1], 2, mode="lines", hoverinfo="skip",
                              name=f"path: BCE ({label})" if race is not None and i == 0 else f"path: {label}",
                              line={"color": color, "width": 3 if i == 0 else 2, "dash": dashes[i % 5]}))
-        data.append(_scatter(typed(keep, "i4"), ys[keep], 3, mode="lines", showlegend=False,
+        data.append(_scatter(typed(keep, "i4"), numbers.path_losses[name][keep], 3, mode="lines", showlegend=False,
                              name=f"train loss: {label}", line={"color": color, "width": 3 if i == 0 else 1.5,
                                                                 "dash": dashes[i % 5]},
                              hovertemplate="step %{x}<br>train loss %{y:.4g}<extra>" + label + "</extra>"))
     if race is not None:
-        keep = np.unique(np.linspace(0, last, min(last + 1, 300)).astype(int))
+        keep = _kept_steps(last)
         data.append(_scatter(race.w[keep, 0], race.w[keep, 1], 2, mode="lines", name="path: squared error",
                              hoverinfo="skip", line={"color": PURPLE, "width": 3, "dash": "dash"}))
         data.append(_scatter(typed(keep, "i4"), e.race_bce[keep], 3, mode="lines", showlegend=False,
@@ -812,140 +769,184 @@ def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | Non
     if e.optimum.converged:
         data.append(_scatter([float(e.optimum.w[0])], [float(e.optimum.w[1])], 2, mode="markers",
                              name="optimum", marker={"symbol": "star", "size": 16, "color": ink}))
-    if e.optimum.converged and not bce_axis:
+    if e.optimum.converged and s.objective == "bce":  # the optimum's loss is the objective's: drawn on its scale
         data.append(_scatter([0, last], [e.optimum.loss] * 2, 3, mode="lines", name="optimum loss",
                              line={"color": ink, "dash": "dash", "width": 1.5},
                              hovertemplate="optimum %{y:.5g}<extra></extra>"))
-    if len(e.test_loss):
-        keep = np.unique(np.linspace(0, last, min(last + 1, 300)).astype(int))
-        data.append(_scatter(typed(keep, "i4"), e.test_loss[keep], 3, mode="lines", name="test loss",
-                             line={"color": BLUE, "dash": "dash", "width": 2.5},
-                             hovertemplate="step %{x}<br>test loss %{y:.4g}<extra></extra>"))
-        for cls, symbol in ((0, "circle-open"), (1, "diamond-open")):
-            m = (e.y_test >= 0.5) == bool(cls)
-            data.append(_scatter(e.X_test[m, 0], e.X_test[m, 1], 1, mode="markers", hoverinfo="skip",
-                                 name=f"test, {CLASS_NAME[cls]}",
-                                 marker={"color": CLASS_COLOR[cls], "size": 8, "symbol": symbol, "line": {"width": 2}}))
+    return data
 
-    steps = [int(k) for k in e.frames]
-    # the numbers the frames show, as Python floats (formatting them is cheaper than formatting NumPy's)
+
+def _test_traces(e, last: int) -> list[dict]:
+    """The held-out points' loss per step (dashed) and the points themselves (open markers); none without them."""
+    if not len(e.test_loss):
+        return []
+    keep = _kept_steps(last)
+    data = [_scatter(typed(keep, "i4"), e.test_loss[keep], 3, mode="lines", name="test loss",
+                     line={"color": BLUE, "dash": "dash", "width": 2.5},
+                     hovertemplate="step %{x}<br>test loss %{y:.4g}<extra></extra>")]
+    for cls, symbol in ((0, "circle-open"), (1, "diamond-open")):
+        m = (e.y_test >= 0.5) == bool(cls)
+        data.append(_scatter(e.X_test[m, 0], e.X_test[m, 1], 1, mode="markers", hoverinfo="skip",
+                             name=f"test, {CLASS_NAME[cls]}",
+                             marker={"color": CLASS_COLOR[cls], "size": 8, "symbol": symbol, "line": {"width": 2}}))
+    return data
+
+
+def _frame_values(e, yard, steps: list[int]) -> dict[str, dict[int, float]]:
+    """The numbers the frames show at each of ``steps``, as Python floats (cheaper to format than NumPy's)."""
+    traj, race = e.traj, e.race
     series = [("yard", yard), ("accuracy", 100 * e.train_accuracy), ("w_norm", e.w_norm),
-             ("grad_norm", traj.grad_norm), ("w1", traj.w[:, 0]), ("w2", traj.w[:, 1])]
+              ("grad_norm", traj.grad_norm), ("w1", traj.w[:, 0]), ("w2", traj.w[:, 1])]
     if len(e.test_loss):
         series.append(("test", e.test_loss))
     if race is not None:
         series += [("race_bce", e.race_bce), ("race_accuracy", 100 * e.race_accuracy), ("race_w1", race.w[:, 0]),
-                  ("race_w2", race.w[:, 1])]
-    at = {name: dict(zip(steps, np.asarray(values, dtype=np.float64)[steps].tolist(), strict=True))
-          for name, values in series}
+                   ("race_w2", race.w[:, 1])]
+    return {name: dict(zip(steps, np.asarray(values, dtype=np.float64)[steps].tolist(), strict=True))
+            for name, values in series}
 
-    num = claims.num  # the losses written as the text alternative (lib.claims.describe) writes them
 
-    def title(t: int) -> str:
-        if race is not None:
-            bce = claims.bce_name(s.pos_weight)  # as claims.describe names it
-            return (f"step {t} · BCE run: {bce} {num(at['yard'][t])}, accuracy {at['accuracy'][t]:.1f}%"
-                    + ("<br>" if stacked else " · ") + f"squared-error run: {bce} {num(at['race_bce'][t])}, accuracy "
-                    f"{at['race_accuracy'][t]:.1f}%")
-        parts = [f"step {t}", f"{claims.loss_label(s.objective, s.pos_weight)} {num(at['yard'][t])}"]
-        if len(e.test_loss):
-            parts.append(f"test loss {at['test'][t]:.4g}")
-        rest = [f"accuracy {at['accuracy'][t]:.1f}%", f"‖w‖ {at['w_norm'][t]:.3g}", f"‖∇J‖ {at['grad_norm'][t]:.3g}"]
-        return " · ".join(parts) + ("<br>" if stacked else " · ") + " · ".join(rest)
+def _frame_title(e, at: dict, t: int, stacked: bool) -> str:
+    """Step t's numbers over the figure, the losses written as the text alternative (``claims.describe``) writes
+    them; two lines on a phone."""
+    s, num, brk = e.settings, claims.num, "<br>" if stacked else " · "
+    if e.race is not None:
+        bce = claims.bce_name(s.pos_weight)
+        return (f"step {t} · BCE run: {bce} {num(at['yard'][t])}, accuracy {at['accuracy'][t]:.1f}%"
+                + brk + f"squared-error run: {bce} {num(at['race_bce'][t])}, accuracy "
+                f"{at['race_accuracy'][t]:.1f}%")
+    parts = [f"step {t}", f"{claims.loss_label(s.objective, s.pos_weight)} {num(at['yard'][t])}"]
+    if len(e.test_loss):
+        parts.append(f"test loss {at['test'][t]:.4g}")
+    rest = [f"accuracy {at['accuracy'][t]:.1f}%", f"‖w‖ {at['w_norm'][t]:.3g}", f"‖∇J‖ {at['grad_norm'][t]:.3g}"]
+    return " · ".join(parts) + brk + " · ".join(rest)
 
-    frames = []
+
+def _frames(e, steps: list[int], at: dict, sizes: dict, box, grid, stacked: bool) -> list[dict]:
+    """One frame a step: the title and what traces 0–10 (:func:`_moving_traces`) show at that step."""
     lines = _frame_boundaries(e, steps, box, grid)
-    race_lines = _frame_race_boundaries(race, steps, box, grid) if race is not None else None
+    race_lines = _frame_race_boundaries(e.race, steps, box, grid) if e.race is not None else None
+    frames = []
     for i, t in enumerate(steps):
         f0, f1 = sizes[t]
         bx, by, cx, cy = lines[i]
         frame = {"name": str(t), "traces": [0, 1, 2, 3, 4, 5],
-                 "layout": {"title": {"text": title(t)}},
+                 "layout": {"title": {"text": _frame_title(e, at, t, stacked)}},
                  "data": [{"marker": {"size": f0}}, {"marker": {"size": f1}},
                           {"x": bx, "y": by}, {"x": cx, "y": cy},
                           {"x": [at["w1"][t]], "y": [at["w2"][t]]},
                           {"x": [t], "y": [at["yard"][t]]}]}
-        if race is not None:
+        if e.race is not None:
             rx, ry = race_lines[i]
             frame["traces"] += [6, 7, 8]
             frame["data"] += [{"x": rx, "y": ry},
                               {"x": [at["race_w1"][t]], "y": [at["race_w2"][t]]},
                               {"x": [t], "y": [at["race_bce"][t]]}]
-        if sides:
-            frame["traces"] += [9, 10]
-            for run in (traj, race):
-                sx, sy = _class_1_side(run.w[t], float(run.b[t]), box)
-                frame["data"].append({"x": sx, "y": sy})
+            if grid is None:
+                frame["traces"] += [9, 10]
+                for run in (e.traj, e.race):
+                    sx, sy = _class_1_side(run.w[t], float(run.b[t]), box)
+                    frame["data"].append({"x": sx, "y": sy})
         frames.append(frame)
+    return frames
 
-    def animate(names, duration, redraw=True):
-        return {"method": "animate", "args": [names, {"frame": {"duration": duration, "redraw": redraw},
-                                                      "transition": {"duration": 0}, "mode": "immediate"}]}
 
-    def heading(text, x, y):
-        return {"text": text, "x": x, "y": y, "xref": "paper", "yref": "paper", "showarrow": False,
-                "xanchor": "center", "yanchor": "bottom", "font": {"size": 14}}
+def _animate(names, duration: int, redraw: bool = True) -> dict:
+    """A button's or slider step's action: play ``names`` (None: all frames, [None]: pause) at ``duration`` ms a
+    frame, without plotly's transitions."""
+    return {"method": "animate", "args": [names, {"frame": {"duration": duration, "redraw": redraw},
+                                                  "transition": {"duration": 0}, "mode": "immediate"}]}
 
-    # Top down: the title (that step's numbers), the animation buttons, the step slider, the legend, the panels —
-    # so Play sits right above the boundary it moves, on one screen with it on a phone and a projector (it was
-    # under the loss panel, a screen and more below). Positions are pixels from the figure's top turned into
-    # fractions of the plot area, so they hold at any height. On a phone the legend (one entry a line) gets its own
-    # band, under the two-line title.
-    n_legend = sum(1 for tr in data if tr.get("showlegend", True))
+
+def _player(frames: list[dict], shown: int, stacked: bool, buttons_y: float, slider_y: float) -> dict:
+    """Play, Pause, Reset, slow and fast (icons only on a phone) and the step slider on frame ``shown``, their
+    tops at ``buttons_y`` and ``slider_y`` (fractions of the plot area)."""
+    return {
+        "updatemenus": [{"type": "buttons", "direction": "left", "x": 0, "y": buttons_y, "xanchor": "left",
+                         "yanchor": "top", "showactive": False, "pad": {"t": 0, "r": 6}, "font": {"size": 14},
+                         "buttons": [
+                             {"label": "▶" if stacked else "▶ Play", **_animate(None, 180)},
+                             {"label": "❚❚" if stacked else "❚❚ Pause", **_animate([None], 0, False)},
+                             {"label": "Reset", **_animate(["0"], 0)},
+                             {"label": "slow", **_animate(None, 450)},
+                             {"label": "fast", **_animate(None, 60)}]}],
+        "sliders": [{"active": shown, "x": 0, "y": slider_y, "len": 1, "xanchor": "left",
+                     "yanchor": "top", "pad": {"t": 0, "l": 0, "r": 10},
+                     "currentvalue": {"prefix": "step ", "font": {"size": 13}},
+                     "font": {"size": 11 if stacked else 12},
+                     "steps": [{"label": f["name"], **_animate([f["name"]], 0)} for f in frames]}]}
+
+
+def _heading(text: str, x: float, y: float) -> dict:
+    return {"text": text, "x": x, "y": y, "xref": "paper", "yref": "paper", "showarrow": False,
+            "xanchor": "center", "yanchor": "bottom", "font": {"size": 14}}
+
+
+def _descent_layout(e, numbers, box, *, height: int, stacked: bool, n_legend: int, log_loss_axis: bool,
+                    title: str, frames: list[dict], shown: int) -> dict:
+    """The figure's layout, top down: the title (the step's numbers), the player, the legend, the panels — Play
+    right above the boundary it moves, on one screen with it on a phone and a projector. Places are pixels from the
+    top turned into fractions of the plot area, so they hold at any height; on a phone the legend (an entry a line)
+    gets its own band under the two-line title."""
+    dom, heads, _ = _panels(stacked)
     title_h = 70 if stacked else 34  # the title's one or two lines
     controls_h = 100                 # the buttons' row and the slider with its "step N"
     top = title_h + controls_h + (38 + 21 * n_legend if stacked else 160)  # + the legend, 28 px above the plot
     bottom = 60                      # the loss panel's ticks and its "step" title
     plot_h = height - top - bottom
-
-    def from_top(px: float) -> float:
-        return 1 + (top - px) / plot_h
-
+    u, v, bce_scale = numbers.u, numbers.v, e.settings.objective != "bce"
     axis = {"showgrid": True, "zeroline": False}
-    spec = {
-        "data": data,
-        "frames": frames,
-        "layout": {
-            "height": height, "hovermode": "closest", "font": {"size": 14}, "showlegend": True,
-            "title": {"text": title(now_step), "x": 0, "xanchor": "left", "y": 1 - (26 if stacked else 8) / height,
-                      "yref": "container",
-                      "yanchor": "top", "font": {"size": 15}},
-            "margin": {"l": 10, "r": 10, "t": top, "b": bottom},
-            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1 + 28 / plot_h, "xanchor": "left", "x": 0,
-                       "font": {"size": 13}},
-            "xaxis": {**axis, "domain": dom["d"][0], "anchor": "y", "title": {"text": "x₁"},
-                      "range": [box[0], box[1]]},
-            "yaxis": {**axis, "domain": dom["d"][1], "anchor": "x", "title": {"text": "x₂"},
-                      "range": [box[2], box[3]], "scaleanchor": "x", "scaleratio": 1},
-            "xaxis2": {**axis, "domain": dom["l"][0], "anchor": "y2", "range": [u[0], u[-1]],
-                       "title": {"text": f"weight of {e.feature_names[0]}"}},
-            "yaxis2": {**axis, "domain": dom["l"][1], "anchor": "x2", "range": [v[0], v[-1]],
-                       "title": {"text": f"weight of {e.feature_names[1]}"}},
-            "xaxis3": {**axis, "domain": dom["c"][0], "anchor": "y3", "title": {"text": "step"}},
-            "yaxis3": {**axis, "domain": dom["c"][1], "anchor": "x3", "type": "log" if log_loss_axis else "linear",
-                       "title": {"text": ("BCE, no L2 (nats)" if bce_axis else "loss (nats)")
-                                          + (", log scale" if log_loss_axis else "")}},
-            "annotations": [
-                heading("Data, decision boundary (p = ½) and p = 0.1 / 0.9", *heads[0]),
-                heading("Loss landscape over two weights", *heads[1]),
-                heading("Loss per step", *heads[2])],
-            "updatemenus": [{"type": "buttons", "direction": "left", "x": 0, "y": from_top(title_h),
-                             "xanchor": "left",
-                             "yanchor": "top", "showactive": False, "pad": {"t": 0, "r": 6}, "font": {"size": 14},
-                             "buttons": [
-                                 {"label": "▶" if stacked else "▶ Play", **animate(None, 180)},
-                                 {"label": "❚❚" if stacked else "❚❚ Pause", **animate([None], 0, False)},
-                                 {"label": "Reset", **animate(["0"], 0)},
-                                 {"label": "slow", **animate(None, 450)},
-                                 {"label": "fast", **animate(None, 60)}]}],
-            "sliders": [{"active": shown, "x": 0, "y": from_top(title_h + 38), "len": 1, "xanchor": "left",
-                         "yanchor": "top", "pad": {"t": 0, "l": 0, "r": 10},
-                         "currentvalue": {"prefix": "step ", "font": {"size": 13}},
-                         "font": {"size": 11 if stacked else 12},
-                         "steps": [{"label": f["name"], **animate([f["name"]], 0)} for f in frames]}],
-        },
-    }
-    return FigureSpec(spec)
+    return {
+        "height": height, "hovermode": "closest", "font": {"size": 14}, "showlegend": True,
+        "title": {"text": title, "x": 0, "xanchor": "left", "y": 1 - (26 if stacked else 8) / height,
+                  "yref": "container", "yanchor": "top", "font": {"size": 15}},
+        "margin": {"l": 10, "r": 10, "t": top, "b": bottom},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1 + 28 / plot_h, "xanchor": "left", "x": 0,
+                   "font": {"size": 13}},
+        "xaxis": {**axis, "domain": dom["d"][0], "anchor": "y", "title": {"text": "x₁"}, "range": [box[0], box[1]]},
+        "yaxis": {**axis, "domain": dom["d"][1], "anchor": "x", "title": {"text": "x₂"},
+                  "range": [box[2], box[3]], "scaleanchor": "x", "scaleratio": 1},
+        "xaxis2": {**axis, "domain": dom["l"][0], "anchor": "y2", "range": [u[0], u[-1]],
+                   "title": {"text": f"weight of {e.feature_names[0]}"}},
+        "yaxis2": {**axis, "domain": dom["l"][1], "anchor": "x2", "range": [v[0], v[-1]],
+                   "title": {"text": f"weight of {e.feature_names[1]}"}},
+        "xaxis3": {**axis, "domain": dom["c"][0], "anchor": "y3", "title": {"text": "step"}},
+        "yaxis3": {**axis, "domain": dom["c"][1], "anchor": "x3", "type": "log" if log_loss_axis else "linear",
+                   "title": {"text": ("BCE, no L2 (nats)" if bce_scale else "loss (nats)")
+                                      + (", log scale" if log_loss_axis else "")}},
+        "annotations": [_heading("Data, decision boundary (p = ½) and p = 0.1 / 0.9", *heads[0]),
+                        _heading("Loss landscape over two weights", *heads[1]),
+                        _heading("Loss per step", *heads[2])],
+        **_player(frames, shown, stacked, 1 + (top - title_h) / plot_h, 1 + (top - title_h - 38) / plot_h)}
+
+
+def gradient_descent_figure(e, *, log_loss_axis: bool = False, height: int | None = None, dark: bool = False,
+                            stacked: bool = False, show: int | None = None) -> FigureSpec:
+    """Data with boundary, loss landscape with the optimizer's path, and loss per step — animated together.
+
+    The frames (at most ``experiment.MAX_FRAMES``) are played by plotly in the browser: Play, Pause, Reset,
+    speeds, and a step slider. Traces 0–10 animate (:func:`_moving_traces`); the numbers drawn come from
+    ``experiment.figure_numbers``. ``stacked`` puts the three panels one above another (for phones). ``show`` is
+    the frame the figure opens on (an index into ``e.frames``; default the last) — the page's Step control.
+    """
+    numbers = experiment.figure_numbers(e)
+    height = height or _panels(stacked)[2]
+    shown = len(e.frames) - 1 if show is None else min(max(int(show), 0), len(e.frames) - 1)
+    now_step = int(e.frames[shown])  # the step the static traces show; frames animate from there
+    last = int(e.frames[-1])  # the last step any run really took
+    ink = INK[dark]
+    box, grid = _data_box(e)
+    yard = numbers.path_losses[e.settings.optimizer]
+    steps = [int(k) for k in e.frames]
+    sizes = _point_sizes(numbers.point_losses, e.y_train, steps)
+    data = (_moving_traces(e, now_step, yard, sizes, box, grid, ink) + _path_traces(e, numbers, last, ink)
+            + _test_traces(e, last))
+    at = _frame_values(e, yard, steps)
+    frames = _frames(e, steps, at, sizes, box, grid, stacked)
+    lay = _descent_layout(e, numbers, box, height=height, stacked=stacked, log_loss_axis=log_loss_axis,
+                          n_legend=sum(1 for tr in data if tr.get("showlegend", True)),
+                          title=_frame_title(e, at, now_step, stacked), frames=frames, shown=shown)
+    return FigureSpec({"data": data, "frames": frames, "layout": lay})
 
 
 def reliability_figure(curves, *, height: int = 360) -> FigureSpec:

@@ -7,11 +7,12 @@ settings and a shared link replays the same run.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from lib import datasets, logistic
+from lib import datasets, logistic, loss
 
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 STEP_COUNTS = (10, 25, 50, 100, 200, 500, 1000)
@@ -197,3 +198,57 @@ def run(s: Settings) -> Experiment:
             traj, F_train, train.y, pos_weight=s.pos_weight), race=race,
         race_bce=logistic.losses_along(race, F_train, train.y, pos_weight=s.pos_weight) if race else np.zeros(0),
         race_accuracy=_accuracy_along(F_train, train.y, race) if race else np.zeros(0))
+
+
+# ---------------------------------------------------------------------------------- what the animated figure draws
+LANDSCAPE_EVALUATIONS = 51_200  # landscape grid points × training points: ~1 ms (docs/performance.md)
+LANDSCAPE_SIDES = (16, 32)      # grid points a weight, fewest and most
+
+
+def landscape_side(n_points: int) -> int:
+    """Grid points along each weight of the landscape for ``n_points`` training points: as many as
+    ``LANDSCAPE_EVALUATIONS`` affords, within ``LANDSCAPE_SIDES`` (J is smooth: 16 a side draws the same contours
+    as 32)."""
+    side = int(math.sqrt(LANDSCAPE_EVALUATIONS / max(int(n_points), 1)))
+    return min(max(side, LANDSCAPE_SIDES[0]), LANDSCAPE_SIDES[1])
+
+
+@dataclass(frozen=True)
+class FigureNumbers:
+    """The numbers the gradient-descent figure draws beyond the run's own record (:func:`figure_numbers`)."""
+    u: np.ndarray             # the landscape's grid along w₁
+    v: np.ndarray             # … and along w₂
+    J: np.ndarray             # (len(v), len(u)): the objective (BCE + L2) there, the rest of θ at the last step
+    path_losses: dict         # optimizer → loss per step on the loss panel's scale (main run first)
+    point_losses: np.ndarray  # (training points, frames): each point's own BCE at each frame's step
+
+
+def figure_numbers(e: Experiment) -> FigureNumbers:
+    """What :func:`lib.charts.gradient_descent_figure` draws of run ``e``, as plain arrays.
+
+    The landscape spans every path's (w₁, w₂) (and the optimum's) with 30% to spare on each side, at least one unit
+    wide, on a :func:`landscape_side` grid; J = mean BCE + ½λ‖w‖² (``logistic.landscape``), the other weights and b
+    held at the last step any run took. The loss panel compares paths on one scale: the objective trained, or —
+    when squared error trains — BCE without L2 for every path. Point sizes follow each point's own BCE (ℓᵢ with
+    pos_weight 1) at each frame.
+    """
+    s, traj = e.settings, e.traj
+    last = int(e.frames[-1])
+    paths = {s.optimizer: traj} | dict(e.others)
+    pts = np.vstack([t.w[:, :2] for t in [*paths.values(), *([e.race] if e.race is not None else [])]])
+    if e.optimum.converged:
+        pts = np.vstack([pts, e.optimum.w[None, :2]])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    span = np.maximum(hi - lo, 1.0)
+    side = landscape_side(len(e.y_train))
+    u = np.linspace(lo[0] - 0.3 * span[0], hi[0] + 0.3 * span[0], side)
+    v = np.linspace(lo[1] - 0.3 * span[1], hi[1] + 0.3 * span[1], side)
+    J = logistic.landscape(e.F_train, e.y_train, traj.w[last], traj.b[last], span=(u, v), l2=s.l2,
+                           pos_weight=s.pos_weight)
+    bce_scale = s.objective != "bce"
+    path_losses = {name: (e.train_bce if name == s.optimizer else logistic.losses_along(
+        t, e.F_train, e.y_train, pos_weight=s.pos_weight)) if bce_scale else t.loss for name, t in paths.items()}
+    steps = np.asarray(e.frames, dtype=int)
+    Z = e.F_train @ traj.w[steps].T + traj.b[steps]  # (points, frames)
+    return FigureNumbers(u=u, v=v, J=J, path_losses=path_losses,
+                 point_losses=loss.logit_loss_kernel(e.y_train[:, None], Z, 1.0))
