@@ -1,15 +1,18 @@
 """Seeded 2-D toy datasets for logistic regression, and the quadratic feature map that makes XOR and circles learnable.
 
 Every dataset is a pure function of its arguments (same seed, same points), so a shared link replays the same data.
-Sizes are bounded (``MAX_POINTS``) so that nobody can exhaust a shared classroom server.
+Sizes are bounded (``MAX_POINTS``, ``MAX_TOSSES``) so that nobody can exhaust a shared classroom server.
 """
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 
 import numpy as np
 
-MAX_POINTS = 1000
+from lib import tables
+
+MAX_POINTS = 1000  # points of any dataset: one made here, or the user's own (typed, pasted or uploaded)
 MIN_POINTS = 10
 
 DATASETS = {
@@ -150,7 +153,7 @@ def split(data: Dataset, test_fraction: float, seed: int = 0) -> tuple[Dataset, 
     return (Dataset(data.X[train], data.y[train], data.name), Dataset(data.X[test], data.y[test], data.name))
 
 
-MAX_TOSSES = 1000
+MAX_TOSSES = 1000  # tosses of one coin (the derivation and honest-probabilities pages)
 
 
 def coin_tosses(bias: float, n: int, seed: int = 0) -> np.ndarray:
@@ -162,13 +165,10 @@ def coin_tosses(bias: float, n: int, seed: int = 0) -> np.ndarray:
     return (np.random.default_rng([int(seed), 7]).random(int(n)) < bias).astype(np.float64)
 
 
-MAX_CSV_BYTES = 100_000
-
-
 def read_points_csv(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Points from a CSV file with a header naming x1, x2 and y (in any order, other columns ignored).
 
-    Bounded like every upload: at most ``MAX_CSV_BYTES`` bytes and ``MAX_POINTS`` rows, at least ``MIN_POINTS``
+    Bounded like every upload: at most ``tables.MAX_CSV_BYTES`` bytes and ``MAX_POINTS`` rows, at least ``MIN_POINTS``
     valid ones with both classes. Raises ``ValueError`` naming each bad line (line 1 is the header) and why, e.g.
     ``"line 4: y = 2 is not 0 or 1"``; blank lines are skipped.
 
@@ -176,11 +176,7 @@ def read_points_csv(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     >>> X.shape, y.tolist()[:4]
     ((10, 2), [0.0, 1.0, 0.0, 1.0])
     """
-    import csv
-
-    from lib import tables
-
-    reader, header = tables.open_csv(data, MAX_CSV_BYTES, f"at most {MAX_POINTS} points", "x1,x2,y", "point")
+    reader, header = tables.open_csv(data, tables.MAX_CSV_BYTES, f"at most {MAX_POINTS} points", "x1,x2,y", "point")
     header = [h.strip().lower() for h in header]
     missing = [c for c in tables.POINT_COLUMNS if c not in header]
     if missing:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MAX_ROWS = 500
-MAX_CSV_BYTES = 100_000
+MAX_ROWS = 500               # rows of a table of samples (y, p): typed, pasted or uploaded
+MAX_CSV_BYTES = 100_000      # bytes of one uploaded CSV file, of samples or of points (lib.datasets)
 MAX_LINK_ROWS = 100          # a table in a share link: y:p pairs, comma-separated (a link stays under ~2.5 KB)
 MAX_LINK_CHARS = 25 * MAX_LINK_ROWS
 COLUMNS = ("y", "p")

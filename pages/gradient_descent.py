@@ -46,10 +46,10 @@ def _own_points(test_fraction: float):
         state.points_rows = _example_points()
     state.setdefault("points_version", 0)
     page.file_uploader(f"Upload a CSV with columns x1, x2, y: this table takes files up to "
-                     f"{datasets.MAX_CSV_BYTES // 1000} KB and {datasets.MAX_POINTS} points", type=["csv"],
+                     f"{tables.MAX_CSV_BYTES // 1000} KB and {datasets.MAX_POINTS} points", type=["csv"],
                      key="points_upload", on_change=_upload_points, max_upload_size=1,
                      help=f"The box's \"1MB per file\" is the server's limit for any file (Streamlit counts in whole "
-                          f"megabytes); this table takes {datasets.MAX_CSV_BYTES // 1000} KB and "
+                          f"megabytes); this table takes {tables.MAX_CSV_BYTES // 1000} KB and "
                           f"{datasets.MAX_POINTS} points at most. A larger file is refused with a message and the "
                           "points are kept.")
     if state.get("points_error"):
@@ -106,7 +106,8 @@ def _controls():
         name = page.select("Dataset", "dataset", datasets.DATASETS | {"custom": "Your own points"}, "blobs",
                            container=row)
         custom = name == "custom"
-        n = page.slider("Points", "n", 20, experiment.MAX_POINTS, 200, step=10, container=row) if not custom else 200
+        n = page.slider("Points", "n", 20, experiment.MAX_TOY_POINTS, 200, step=10, container=row) \
+            if not custom else 200
         noise = page.slider("Noise", "noise", 0.0, 1.0, 0.3, step=0.05, container=row,
                             help="Spread of the blobs, jitter of the other shapes (the separable set ignores it).") \
             if not custom else 0.3

@@ -3,7 +3,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from lib import experiment
+from lib import datasets, experiment
 
 mp.mp.dps = 30
 
@@ -14,9 +14,13 @@ def _bce(y: float, z: float, pos_weight: float = 1.0) -> mp.mpf:
     return -(pos_weight * y * mp.log(1 / (1 + mp.exp(-z))) + (1 - y) * mp.log(1 - 1 / (1 + mp.exp(-z))))
 
 
+def _logit(f, w, b) -> mp.mpf:
+    """z = w·f + b, in 30 digits."""
+    return mp.fsum(mp.mpf(float(a)) * mp.mpf(float(c)) for a, c in zip(f, w, strict=True)) + float(b)
+
+
 def _mean_bce(F, y, w, b, pos_weight: float = 1.0) -> mp.mpf:
-    return mp.fsum(_bce(float(yi), mp.fsum(mp.mpf(float(a)) * mp.mpf(float(c)) for a, c in zip(f, w)) + float(b),
-                        pos_weight) for f, yi in zip(F, y)) / len(y)
+    return mp.fsum(_bce(float(yi), _logit(f, w, b), pos_weight) for f, yi in zip(F, y, strict=True)) / len(y)
 
 
 @pytest.mark.parametrize("settings", [
@@ -78,6 +82,17 @@ def test_each_training_point_s_own_bce_at_each_frame():
     assert got.point_losses.shape == (len(e.y_train), len(e.frames))
     for j, t in enumerate(e.frames):
         for i in range(len(e.y_train)):
-            z = mp.fsum(mp.mpf(float(a)) * mp.mpf(float(c)) for a, c in zip(e.F_train[i], e.traj.w[t])) \
-                + float(e.traj.b[t])
+            z = _logit(e.F_train[i], e.traj.w[t], e.traj.b[t])
             assert got.point_losses[i, j] == pytest.approx(float(_bce(float(e.y_train[i]), z)), rel=1e-12, abs=1e-300)
+
+
+def test_a_made_dataset_stops_at_the_toy_bound_and_your_own_points_at_the_dataset_bound():
+    """``MAX_TOY_POINTS`` (the Points slider's top) bounds a made dataset; the user's own points go up to
+    ``datasets.MAX_POINTS``, beyond the toy bound."""
+    assert experiment.MAX_TOY_POINTS < datasets.MAX_POINTS
+    experiment.Settings(n=experiment.MAX_TOY_POINTS)
+    for n in (experiment.MAX_TOY_POINTS + 1, datasets.MIN_POINTS - 1):
+        with pytest.raises(ValueError, match="n must be in"):
+            experiment.Settings(n=n)
+    own = tuple((float(i), float(-i), float(i % 2)) for i in range(experiment.MAX_TOY_POINTS + 1))
+    assert len(experiment.Settings(dataset="custom", points=own).points) == experiment.MAX_TOY_POINTS + 1

@@ -27,7 +27,7 @@ import warnings
 
 import streamlit as st
 
-from lib import charts
+from lib import charts, datasets, tables
 
 VERIFIED_STREAMLIT = ("1.67.0",)  # the versions whose private names the patches below were checked on
 NAMES = ("nodelay", "wakeups", "json", "gc", "legacy", "tables", "uploads", "caches")
@@ -243,7 +243,7 @@ def leave_legacy_multipage_mode(routed: bool) -> None:
 
 # ---------------------------------------------------------------------------------------------------------------
 # Bounds on what one browser can make the server do (issue 27): Streamlit offers none of these on its public API.
-MAX_TABLE_ROWS = 1000  # rows of a data editor the server applies: the largest table a page takes (1,000 points)
+MAX_TABLE_ROWS = max(datasets.MAX_POINTS, tables.MAX_ROWS)  # a data editor's rows the server applies: a page's largest
 
 
 def bound_table_edits(max_rows: int = MAX_TABLE_ROWS) -> bool:

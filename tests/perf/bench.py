@@ -169,7 +169,7 @@ def bench_animation() -> list[dict]:
     """Bytes of the gradient-descent figure (all its frames) at the default and the heaviest legal settings."""
     from lib import charts, experiment
 
-    heaviest = experiment.Settings(dataset="moons", n=experiment.MAX_POINTS, noise=0.5, test_fraction=0.5,
+    heaviest = experiment.Settings(dataset="moons", n=experiment.MAX_TOY_POINTS, noise=0.5, test_fraction=0.5,
                                    features=True, steps=max(experiment.STEP_COUNTS), optimizer="sgd",
                                    compare=("gd", "momentum", "rmsprop", "adam"))
     rows = []
