@@ -5,8 +5,8 @@ common colour-vision deficiencies); the two classes also differ by marker shape 
 every chart still reads in greyscale. Streamlit's theme (light or dark) styles the figures in the browser.
 
 Figures are built as finished JSON-ready dicts (typed arrays base64-encoded, as plotly.py itself sends them) and
-wrapped in :class:`FigureSpec`: building even a small figure from plotly's objects costs ~11 ms of validation,
-the whole budget of an interaction on a page with several charts; a dict costs well under 1 ms.
+wrapped in :class:`FigureSpec`: plotly's objects validate every property, ~20× the cost of the dict
+(docs/performance.md).
 """
 from __future__ import annotations
 
@@ -184,12 +184,10 @@ class FigureSpec(go.Figure):
 class EncodedFigure(dict):
     """A finished figure kept only as plotly's JSON of it, for caches that hold many and show them again and again.
 
-    ``st.plotly_chart`` encodes its figure to JSON at every call: ~1 ms for a gradient-descent animation (64 KB),
-    paid again at every rerun that shows the same cached figure (under a class's load, 8.6% of the server's time,
-    py-spy at 200 students); ``ui.reuse_encoded_json`` has Streamlit take :attr:`json` instead. And one string is
-    nothing for Python's collector to walk, where the same animation as nested dicts is ~1,000 containers: with a
-    cache of such dicts a full collection took ~250 ms on the server. The dict itself holds only the layout's
-    height and width, the values ``st.plotly_chart`` reads beside the JSON; :meth:`spec` decodes the whole figure.
+    ``st.plotly_chart`` encodes its figure to JSON at every call, again at every rerun that shows the same cached
+    figure; ``ui.tuning.reuse_encoded_json`` has Streamlit take :attr:`json` instead. One string is also nothing for
+    Python's collector to walk, where an animation as nested dicts is ~1,000 containers. The dict itself holds only
+    the layout's height and width, which ``st.plotly_chart`` reads beside the JSON; :meth:`spec` decodes the rest.
     """
 
     __slots__ = ("json",)

@@ -341,13 +341,9 @@ def forecast_gap(r: float, target: float, mine: float, best: float, truth: str) 
     return head + ". The 0-1 loss cannot tell r = 0.51 from r = 0.99."
 
 
-# The calibration cost is the held-out loss that the best temperature (fitted on the held-out points) saves. The
-# 5- or 10-bin split Σ nₖ/n·KL(oₖ‖p̄ₖ) that this replaced is unreliable at 30–200 held-out points: on the default
-# view it said 0.173 nats where temperature scaling — which keeps every prediction's order — saved 0.279, and its
-# "within bins" rest went negative (refinement alone above the whole loss). Saved loss is never negative, adds up
-# with the loss left after recalibration, and is the number section 3's temperature chart shows. Fitting T on the
-# points it is scored on can only lower their loss, so at small sizes it is an upper estimate for new points; the
-# sentence says so.
+# The calibration cost is the held-out loss the best temperature (fitted on those points) saves: never negative, it
+# adds up with the loss left after recalibrating, unlike a binned split at 30–200 points (README, "Every
+# sentence a checked claim"). Fitted on the points it scores, it flatters them at small sizes; the sentence says so.
 def calibration_cost(total: float, recalibrated: float, best_T: float, n_test: int) -> str:
     """The calibration sentence: how much of the held-out log loss ``total`` the best temperature ``best_T``
     saves (``recalibrated``: the held-out loss at that T, its limit at T = 0 or ∞)."""
