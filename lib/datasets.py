@@ -181,16 +181,9 @@ def read_points_csv(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     missing = [c for c in tables.POINT_COLUMNS if c not in header]
     if missing:
         raise ValueError(f"line 1 (the header) needs columns x1, x2 and y; it lacks {', '.join(missing)}")
-    cols = [header.index(c) for c in tables.POINT_COLUMNS]
-    rows, lines = [], []
     try:
-        for record in reader:
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(rows) >= MAX_POINTS:
-                raise ValueError(f"the file has more than {MAX_POINTS} points; the limit is {MAX_POINTS}")
-            rows.append([record[j] if j < len(record) else "" for j in cols])
-            lines.append(reader.line_num)
+        rows, lines = tables.read_records(reader, [header.index(c) for c in tables.POINT_COLUMNS], MAX_POINTS,
+                                          f"the file has more than {MAX_POINTS} points; the limit is {MAX_POINTS}")
     except csv.Error as e:
         raise ValueError(f"line {reader.line_num} is not valid CSV ({e})") from None
     checked = tables.check_points(rows)

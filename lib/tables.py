@@ -135,6 +135,21 @@ def open_csv(data: bytes, max_bytes: int, size_note: str, header_hint: str, item
     return reader, header
 
 
+def read_records(reader, cols: list[int], max_rows: int, too_many: str) -> tuple[list[list[str]], list[int]]:
+    """The cells of columns ``cols`` ("" past a short record's end) of each non-blank record an :func:`open_csv`
+    reader yields, and each one's line number; :class:`TableError` ``too_many`` past ``max_rows`` records (the file
+    is not read further). A ``csv.Error`` is left to the caller, whose message names the file's kind."""
+    rows, lines = [], []
+    for record in reader:
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(rows) >= max_rows:
+            raise TableError(too_many)
+        rows.append([record[j] if j < len(record) else "" for j in cols])
+        lines.append(reader.line_num)
+    return rows, lines
+
+
 def read_csv(data: bytes) -> list[tuple[str, str]]:
     """Parse an uploaded CSV with columns y and p (a header row is required) into rows of raw strings.
 
@@ -147,21 +162,14 @@ def read_csv(data: bytes) -> list[tuple[str, str]]:
     if "y" not in names or "p" not in names:
         shown = ", ".join(repr(h[:20]) for h in header[:5]) or "nothing"
         raise TableError(f"The file needs columns named y and p; its header has {shown}.")
-    iy, ip = names.index("y"), names.index("p")
-    rows = []
     try:
-        for record in reader:
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise TableError(f"The file has more than {MAX_ROWS} rows; the limit is {MAX_ROWS}.")
-            get = lambda j: record[j].strip() if j < len(record) else ""  # noqa: B023
-            rows.append((get(iy), get(ip)))
+        records, _ = read_records(reader, [names.index("y"), names.index("p")], MAX_ROWS,
+                                  f"The file has more than {MAX_ROWS} rows; the limit is {MAX_ROWS}.")
     except csv.Error as e:
         raise TableError(f"The file is not valid CSV ({e}).") from None
-    if not rows:
+    if not records:
         raise TableError("The file has a header but no rows.")
-    return rows
+    return [(y.strip(), p.strip()) for y, p in records]
 
 
 def write_csv(rows) -> str:

@@ -53,3 +53,14 @@ def test_custom_points_are_standardized_for_training():
     np.testing.assert_allclose(e.X_train.mean(axis=0), 0, atol=1e-12)
     np.testing.assert_allclose(e.X_train.std(axis=0), 1, rtol=1e-12)
     assert tables.write_points_csv(X, y).splitlines()[1] == "100,-50,0"
+
+
+def test_both_csv_readers_skip_blank_lines_keep_line_numbers_and_read_a_short_row_as_empty_cells():
+    """Points and samples are read by one loop (``tables.read_records``): a blank line is no row but still a line,
+    so the bad line after two blank ones is named by its line in the file; a row short of a column gives ""."""
+    data = _csv(GOOD).replace(b"\n", b"\n\n \n", 1) + b"1,2,5\n"  # header, 2 blank lines, 12 points, a bad one
+    with pytest.raises(ValueError, match=r"^line 16: y = 5 is not 0 or 1$"):
+        datasets.read_points_csv(data)
+    assert tables.read_csv(b"p, y\n 0.25 , 1\n\n0.5\n") == [("1", "0.25"), ("", "0.5")]
+    with pytest.raises(tables.TableError, match="more than 500 rows; the limit is 500"):
+        tables.read_csv(b"y,p\n" + b"1,0.5\n" * 501)
