@@ -12,15 +12,14 @@ LaTeX or HTML.
 """
 from __future__ import annotations
 
-import contextlib
-import re
 from urllib.parse import urlencode
 
 import streamlit as st
 
-from lib import charts, claims
+from lib import charts
 from ui import tuning
 from ui.caches import cached, run_experiment  # noqa: F401
+from ui.css import BASE_CSS, PRESENTATION_CSS
 from ui.registry import PAGES, PageInfo, page_map  # noqa: F401  (re-exported: import ui)
 from ui.runs import (  # noqa: F401
     FRIENDLY_ERROR,
@@ -36,112 +35,8 @@ from ui.runs import (  # noqa: F401
     section,
     session_id,
 )
-
-
-def _short(text: str, limit: int = 40) -> str:
-    """Untrusted text on one line (no backticks, no line breaks), bounded length."""
-    text = " ".join(str(text).replace("`", "'").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-
-
-def literal(text: str, limit: int = 300) -> str:
-    """Untrusted text (from a link, a file or a cell) for any message that Streamlit renders as Markdown: shown
-    as typed, never as a link, emphasis, math, an icon or HTML.
-
-    CommonMark shows a backslash-escaped ASCII punctuation character as itself, so escaping every one of them
-    disarms every construct: ``[x](url)``, ``**b**``, ``$…$`` (KaTeX), ``<img …>``, ``:material/…:``, ``:red[…]``,
-    and GFM's bare ``www.``/``http://`` autolinks. Line breaks become spaces (no block can start), and the text is
-    cut to ``limit`` characters before escaping (an escape is never split).
-
-    >>> print(literal("[x](y) **B0LD**"))
-    \\[x\\]\\(y\\) \\*\\*B0LD\\*\\*
-    """
-    text = " ".join(str(text).split())
-    text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return _ASCII_PUNCTUATION.sub(r"\\\1", text)
-
-
-def code_span(text: str, limit: int = 40) -> str:
-    """Untrusted text as a Markdown code span (a value quoted in a message): CommonMark shows a code span's content
-    as typed and processes no escapes in it, so only a backtick, which would end it, is replaced."""
-    return f"`{_short(text, limit)}`"
-
-
-def fmt(x: float, digits: int = 4) -> str:
-    """A number for people: ∞ for infinity, significant digits, scientific notation when tiny or huge
-    (``lib.claims.num``, so a page's numbers and its sentences are written alike)."""
-    return claims.num(x, digits)
-
-
-def table(header: list[str], rows: list[list[str]], numeric_from: int = 1) -> None:
-    """A small table of this app's own numbers and labels as Markdown (an HTML table: read by screen readers,
-    copied as text), columns from ``numeric_from`` on aligned right. Not for user text, which is never rendered as
-    Markdown. Instead of ``st.dataframe`` of a pandas frame: py-spy put ~12% of the loss explorer's slider
-    interaction into building and Arrow-converting its four-row framework table."""
-    def cell(text: str) -> str:
-        return str(text).replace("\\", "\\\\").replace("|", "\\|")
-
-    align = ["---" if i < numeric_from else "---:" for i in range(len(header))]
-    lines = ["| " + " | ".join(cell(h) for h in header) + " |", "| " + " | ".join(align) + " |"]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    st.markdown("\n".join(lines))
-
-
-def tex_num(x: float, digits: int = 4) -> str:
-    """A number for st.latex: \\infty, and a × 10^{k} form for tiny or huge values (``lib.claims.tex_num``)."""
-    return claims.tex_num(x, digits)
-
-
-# Every page: static CSS (no user text). Metric values and labels wrap instead of being cut to "0.1…"; formulas are
-# set smaller on a phone (long ones are split into lines there, Page.latex). A hidden control leaves no slot (nor does
-# a wrapper or row holding only hidden ones); a locked one keeps the theme's text colour (Streamlit fades disabled
-# widgets to 2.4–2.6:1) and says "Set by your teacher" under it. The live class's answer choices are thumb-sized
-# rows (pages/live_class.py puts them in a box keyed "live-answer"). On a phone a table (st.dataframe, st.data_editor)
-# keeps room above it for its toolbar, which Streamlit draws 44 px above the table: in the 16 px gap it lay over the
-# "Start from" dropdown's arrow and a chart's axis title (its add-row, search and download stay reachable).
-_BASE_CSS = """<style>
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] p {
-  white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
-.katex-display { overflow: visible !important; }
-@media (max-width: 640px) { .katex-display { font-size: 0.78em; } }
-[class*="st-key-hidden-ctl-"] { display: none !important; }
-:has(> [class*="st-key-hidden-ctl-"]):not(:has(> :not([class*="st-key-hidden-ctl-"]))) { display: none !important; }
-[class*="st-key-locked-ctl-"], [class*="st-key-locked-ctl-"] * { opacity: 1 !important; }
-[class*="st-key-locked-ctl-"] :is(p, label, span, input, div[data-baseweb="select"] div,
-  [data-testid="stSliderThumbValue"], [data-testid="stSliderTickBarMin"], [data-testid="stSliderTickBarMax"]) {
-  color: inherit !important; -webkit-text-fill-color: currentColor !important; }
-[class*="st-key-locked-ctl-"]::after { content: "🔒 Set by your teacher"; display: block; font-size: 0.85rem;
-  margin-top: 0.2rem; }
-[data-testid="stMarkdownContainer"] table { display: block; max-width: 100%; overflow-x: auto; }
-@media (max-width: 640px) { [data-testid="stMarkdownContainer"] table { font-size: 0.85em; } }
-@media (max-width: 640px) { [data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"]
-  > [data-testid="stDataFrame"]) { margin-top: 1.75rem; } }
-.st-key-live-answer [role="radiogroup"] label { padding: 0.55rem 0.25rem; min-height: 44px; align-items: center; }
-.st-key-live-answer [role="radiogroup"] label p { font-size: 1.15rem; }
-</style>"""
-
-# Presentation mode: static CSS (no user text), readable from the back of a room at 1280×720. The top padding
-# clears Streamlit's header bar (60 px), which would otherwise cover half of the title. A long page name in the
-# sidebar wraps instead of being cut ("Where the loss comes …"), and the sidebar opens 250 px wide (Streamlit's
-# least) instead of 300, giving the chart the room; only at its default width: one the teacher dragged it to stays.
-_PRESENTATION_CSS = """<style>
-html { font-size: 20px; }
-[data-testid="stMainBlockContainer"] { padding: 88px 1.5rem 3rem; max-width: 100%; }
-[data-testid="stMain"] h1 { padding-top: 0; font-size: 2.4rem; }
-[data-testid="stMain"] h2 { font-size: 1.5rem; padding: 0.6rem 0 0.2rem; }
-[data-testid="stMain"] h3 { font-size: 1.25rem; }
-[data-testid="stCaptionContainer"] { display: none; }
-[data-testid="stMetricValue"] { font-size: 1.7rem; }
-[data-testid="stWidgetLabel"] p { font-size: 1.05rem; }
-[data-testid="stSidebarNavLink"], [data-testid="stSidebarNavLink"] > span:last-child { height: auto; min-width: 0; }
-[data-testid="stSidebarNavLink"] { min-height: 1.75rem; }
-[data-testid="stSidebarNavLink"] :is(span, .stMarkdownEllipsis, p) { white-space: normal; text-overflow: clip;
-  line-height: 1.25; }
-[data-testid="stSidebar"][data-collapsed="false"][style*="width: 300px"] { width: 250px !important; }
-</style>"""
+from ui.tables import refuse_upload, table, upload_key, uploaded  # noqa: F401
+from ui.text import code_span, fmt, literal, short, tex_num  # noqa: F401
 
 
 def is_phone() -> bool:
@@ -179,7 +74,7 @@ class Page:
         self._uploader_shown = False  # this run showed an uploader: the session's uploads are let in (guard_uploads)
         self.phone = is_phone()
         self.dark = dark_theme()
-        st.html(_BASE_CSS)
+        st.html(BASE_CSS)
         st.title(title, anchor=False)
         st.markdown(f"**{notice}**")
         self._notices = st.container()
@@ -190,7 +85,7 @@ class Page:
         self.presenting = self.toggle("Presentation mode", "present", container=st.sidebar,
                                       help="Larger type and charts for a projector; explanations folded away.")
         if self.presenting:
-            st.html(_PRESENTATION_CSS)
+            st.html(PRESENTATION_CSS)
 
     @property
     def fixed(self) -> frozenset[str]:
@@ -247,7 +142,7 @@ class Page:
         locked = [self._seen[k] for k in sorted(self._lesson["lock"] & self._seen.keys())]
         hidden = len(self._lesson["hide"] & self._seen.keys())
         if locked or hidden:
-            parts = ([f"{', '.join(_short(x) for x in locked)} set by your teacher"] if locked else []) + (
+            parts = ([f"{', '.join(short(x) for x in locked)} set by your teacher"] if locked else []) + (
                 [f"{hidden} control{'s' if hidden > 1 else ''} hidden for this exercise"] if hidden else [])
             self._lesson_box.info("**Exercise:** " + "; ".join(parts) + ". The rest is yours to change.",
                                   icon=":material/school:")
@@ -258,7 +153,7 @@ class Page:
             return
         if isinstance(raw, list) or not _matches(raw, value, shown):
             self._notices.warning(
-                f"The link's value for **{_short(label)}** ({code_span(raw if not isinstance(raw, list) else raw[0])})"
+                f"The link's value for **{short(label)}** ({code_span(raw if not isinstance(raw, list) else raw[0])})"
                 f" is not valid here, so it was reset to {code_span(shown)}.",
                 icon=":material/link_off:",
             )
@@ -325,7 +220,7 @@ class Page:
         where = container or st
         if key in self._lesson["hide"]:
             return where.container(key=f"hidden-ctl-{key}"), help, True
-        if key in self._lesson["lock"]:  # said beside it, readable (ui._BASE_CSS), not only in the (?) tooltip
+        if key in self._lesson["lock"]:  # said beside it, readable (ui/css.py), not only in the (?) tooltip
             return where.container(key=f"locked-ctl-{key}"), "Set by your teacher for this exercise.", True
         return where, help, False
 
@@ -432,7 +327,7 @@ class Page:
             given = raw if isinstance(raw, list) else [raw]
             unknown = [g for g in given if g not in labels]
             if unknown:
-                self._notices.warning(f"The link's value for **{_short(label)}** ({code_span(unknown[0])}) is not "
+                self._notices.warning(f"The link's value for **{short(label)}** ({code_span(unknown[0])}) is not "
                                       "one of the choices, so it was left out.", icon=":material/link_off:")
         self._bound[key] = (shown, [options[d] for d in default])
         return [back[s] for s in shown]
@@ -470,7 +365,7 @@ class Page:
         Its file is :func:`uploaded` (``key``); after :func:`refuse_upload` the box starts again empty."""
         self._uploader_shown = True
         tuning.allow_uploads(session_id())
-        return st.file_uploader(label, key=_upload_key(key), **kwargs)
+        return st.file_uploader(label, key=upload_key(key), **kwargs)
 
     # ---------------------------------------------------------------- sharing
     def link_extra(self, key: str, value: str | None) -> None:
@@ -492,30 +387,6 @@ class Page:
                 pairs.append((key, str(value).lower() if isinstance(value, bool) else str(value)))
         pairs.extend(self._extra.items())
         return urlencode(pairs)
-
-
-def _upload_key(key: str) -> str:
-    """The widget key of uploader ``key`` now: a new one after each refused file (``refuse_upload``)."""
-    return f"{key}_{st.session_state.get(f'_{key}_round', 0)}"
-
-
-def uploaded(key: str):
-    """The file in uploader ``key`` (:meth:`Page.file_uploader`), or None."""
-    return st.session_state.get(_upload_key(key))
-
-
-def refuse_upload(key: str) -> None:
-    """After the page refused the file in uploader ``key`` (with its own calm message): the box starts again under a
-    new widget key, so it no longer shows the file as if it were loaded, and the file's bytes leave the server now
-    rather than when the session ends (they count against the session's bound, ``ui.tuning.guard_uploads``)."""
-    file, session = uploaded(key), session_id()
-    if file is not None and session is not None:
-        with contextlib.suppress(Exception):  # no runtime (a bare run, AppTest): nothing is held
-            from streamlit import runtime
-
-            if runtime.exists():
-                runtime.get_instance().uploaded_file_mgr.remove_file(session, file.file_id)
-    st.session_state[f"_{key}_round"] = st.session_state.get(f"_{key}_round", 0) + 1
 
 
 def _key_list(values: list[str]) -> set[str]:
