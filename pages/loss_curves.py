@@ -57,7 +57,7 @@ def one_sample_section() -> str:
     after = page.row() if page.phone else None
     with chart:
         above = None if page.chart_first else page.row()
-        t_p, t_z, t_g = page.tabs(["Against p", "Against the logit z", "Gradients"], "view")
+        t_p, t_z, t_g = page.tabs(["Against p", "Against the logit z", "Gradients"], "view", label="View")
         # the three numbers above the chart, or below it where the chart must be on the first screen
         numbers = above if above is not None else after if after is not None else page.row()
         numbers.metric(f"Loss ({unit})", ui.fmt(value))

@@ -1,12 +1,11 @@
 """The app's static CSS (no user text in it): every page's, and presentation mode's for a projector."""
 
-# Every page: static CSS (no user text). Metric values and labels wrap instead of being cut to "0.1…"; formulas are
-# set smaller on a phone (long ones are split into lines there, Page.latex). A hidden control leaves no slot (nor does
-# a wrapper or row holding only hidden ones); a locked one keeps the theme's text colour (Streamlit fades disabled
-# widgets to 2.4–2.6:1) and says "Set by your teacher" under it. The live class's answer choices are thumb-sized
-# rows (pages/live_class.py puts them in a box keyed "live-answer"). On a phone a table (st.dataframe, st.data_editor)
-# keeps room above it for its toolbar, which Streamlit draws 44 px above the table: in the 16 px gap it lay over the
-# "Start from" dropdown's arrow and a chart's axis title (its add-row, search and download stay reachable).
+# Every page. Metrics wrap instead of being cut ("0.1…"); formulas are smaller on a phone. A hidden control leaves no
+# slot, nor does a wrapper holding only hidden ones; a locked one keeps the theme's text colour (Streamlit fades
+# disabled widgets below 4.5:1) and says "Set by your teacher" under it. Tabs cannot be disabled: hidden or locked,
+# they lose their tab bar or its clicks and keep their content (ui.controls.Controls.tabs). The live class's answers
+# are thumb-sized rows (its box is keyed "live-answer"). On a phone a table keeps room above it for the toolbar
+# Streamlit draws 44 px above it (it lay over the control above).
 BASE_CSS = """<style>
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] p {
   white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
@@ -20,6 +19,10 @@ BASE_CSS = """<style>
   color: inherit !important; -webkit-text-fill-color: currentColor !important; }
 [class*="st-key-locked-ctl-"]::after { content: "🔒 Set by your teacher"; display: block; font-size: 0.85rem;
   margin-top: 0.2rem; }
+[class*="st-key-hidden-tabs-"] [role="tablist"] { display: none !important; }
+[class*="st-key-locked-tabs-"] [role="tablist"] { pointer-events: none; }
+[class*="st-key-locked-tabs-"] [role="tablist"]::after { content: "🔒 Set by your teacher"; align-self: center;
+  margin-left: 1rem; font-size: 0.85rem; white-space: nowrap; }
 [data-testid="stMarkdownContainer"] table { display: block; max-width: 100%; overflow-x: auto; }
 @media (max-width: 640px) { [data-testid="stMarkdownContainer"] table { font-size: 0.85em; } }
 @media (max-width: 640px) { [data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"]
@@ -28,10 +31,8 @@ BASE_CSS = """<style>
 .st-key-live-answer [role="radiogroup"] label p { font-size: 1.15rem; }
 </style>"""
 
-# Presentation mode: static CSS (no user text), readable from the back of a room at 1280×720. The top padding
-# clears Streamlit's header bar (60 px), which would otherwise cover half of the title. A long page name in the
-# sidebar wraps instead of being cut ("Where the loss comes …"), and the sidebar opens 250 px wide (Streamlit's
-# least) instead of 300, giving the chart the room; only at its default width: one the teacher dragged it to stays.
+# Presentation mode, readable from the back of a room at 1280×720. The top padding clears Streamlit's 60 px header
+# bar; a long page name in the sidebar wraps; the sidebar opens 250 px wide (Streamlit's least), unless dragged.
 PRESENTATION_CSS = """<style>
 html { font-size: 20px; }
 [data-testid="stMainBlockContainer"] { padding: 88px 1.5rem 3rem; max-width: 100%; }
