@@ -23,8 +23,7 @@ st.header("The penalty ladder", anchor=False)
 @ui.section
 def ladder_section() -> None:
     """The ladder: one confidence c, its hit and its mistake."""
-    # the lesson's chart gets the wide column: first on a phone or a projector, on the right elsewhere
-    right, left = st.columns([2, 1], gap="large") if page.chart_first else st.columns([1, 2], gap="large")[::-1]
+    right, left = page.chart_and_controls()
     with left:
         c = page.choice_slider("Confidence c of the prediction", "c", LADDER, 0.99,
                                help="A hit predicts p = c for a true 1; a mistake predicts p = 1 − c for a true 1.")

@@ -174,12 +174,8 @@ def _lesson(s: experiment.Settings, log_axis: bool, chart_area) -> None:
     frame shown, the formulas with the user's numbers, and the run as CSV."""
     fields, run_key = asdict(s), repr(s)
     e, notes, notice = _run(run_key, fields, page.fixed & {"lr", "l2"})  # the keys its advice names
-    # the sentences: above the chart where the controls come first; right under it where the chart does (a phone,
-    # a projector), so the lesson reads chart, Play, step, sentence before any control
-    if chart_area is None:
-        sentences, chart_slot, caption_slot = st.container(), st.container(), st.container()
-    else:
-        chart_slot, sentences, caption_slot = (chart_area.container() for _ in range(3))
+    # the sentences right under the chart, so the lesson reads chart, Play, step, sentence before any control
+    chart_slot, sentences, caption_slot = (chart_area.container() for _ in range(3))
     with sentences:
         st.info(f"**{datasets.DATASETS.get(s.dataset, 'Your own points')}.** {notice}", icon=":material/visibility:")
         race = claims.race(e)
@@ -251,10 +247,10 @@ def _lesson(s: experiment.Settings, log_axis: bool, chart_area) -> None:
 def gradient_descent_section() -> None:
     """Everything below the header. A control reruns only this part (a fragment), not the navigation, header and
     sidebar around it: the whole lesson depends on every control, so there is nothing finer to split."""
-    # The animated chart comes first in every room (Play must show the boundary moving on the first screen; after
-    # the controls' tabs it started near the bottom of a 900 px desktop screen); the controls follow it.
-    chart_area = st.container()
-    chosen = _controls()
+    # the animated chart first in every room: Play must show the boundary moving on the first screen
+    chart_area, controls = page.chart_and_controls(stacked=True, chart_always_first=True)
+    with controls:
+        chosen = _controls()
     if chosen is not None:
         _lesson(*chosen, chart_area)
 

@@ -20,11 +20,7 @@ st.header("One sample", anchor=False)
 @ui.section
 def one_sample_section() -> str:
     """One sample: its label, its prediction, its two terms. Returns the units, which the batch uses."""
-    # the chart's column first on a phone or a projector (it must be on the first screen), else the controls'
-    if page.chart_first:
-        chart, controls = st.columns([2, 1], gap="large")
-    else:
-        controls, chart = st.columns([1, 2], gap="large")
+    chart, controls = page.chart_and_controls()
     with controls:
         label = page.select("True label", "label", {"0": "y = 0", "1": "y = 1", "soft": "soft y"}, "1",
                             kind="segmented",
