@@ -135,52 +135,14 @@ if linked is not None and state.get("table_from_link") != linked:  # a shared li
         st.warning(f"{ui.literal(e)} The table below is the preset {ui.code_span(preset)} instead.",
                    icon=":material/link_off:")
 
-
-def _upload():
-    file = ui.uploaded("upload")
-    if file is None:
-        return
-    try:
-        state.table_rows = tables.read_csv(file.getvalue())
-        state.table_version += 1
-        state.upload_error = None
-    except tables.TableError as e:
-        state.upload_error = str(e)
-        ui.refuse_upload("upload")  # the box must not look as if the file were loaded
-
-
-edit_col, up_col = st.columns([2, 1], gap="large")
-with up_col:
-    page.file_uploader(f"Upload a CSV with columns y and p: this table takes files up to "
-                     f"{tables.MAX_CSV_BYTES // 1000} KB and {tables.MAX_ROWS} rows", type=["csv"], key="upload",
-                     on_change=_upload, max_upload_size=1,
-                     help=f"The box's \"1MB per file\" is the server's limit for any file (Streamlit counts in whole "
-                          f"megabytes); this table takes {tables.MAX_CSV_BYTES // 1000} KB and {tables.MAX_ROWS} rows "
-                          "at most. A larger file is refused with a message and the table is kept.")
-    if state.get("upload_error"):
-        st.error(f"That file was not loaded — the table is unchanged. {ui.literal(state.upload_error)}")
-saved = state.get("table_edited")  # (version, rows) as last edited: Streamlit drops the editor's state when the
-if f"editor_{state.table_version}" not in state and saved and saved[0] == state.table_version \
-        and saved[1] != state.table_rows:  # page is left, so coming back starts from the table as it was edited
-    state.table_rows, state.table_version = saved[1], state.table_version + 1
-with edit_col:
-    frame = pd.DataFrame(state.table_rows, columns=list(tables.COLUMNS), dtype=object)
-    edited = st.data_editor(frame, num_rows="dynamic", key=f"editor_{state.table_version}", width="stretch",
-                            column_config={"y": st.column_config.TextColumn("y (label)"),
-                                           "p": st.column_config.TextColumn("p (prediction)")})
-
-raw_rows = list(edited[["y", "p"]].itertuples(index=False, name=None))[: tables.MAX_ROWS]
-state.table_edited = (state.table_version, raw_rows)
-if len(edited) > tables.MAX_ROWS:
-    st.warning(f"Only the first {tables.MAX_ROWS} rows are used.")
-checked = tables.check_samples(raw_rows)
+raw_rows, checked, up_col = ui.table_editor(
+    page, "table", columns=tables.COLUMNS, read_file=tables.read_csv, check=tables.check_samples,
+    limit=tables.MAX_ROWS, noun="rows", max_bytes=tables.MAX_CSV_BYTES, editor_key="editor", uploader_key="upload",
+    side_by_side=True, left_out="left out of the mean",
+    column_config={"y": st.column_config.TextColumn("y (label)"), "p": st.column_config.TextColumn("p (prediction)")})
 with up_col:
     st.download_button("Download the table as CSV", lambda: tables.write_csv(raw_rows), file_name="samples.csv",
                        mime="text/csv", icon=":material/download:", on_click="ignore")
-if checked.problems:
-    listed = "; ".join(f"row {i}: {msg}" for i, msg in list(checked.problems.items())[:5])
-    more = f" (and {len(checked.problems) - 5} more)" if len(checked.problems) > 5 else ""
-    st.warning(f"{len(checked.problems)} row(s) left out of the mean until fixed — {ui.literal(listed)}{more}")
 
 in_link = tables.to_link(checked.y, checked.p)
 address = None if raw_rows == preset_rows else in_link

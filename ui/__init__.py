@@ -28,11 +28,11 @@ from ui.runs import (
     say_too_long,
     section,
 )
-from ui.tables import refuse_upload, table, uploaded
+from ui.tables import refuse_upload, table, table_editor, uploaded
 from ui.text import code_span, fmt, literal, tex_num
 
 __all__ = [
     "FRIENDLY_ERROR", "PAGES", "RUN_LOCK", "SEEN", "TOO_LONG", "Page", "PageInfo", "RunLock", "RunTooLong", "cached",
     "code_span", "dark_theme", "fmt", "is_phone", "literal", "page_map", "refuse_upload", "report_failure", "routed",
-    "run_experiment", "say_too_long", "section", "table", "tex_num", "tuning", "uploaded",
+    "run_experiment", "say_too_long", "section", "table", "table_editor", "tex_num", "tuning", "uploaded",
 ]
