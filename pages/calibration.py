@@ -28,8 +28,8 @@ def _forecast_figure(target: float, reveal: bool, what: str, r: float, dark: boo
     grid = np.linspace(0.0, 1.0, 401)
     curves = [(scoring.RULE_NAMES[rule], scoring.expected_score(target, grid, rule), {"color": RULE_STYLE[rule]})
               for rule in scoring.RULES]
-    # the axis title short (the long one, "expected score when the bias is q = … (lower is better)", was cut),
-    # what is scored said by the legend's title; the ranges leave room for the "you" marker at r = 0 or 1
+    # a short axis title (a long one is cut), what is scored said by the legend's title; the ranges leave room for
+    # the "you" marker at r = 0 or 1
     spec = charts.lines_figure(
         grid, curves, x_title="your report r", y_title="score (lower is better)", y_range=[0, 1.75],
         x_range=[-0.03, 1.03], hover_x="r", vlines=[(target, "q" if reveal else "k/n")],

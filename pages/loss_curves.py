@@ -121,7 +121,7 @@ def one_sample_section() -> str:
     value = positive + negative
 
     # on a phone the columns stack: the three numbers wait under the controls, so the slider sits right under the
-    # chart it moves (with the numbers between them the marker was off-screen while dragging)
+    # chart it moves
     after = page.row() if page.phone else None
     with chart:
         above = None if page.chart_first else page.row()
@@ -234,8 +234,7 @@ with chart_col:
     if dominant:
         st.caption(dominant)
 with table_col:
-    # the key columns first (the loss and its share were off-screen on a phone, and on a desktop's narrow
-    # column), the row pinned so a sideways scroll keeps it
+    # the key columns first, so a phone or a narrow column shows them; the row pinned for a sideways scroll
     result = pd.DataFrame({"row": checked.rows, "loss": per, "share": share, "y": checked.y, "p": checked.p,
                            "−y·log p": pos, "−(1−y)·log(1−p)": neg})
     number = st.column_config.NumberColumn(format="%.4g")

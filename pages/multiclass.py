@@ -16,7 +16,7 @@ DEFAULT_Z = (2.0, 1.0, 0.1, -1.0, 0.5, -0.5)
 st.header("Softmax and the cross-entropy of one sample", anchor=False)
 charts_col, controls = page.chart_and_controls()
 # on a phone the columns stack: the gradient chart waits under the controls, so the logit sliders sit right under
-# the probabilities they move (with both charts first they were 876 px apart, the marker off-screen while dragging)
+# the probabilities they move
 grads_col = st.container() if page.phone else charts_col
 with controls:
     K = page.slider("Number of classes K", "k", 2, 6, 3)

@@ -271,8 +271,7 @@ def report_failure(what: str) -> None:
 def section(func):
     """A part of a page that reruns alone when one of its own controls changes (``st.fragment``).
 
-    Only that part's code runs and only its elements are sent again: measured on Honest probabilities' first
-    section, 14 ms of server CPU per interaction instead of 44 (README, Performance). What a section returns
+    Only that part's code runs and only its elements are sent again (docs/performance.md). What a section returns
     reaches the code after it only in a full run: a section whose control changes such a value must rerun the page
     (``st.rerun()``), as the loss explorer's units do. It runs under ``RUN_LOCK`` like a whole page. Nothing on
     screen goes stale: the share link is built when it is asked for (``Page.done``), and link-value notices are

@@ -14,8 +14,8 @@ from ui.text import literal
 def table(header: list[str], rows: list[list[str]], numeric_from: int = 1) -> None:
     """A small table of this app's own numbers and labels as Markdown (an HTML table: read by screen readers,
     copied as text), columns from ``numeric_from`` on aligned right. Not for user text, which is never rendered as
-    Markdown. Instead of ``st.dataframe`` of a pandas frame: py-spy put ~12% of the loss explorer's slider
-    interaction into building and Arrow-converting its four-row framework table."""
+    Markdown. Cheaper than ``st.dataframe`` of a pandas frame, which a page would build and convert at every
+    interaction (docs/performance.md)."""
     def cell(text: str) -> str:
         return str(text).replace("\\", "\\\\").replace("|", "\\|")
 
