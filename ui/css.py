@@ -3,9 +3,9 @@
 # Every page. Metrics wrap instead of being cut ("0.1…"); formulas are smaller on a phone. A hidden control leaves no
 # slot, nor does a wrapper holding only hidden ones; a locked one keeps the theme's text colour (Streamlit fades
 # disabled widgets below 4.5:1) and says "Set by your teacher" under it. Tabs cannot be disabled: hidden or locked,
-# they lose their tab bar or its clicks and keep their content (ui.controls.Controls.tabs). The live class's answers
-# are thumb-sized rows (its box is keyed "live-answer"). On a phone a table keeps room above it for the toolbar
-# Streamlit draws 44 px above it (it lay over the control above).
+# they lose their tab bar or its clicks (the lock said above them) and keep their content (Controls.tabs). The live
+# class's answers are thumb-sized rows (its box is keyed "live-answer"). On a phone a table keeps room above it for
+# the toolbar Streamlit draws 44 px above it (it lay over the control above).
 BASE_CSS = """<style>
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] p {
   white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
@@ -21,8 +21,7 @@ BASE_CSS = """<style>
   margin-top: 0.2rem; }
 [class*="st-key-hidden-tabs-"] [role="tablist"] { display: none !important; }
 [class*="st-key-locked-tabs-"] [role="tablist"] { pointer-events: none; }
-[class*="st-key-locked-tabs-"] [role="tablist"]::after { content: "🔒 Set by your teacher"; align-self: center;
-  margin-left: 1rem; font-size: 0.85rem; white-space: nowrap; }
+[class*="st-key-locked-tabs-"]::before { content: "🔒 Set by your teacher"; display: block; font-size: 0.85rem; }
 [data-testid="stMarkdownContainer"] table { display: block; max-width: 100%; overflow-x: auto; }
 @media (max-width: 640px) { [data-testid="stMarkdownContainer"] table { font-size: 0.85em; } }
 @media (max-width: 640px) { [data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"]
