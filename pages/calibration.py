@@ -28,8 +28,8 @@ def _forecast_figure(target: float, reveal: bool, what: str, r: float, dark: boo
     grid = np.linspace(0.0, 1.0, 401)
     curves = [(scoring.RULE_NAMES[rule], scoring.expected_score(target, grid, rule), {"color": RULE_STYLE[rule]})
               for rule in scoring.RULES]
-    # the axis title short (the long one, "expected score when the bias is q = … (lower is better)", was cut),
-    # what is scored said by the legend's title; the ranges leave room for the "you" marker at r = 0 or 1
+    # a short axis title (a long one is cut), what is scored said by the legend's title; the ranges leave room for
+    # the "you" marker at r = 0 or 1
     spec = charts.lines_figure(
         grid, curves, x_title="your report r", y_title="score (lower is better)", y_range=[0, 1.75],
         x_range=[-0.03, 1.03], hover_x="r", vlines=[(target, "q" if reveal else "k/n")],
@@ -43,8 +43,8 @@ def forecaster_section() -> None:
     """Be the forecaster: a hidden coin, a report, four scoring rules."""
     st.caption("A coin with a hidden bias q is tossed. Report your probability r of heads; the tosses are scored by "
                "each rule. Which report scores best on average?")
-    chart_area = st.container() if page.chart_first else None
-    with page.controls("Your forecast"):
+    area, controls = page.chart_and_controls(stacked=True)
+    with controls, page.controls("Your forecast"):
         row = page.row()
         coin = page.number("Coin number", "coin_no", 0, 999, 0, step=1, container=row,
                            help="Each number is a coin with its own hidden bias.")
@@ -55,7 +55,6 @@ def forecaster_section() -> None:
     q = round(float(np.random.default_rng([int(coin), 11]).uniform(0.05, 0.95)), 2)
     tosses = datasets.coin_tosses(q, n, seed=int(coin)) if n else np.zeros(0)
     k = int(tosses.sum())
-    area = chart_area or st.container()
     if n:
         freq = k / n
         scores = {rule: float(scoring.expected_score(freq, r, rule)) for rule in scoring.RULES}  # mean over the tosses

@@ -23,8 +23,7 @@ st.header("The penalty ladder", anchor=False)
 @ui.section
 def ladder_section() -> None:
     """The ladder: one confidence c, its hit and its mistake."""
-    # the lesson's chart gets the wide column: first on a phone or a projector, on the right elsewhere
-    right, left = st.columns([2, 1], gap="large") if page.chart_first else st.columns([1, 2], gap="large")[::-1]
+    right, left = page.chart_and_controls()
     with left:
         c = page.choice_slider("Confidence c of the prediction", "c", LADDER, 0.99,
                                help="A hit predicts p = c for a true 1; a mistake predicts p = 1 − c for a true 1.")
@@ -203,8 +202,8 @@ page.chart(charts.lines_figure(
     alt="the exact loss −log p of a true 1 growing without bound as p falls from 0.1 to 1e−300, and the values "
         "PyTorch, Keras and scikit-learn report, flat at their clamps of 100, 16.1 and 36.0 nats.")
 show = [3, 7, 10, 16, 20, 50, 100, 300]
-# short column titles (the long ones pushed Keras and scikit-learn off a phone's screen), the long in each title's
-# tooltip; p pinned, so a sideways scroll keeps the row's name in view
+# short column titles, so every framework fits a phone's screen (the long ones in the tooltips); p pinned, so a
+# sideways scroll keeps the row's name in view
 SHORT = {"pytorch": "PyTorch", "keras": "Keras", "sklearn": "scikit-learn"}
 table = pd.DataFrame({"p": [f"1e−{k}" for k in show], "exact": [ui.fmt(exact[k - 1]) for k in show]}
                      | {SHORT[k]: [ui.fmt(reported[k][j - 1]) for j in show] for k in FW})

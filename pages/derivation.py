@@ -19,8 +19,8 @@ def _toss_again():
     st.session_state["toss"] = int(st.session_state.get("toss", 0)) % 9999 + 1
 
 
-chart_area = st.container() if page.chart_first else None  # the charts before the controls on a phone/projector
-with page.controls("The coin and its tosses"):
+area, controls = page.chart_and_controls(stacked=True)
+with controls, page.controls("The coin and its tosses"):
     row = page.row()
     bias = page.slider("Hidden bias of the coin", "bias", 0.05, 0.95, 0.7, step=0.05, container=row)
     n = page.choice_slider("Number of tosses n", "tosses", [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], 50,
@@ -32,7 +32,6 @@ y = datasets.coin_tosses(bias, n, seed=toss)
 k = int(y.sum())
 mle = k / n
 shown = "".join("H" if v else "T" for v in y[:60]) + ("…" if n > 60 else "")
-area = chart_area or st.container()
 area.markdown(f"Tosses: {ui.code_span(shown, 80)} — **{claims.tosses(k, n)}**.")
 
 grid = np.linspace(0.001, 0.999, 999)

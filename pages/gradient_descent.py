@@ -24,51 +24,18 @@ def _example_points() -> list[tuple[str, str, str]]:
     return [(f"{a:.2f}", f"{b:.2f}", f"{c:g}") for (a, b), c in zip(d.X, d.y, strict=True)]
 
 
-def _upload_points():
-    file = ui.uploaded("points_upload")
-    if file is None:
-        return
-    try:
-        X, y = datasets.read_points_csv(file.getvalue())
-        st.session_state.points_rows = [(repr(float(a)), repr(float(b)), f"{c:g}")
-                                        for (a, b), c in zip(X, y, strict=True)]
-        st.session_state.points_version = st.session_state.get("points_version", 0) + 1
-        st.session_state.points_error = None
-    except ValueError as err:
-        st.session_state.points_error = str(err)
-        ui.refuse_upload("points_upload")  # the box must not look as if the file were loaded
+def _points_from_csv(data: bytes) -> list[tuple[str, str, str]]:
+    """An uploaded file's points as the table's rows (``lib.datasets.read_points_csv``)."""
+    X, y = datasets.read_points_csv(data)
+    return [(repr(float(a)), repr(float(b)), f"{c:g}") for (a, b), c in zip(X, y, strict=True)]
 
 
 def _own_points(test_fraction: float):
     """The user's points: an upload or the table as edited, checked row by row (``lib.tables.check_points``)."""
-    state = st.session_state
-    if "points_rows" not in state:
-        state.points_rows = _example_points()
-    state.setdefault("points_version", 0)
-    page.file_uploader(f"Upload a CSV with columns x1, x2, y: this table takes files up to "
-                     f"{tables.MAX_CSV_BYTES // 1000} KB and {datasets.MAX_POINTS} points", type=["csv"],
-                     key="points_upload", on_change=_upload_points, max_upload_size=1,
-                     help=f"The box's \"1MB per file\" is the server's limit for any file (Streamlit counts in whole "
-                          f"megabytes); this table takes {tables.MAX_CSV_BYTES // 1000} KB and "
-                          f"{datasets.MAX_POINTS} points at most. A larger file is refused with a message and the "
-                          "points are kept.")
-    if state.get("points_error"):
-        st.error(f"That file was not loaded — the points are unchanged. {ui.literal(state.points_error)}")
-    saved = state.get("points_edited")  # as in the loss explorer: Streamlit drops the editor's state when it leaves
-    if f"points_{state.points_version}" not in state and saved and saved[0] == state.points_version \
-            and saved[1] != state.points_rows:  # the screen (another page or dataset); the table comes back edited
-        state.points_rows, state.points_version = saved[1], state.points_version + 1
-    frame = pd.DataFrame(state.points_rows, columns=list(tables.POINT_COLUMNS), dtype=object)
-    edited = st.data_editor(frame, num_rows="dynamic", key=f"points_{state.points_version}", width="stretch",
-                            height=180)
-    rows = list(edited[list(tables.POINT_COLUMNS)].itertuples(index=False, name=None))[: datasets.MAX_POINTS]
-    state.points_edited = (state.points_version, rows)
-    if len(edited) > datasets.MAX_POINTS:
-        st.warning(f"Only the first {datasets.MAX_POINTS} points are used.")
-    checked = tables.check_points(rows)
-    if checked.problems:
-        listed = "; ".join(f"row {i}: {m}" for i, m in list(checked.problems.items())[:5])
-        st.warning(f"{len(checked.problems)} row(s) left out until fixed — {ui.literal(listed)}")
+    checked = ui.table_editor(page, "points", columns=tables.POINT_COLUMNS, read_file=_points_from_csv,
+                              check=tables.check_points, limit=datasets.MAX_POINTS, noun="points",
+                              max_bytes=tables.MAX_CSV_BYTES, editor_key="points", uploader_key="points_upload",
+                              first_rows=_example_points, height=180).checked
     st.caption(claims.own_points_caption(test_fraction))
     st.download_button("Download the points as CSV", lambda: tables.write_points_csv(checked.X, checked.y),
                        file_name="points.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
@@ -175,12 +142,8 @@ def _lesson(s: experiment.Settings, log_axis: bool, chart_area) -> None:
     frame shown, the formulas with the user's numbers, and the run as CSV."""
     fields, run_key = asdict(s), repr(s)
     e, notes, notice = _run(run_key, fields, page.fixed & {"lr", "l2"})  # the keys its advice names
-    # the sentences: above the chart where the controls come first; right under it where the chart does (a phone,
-    # a projector), so the lesson reads chart, Play, step, sentence before any control
-    if chart_area is None:
-        sentences, chart_slot, caption_slot = st.container(), st.container(), st.container()
-    else:
-        chart_slot, sentences, caption_slot = (chart_area.container() for _ in range(3))
+    # the sentences right under the chart, so the lesson reads chart, Play, step, sentence before any control
+    chart_slot, sentences, caption_slot = (chart_area.container() for _ in range(3))
     with sentences:
         st.info(f"**{datasets.DATASETS.get(s.dataset, 'Your own points')}.** {notice}", icon=":material/visibility:")
         race = claims.race(e)
@@ -252,10 +215,10 @@ def _lesson(s: experiment.Settings, log_axis: bool, chart_area) -> None:
 def gradient_descent_section() -> None:
     """Everything below the header. A control reruns only this part (a fragment), not the navigation, header and
     sidebar around it: the whole lesson depends on every control, so there is nothing finer to split."""
-    # The animated chart comes first in every room (Play must show the boundary moving on the first screen; after
-    # the controls' tabs it started near the bottom of a 900 px desktop screen); the controls follow it.
-    chart_area = st.container()
-    chosen = _controls()
+    # the animated chart first in every room: Play must show the boundary moving on the first screen
+    chart_area, controls = page.chart_and_controls(stacked=True, chart_always_first=True)
+    with controls:
+        chosen = _controls()
     if chosen is not None:
         _lesson(*chosen, chart_area)
 

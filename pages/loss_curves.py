@@ -1,5 +1,6 @@
 """Loss explorer: one sample's two terms of BCE, its gradients, and the mean over a table of samples."""
 import math
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -17,85 +18,77 @@ BATCH_UNIT = "_loss_explorer_batch_unit"  # the units the batch section was last
 st.header("One sample", anchor=False)
 
 
-@ui.section
-def one_sample_section() -> str:
-    """One sample: its label, its prediction, its two terms. Returns the units, which the batch uses."""
-    # the chart's column first on a phone or a projector (it must be on the first screen), else the controls'
-    if page.chart_first:
-        chart, controls = st.columns([2, 1], gap="large")
+class Sample(NamedTuple):
+    """One sample as the controls set it, and its loss in the chosen units."""
+    y: float
+    p: float
+    rest: float        # 1 − p, computed without cancelling where p comes from a logit
+    unit: str
+    log_y: bool
+
+    @property
+    def scale(self) -> float:
+        return 1.0 if self.unit == "nats" else 1.0 / math.log(2.0)
+
+    @property
+    def terms(self) -> tuple[float, float]:
+        """The positive and negative terms, −y·log p and −(1−y)·log(1−p), in the chosen units."""
+        positive, negative = loss.bce_terms(self.y, self.p)
+        return float(positive) * self.scale, float(negative) * self.scale
+
+
+def _sample_controls() -> Sample:
+    """The label, the prediction (as p or as a logit), the units and the loss axis."""
+    label = page.select("True label", "label", {"0": "y = 0", "1": "y = 1", "soft": "soft y"}, "1",
+                        kind="segmented", help="A soft label is a target between 0 and 1, e.g. from label smoothing.")
+    y = float(label) if label != "soft" else page.slider("Soft label y", "ys", 0.0, 1.0, 0.7, step=0.01)
+    mode = page.select("Prediction as", "input", {"p": "probability p", "z": "logit z"}, "p", kind="segmented")
+    if mode == "p":
+        p = page.slider("Predicted probability p of class 1", "prob", 0.0, 1.0, 0.8, step=0.001, fmt_str="%.3f")
+        rest = 1.0 - p
+        st.caption(f"Its logit: z = log(p / (1 − p)) = **{ui.fmt(loss.logit(p))}**")
     else:
-        controls, chart = st.columns([1, 2], gap="large")
-    with controls:
-        label = page.select("True label", "label", {"0": "y = 0", "1": "y = 1", "soft": "soft y"}, "1",
-                            kind="segmented",
-                            help="A soft label is a target between 0 and 1, e.g. from label smoothing.")
-        y = float(label) if label != "soft" else page.slider("Soft label y", "ys", 0.0, 1.0, 0.7, step=0.01)
-        mode = page.select("Prediction as", "input", {"p": "probability p", "z": "logit z"}, "p", kind="segmented")
-        if mode == "p":
-            p = page.slider("Predicted probability p of class 1", "prob", 0.0, 1.0, 0.8, step=0.001, fmt_str="%.3f")
-            rest = 1.0 - p
-            st.caption(f"Its logit: z = log(p / (1 − p)) = **{ui.fmt(loss.logit(p))}**")
-        else:
-            z = page.slider("Logit z", "logit", -15.0, 15.0, 1.4, step=0.1)
-            p = float(loss.sigmoid(z))
-            rest = float(loss.sigmoid(-z))  # 1 − p without cancelling: p near 1 is written 1 − rest
-            st.caption(f"Its probability: p = σ(z) = 1 / (1 + e^(−z)) = **{claims.probability_of_logit(z)}**")
-        unit = page.select("Units", "unit", {"nats": "nats", "bits": "bits"}, "nats", kind="segmented",
-                           help="nats use the natural log; bits use log base 2 (1 bit = ln 2 ≈ 0.693 nats).")
-        log_y = page.toggle("Log-scale loss axis", "logy", help="Shows how fast the loss grows near the wrong edge.")
-    if unit != st.session_state.setdefault(BATCH_UNIT, unit):  # the batch below prints in these units too
-        st.session_state[BATCH_UNIT] = unit
-        st.rerun()  # a change made in this section's own rerun: the whole page reruns, once
+        z = page.slider("Logit z", "logit", -15.0, 15.0, 1.4, step=0.1)
+        p = float(loss.sigmoid(z))
+        rest = float(loss.sigmoid(-z))  # 1 − p without cancelling: p near 1 is written 1 − rest
+        st.caption(f"Its probability: p = σ(z) = 1 / (1 + e^(−z)) = **{claims.probability_of_logit(z)}**")
+    unit = page.select("Units", "unit", {"nats": "nats", "bits": "bits"}, "nats", kind="segmented",
+                       help="nats use the natural log; bits use log base 2 (1 bit = ln 2 ≈ 0.693 nats).")
+    log_y = page.toggle("Log-scale loss axis", "logy", help="Shows how fast the loss grows near the wrong edge.")
+    return Sample(y, p, rest, unit, log_y)
 
-    scale = 1.0 if unit == "nats" else 1.0 / math.log(2.0)
-    positive, negative = (float(t) * scale for t in loss.bce_terms(y, p))
-    value = positive + negative
-    log = r"\log" if unit == "nats" else r"\log_2"
 
-    # on a phone the columns stack: the three numbers wait under the controls, so the slider sits right under the
-    # chart it moves (with the numbers between them they were 844 px apart, the marker off-screen while dragging)
-    after = page.row() if page.phone else None
-    with chart:
-        above = None if page.chart_first else page.row()
-        t_p, t_z, t_g = page.tabs(["Against p", "Against the logit z", "Gradients"], "view")
-        # the three numbers above the chart, or below it where the chart must be on the first screen
-        numbers = above if above is not None else after if after is not None else page.row()
-        numbers.metric(f"Loss ({unit})", ui.fmt(value))
-        numbers.metric("Positive term −y·log p", ui.fmt(positive))
-        numbers.metric("Negative term −(1−y)·log(1−p)", ui.fmt(negative))
-        # only the open tab is drawn (the tabs' choice is tracked and in the link): a student moving p sees one
-        # chart, so one chart is built and sent, not three; opening another tab reruns this section
-        if t_p.open:
-            with t_p:
-                page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y), key="terms_p",
-                           alt=f"the terms −log p and −log(1 − p) against p, the loss for y = {y:g} marked at "
-                               f"p = {claims.probability(p, rest)}: {ui.fmt(value)} {unit}.")
-        if t_z.open:
-            with t_z:
-                page.chart(charts.terms_figure(y, p, scale=scale, unit=unit, log_y=log_y, axis="z"), key="terms_z",
-                           alt=claims.logit_terms_alt(y, float(loss.logit(p)), value, unit))
-                st.caption("On the logit axis the terms are softplus curves: straight lines far out, so the loss of a "
-                           "confident mistake grows linearly in z.")
-        if t_g.open:
-            with t_g:
-                gp, gz = float(loss.bce_grad_prob(y, p)), p - y
-                slopes = page.row()
-                slopes.metric("∂L/∂p", ui.fmt(gp))
-                slopes.metric("∂L/∂z = p − y", ui.fmt(gz))
-                page.chart(charts.gradient_figure(y, p), key="grads",
-                           alt=f"∂L/∂p, which {claims.blow_up_edges(y)}, and ∂L/∂z = p − y, a straight line; at "
-                               f"p = {claims.probability(p, rest)} they are {ui.fmt(gp)} and {ui.fmt(gz)}.")
-                st.caption(f"∂L/∂p = (p − y)/(p(1 − p)) {claims.blow_up_edges(y)}, but the model moves z, not p: the "
-                           "chain rule multiplies by dp/dz = p(1 − p), which cancels the blow-up and leaves ∂L/∂z = "
-                           "p − y, never more than 1 in size — large exactly when the prediction is far from the "
-                           "label.")
+def _sample_tabs(s: Sample, value: float) -> None:
+    """The three views of the sample; only the open tab is drawn (opening another reruns the section)."""
+    y, p, rest, unit = s.y, s.p, s.rest, s.unit
+    t_p, t_z, t_g = page.tabs(["Against p", "Against the logit z", "Gradients"], "view", label="View")
+    if t_p.open:
+        with t_p:
+            page.chart(charts.terms_figure(y, p, scale=s.scale, unit=unit, log_y=s.log_y), key="terms_p",
+                       alt=f"the terms −log p and −log(1 − p) against p, the loss for y = {y:g} marked at "
+                           f"p = {claims.probability(p, rest)}: {ui.fmt(value)} {unit}.")
+    if t_z.open:
+        with t_z:
+            page.chart(charts.terms_figure(y, p, scale=s.scale, unit=unit, log_y=s.log_y, axis="z"), key="terms_z",
+                       alt=claims.logit_terms_alt(y, float(loss.logit(p)), value, unit))
+            st.caption("On the logit axis the terms are softplus curves: straight lines far out, so the loss of a "
+                       "confident mistake grows linearly in z.")
+    if t_g.open:
+        with t_g:
+            gp, gz = float(loss.bce_grad_prob(y, p)), p - y
+            slopes = page.row()
+            slopes.metric("∂L/∂p", ui.fmt(gp))
+            slopes.metric("∂L/∂z = p − y", ui.fmt(gz))
+            page.chart(charts.gradient_figure(y, p), key="grads",
+                       alt=f"∂L/∂p, which {claims.blow_up_edges(y)}, and ∂L/∂z = p − y, a straight line; at "
+                           f"p = {claims.probability(p, rest)} they are {ui.fmt(gp)} and {ui.fmt(gz)}.")
+            st.caption(f"∂L/∂p = (p − y)/(p(1 − p)) {claims.blow_up_edges(y)}, but the model moves z, not p: the "
+                       "chain rule multiplies by dp/dz = p(1 − p), which cancels the blow-up and leaves ∂L/∂z = "
+                       "p − y, never more than 1 in size — large exactly when the prediction is far from the label.")
 
-    page.latex(rf"L = -{y:g}\cdot{log}({claims.probability(p, rest, 6, tex=True)}) - {1 - y:g}\cdot"
-               rf"{log}({claims.probability(rest, p, 6, tex=True)})",
-               rf"= {ui.tex_num(value)}\ \text{{{unit}}}")
-    if math.isinf(value):
-        st.error(f"**The loss is ∞.** {claims.infinite_loss_reason(y, p)} A prediction that is certain and wrong has "
-                 "no finite price — which is why frameworks clamp.")
+
+def _frameworks_table(s: Sample, value: float) -> None:
+    """What PyTorch, Keras and scikit-learn report for this sample: clamped values, beside the exact loss."""
     with st.expander("What frameworks report for this sample — clamped values, not the loss",
                      expanded=math.isinf(value)):
         rows = [("Exact (this app), float64", "no clamp", ui.fmt(value))]
@@ -104,16 +97,50 @@ def one_sample_section() -> str:
                 ("keras", "Keras BinaryCrossentropy on float32 probabilities",
                  "p clipped to [1e−7, 1 − 2⁻²³] (float32)"),
                 ("sklearn", "scikit-learn log_loss, float64", "p clipped to [ε, 1 − ε], ε = 2.2e−16")):
-            if fw == "sklearn" and y not in (0.0, 1.0):
+            if fw == "sklearn" and s.y not in (0.0, 1.0):
                 rows.append((name, "accepts hard labels only", "refuses soft labels (ValueError)"))
                 continue
-            rows.append((name, how, ui.fmt(loss.framework_bce(y, p, fw) * scale)))
-        ui.table(["Who", "What it does", f"Reports ({unit})"], rows, numeric_from=2)
+            rows.append((name, how, ui.fmt(loss.framework_bce(s.y, s.p, fw) * s.scale)))
+        ui.table(["Who", "What it does", f"Reports ({s.unit})"], rows, numeric_from=2)
         st.caption("A clamp keeps training from crashing on ∞, but the number it reports is the clamp, not the "
                    "loss. Float32 (PyTorch's and Keras's default dtype) also rounds p within 3e−8 of 1 to exactly 1. "
                    "Keras with the TensorFlow backend hands a sigmoid output layer's logits to the loss, which is then "
                    "exact.")
-    return unit
+
+
+@ui.section
+def one_sample_section() -> str:
+    """One sample: its label, its prediction, its two terms. Returns the units, which the batch uses."""
+    chart, controls = page.chart_and_controls()
+    with controls:
+        s = _sample_controls()
+    if s.unit != st.session_state.setdefault(BATCH_UNIT, s.unit):  # the batch below prints in these units too
+        st.session_state[BATCH_UNIT] = s.unit
+        st.rerun()  # a change made in this section's own rerun: the whole page reruns, once
+    positive, negative = s.terms
+    value = positive + negative
+
+    # on a phone the columns stack: the three numbers wait under the controls, so the slider sits right under the
+    # chart it moves
+    after = page.row() if page.phone else None
+    with chart:
+        above = None if page.chart_first else page.row()
+        _sample_tabs(s, value)
+        # the three numbers above the chart, or below it where the chart must be on the first screen
+        numbers = above if above is not None else after if after is not None else page.row()
+        numbers.metric(f"Loss ({s.unit})", ui.fmt(value))
+        numbers.metric("Positive term −y·log p", ui.fmt(positive))
+        numbers.metric("Negative term −(1−y)·log(1−p)", ui.fmt(negative))
+
+    log = r"\log" if s.unit == "nats" else r"\log_2"
+    page.latex(rf"L = -{s.y:g}\cdot{log}({claims.probability(s.p, s.rest, 6, tex=True)}) - {1 - s.y:g}\cdot"
+               rf"{log}({claims.probability(s.rest, s.p, 6, tex=True)})",
+               rf"= {ui.tex_num(value)}\ \text{{{s.unit}}}")
+    if math.isinf(value):
+        st.error(f"**The loss is ∞.** {claims.infinite_loss_reason(s.y, s.p)} A prediction that is certain and wrong "
+                 "has no finite price — which is why frameworks clamp.")
+    _frameworks_table(s, value)
+    return s.unit
 
 
 unit = st.session_state[BATCH_UNIT] = one_sample_section() or "nats"  # None if the section failed
@@ -139,52 +166,14 @@ if linked is not None and state.get("table_from_link") != linked:  # a shared li
         st.warning(f"{ui.literal(e)} The table below is the preset {ui.code_span(preset)} instead.",
                    icon=":material/link_off:")
 
-
-def _upload():
-    file = ui.uploaded("upload")
-    if file is None:
-        return
-    try:
-        state.table_rows = tables.read_csv(file.getvalue())
-        state.table_version += 1
-        state.upload_error = None
-    except tables.TableError as e:
-        state.upload_error = str(e)
-        ui.refuse_upload("upload")  # the box must not look as if the file were loaded
-
-
-edit_col, up_col = st.columns([2, 1], gap="large")
-with up_col:
-    page.file_uploader(f"Upload a CSV with columns y and p: this table takes files up to "
-                     f"{tables.MAX_CSV_BYTES // 1000} KB and {tables.MAX_ROWS} rows", type=["csv"], key="upload",
-                     on_change=_upload, max_upload_size=1,
-                     help=f"The box's \"1MB per file\" is the server's limit for any file (Streamlit counts in whole "
-                          f"megabytes); this table takes {tables.MAX_CSV_BYTES // 1000} KB and {tables.MAX_ROWS} rows "
-                          "at most. A larger file is refused with a message and the table is kept.")
-    if state.get("upload_error"):
-        st.error(f"That file was not loaded — the table is unchanged. {ui.literal(state.upload_error)}")
-saved = state.get("table_edited")  # (version, rows) as last edited: Streamlit drops the editor's state when the
-if f"editor_{state.table_version}" not in state and saved and saved[0] == state.table_version \
-        and saved[1] != state.table_rows:  # page is left, so coming back starts from the table as it was edited
-    state.table_rows, state.table_version = saved[1], state.table_version + 1
-with edit_col:
-    frame = pd.DataFrame(state.table_rows, columns=list(tables.COLUMNS), dtype=object)
-    edited = st.data_editor(frame, num_rows="dynamic", key=f"editor_{state.table_version}", width="stretch",
-                            column_config={"y": st.column_config.TextColumn("y (label)"),
-                                           "p": st.column_config.TextColumn("p (prediction)")})
-
-raw_rows = list(edited[["y", "p"]].itertuples(index=False, name=None))[: tables.MAX_ROWS]
-state.table_edited = (state.table_version, raw_rows)
-if len(edited) > tables.MAX_ROWS:
-    st.warning(f"Only the first {tables.MAX_ROWS} rows are used.")
-checked = tables.check_samples(raw_rows)
+raw_rows, checked, up_col = ui.table_editor(
+    page, "table", columns=tables.COLUMNS, read_file=tables.read_csv, check=tables.check_samples,
+    limit=tables.MAX_ROWS, noun="rows", max_bytes=tables.MAX_CSV_BYTES, editor_key="editor", uploader_key="upload",
+    side_by_side=True, left_out="left out of the mean",
+    column_config={"y": st.column_config.TextColumn("y (label)"), "p": st.column_config.TextColumn("p (prediction)")})
 with up_col:
     st.download_button("Download the table as CSV", lambda: tables.write_csv(raw_rows), file_name="samples.csv",
                        mime="text/csv", icon=":material/download:", on_click="ignore")
-if checked.problems:
-    listed = "; ".join(f"row {i}: {msg}" for i, msg in list(checked.problems.items())[:5])
-    more = f" (and {len(checked.problems) - 5} more)" if len(checked.problems) > 5 else ""
-    st.warning(f"{len(checked.problems)} row(s) left out of the mean until fixed — {ui.literal(listed)}{more}")
 
 in_link = tables.to_link(checked.y, checked.p)
 address = None if raw_rows == preset_rows else in_link
@@ -245,8 +234,7 @@ with chart_col:
     if dominant:
         st.caption(dominant)
 with table_col:
-    # the key columns first (the loss and its share were off-screen on a phone, and on a desktop's narrow
-    # column), the row pinned so a sideways scroll keeps it
+    # the key columns first, so a phone or a narrow column shows them; the row pinned for a sideways scroll
     result = pd.DataFrame({"row": checked.rows, "loss": per, "share": share, "y": checked.y, "p": checked.p,
                            "−y·log p": pos, "−(1−y)·log(1−p)": neg})
     number = st.column_config.NumberColumn(format="%.4g")

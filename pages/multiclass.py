@@ -14,12 +14,9 @@ page = ui.Page("Many classes", "Notice that only the true class's probability en
 
 DEFAULT_Z = (2.0, 1.0, 0.1, -1.0, 0.5, -0.5)
 st.header("Softmax and the cross-entropy of one sample", anchor=False)
-if page.chart_first:  # the charts' column first on a phone or a projector
-    charts_col, controls = st.columns([2, 1], gap="large")
-else:
-    controls, charts_col = st.columns([1, 2], gap="large")
+charts_col, controls = page.chart_and_controls()
 # on a phone the columns stack: the gradient chart waits under the controls, so the logit sliders sit right under
-# the probabilities they move (with both charts first they were 876 px apart, the marker off-screen while dragging)
+# the probabilities they move
 grads_col = st.container() if page.phone else charts_col
 with controls:
     K = page.slider("Number of classes K", "k", 2, 6, 3)

@@ -1108,6 +1108,53 @@ def test_exercise_link_locks_and_hides_controls_and_says_so():
     assert any(r"\theta \leftarrow \theta - 3\,v" in x.value for x in at.latex)
 
 
+def _block_keys(at) -> list[str]:
+    """The ids of every keyed container on the page (a keyed block's id ends with its key)."""
+    found, todo = [], [at._tree]
+    while todo:
+        node = todo.pop()
+        block_id = getattr(getattr(node, "proto", None), "id", "")
+        if isinstance(block_id, str) and block_id:
+            found.append(block_id)
+        todo.extend(getattr(node, "children", {}).values())
+    return found
+
+
+@pytest.mark.parametrize("kind", ["lock", "hide"])
+def test_an_exercise_link_locks_or_hides_a_quiz_answer_like_any_control(kind):
+    """Issue 30: answer() skipped the placement every other control goes through, so a lesson that locked or hid
+    it flagged it as "not a control" and left it free."""
+    at = open_page(CM, {"answer_Q1": "A: p = 0.6", kind: "answer_Q1"})
+    assert not [w.value for w in at.warning if "not a control" in w.value]
+    answer = at.radio(key="answer_Q1")
+    assert answer.disabled and answer.value == "A: p = 0.6"  # fixed at the link's value
+    assert any(b.endswith(f"{'locked' if kind == 'lock' else 'hidden'}-ctl-answer_Q1") for b in _block_keys(at))
+    notice = next(i.value for i in at.info if i.value.startswith("**Exercise:**"))
+    assert ("Your answer set by your teacher" if kind == "lock" else "1 control hidden") in notice
+
+
+@pytest.mark.parametrize("kind", ["lock", "hide"])
+def test_an_exercise_link_locks_or_hides_tabs_and_the_tab_it_chose_stays(kind):
+    """Issue 30: tabs() skipped the placement too. Tabs cannot be disabled: a locked or hidden tab bar keeps the
+    link's tab, chosen again at every run, and shows its content."""
+    def one_sample_charts(at):
+        return {k for k in ("terms_p", "terms_z", "grads") if any(k in el.proto.id for el in at.get("plotly_chart"))}
+
+    at = open_page(LOSS, {"view": "Gradients", kind: "view"})
+    assert not [w.value for w in at.warning if "not a control" in w.value]
+    assert any(b.endswith(f"{'locked' if kind == 'lock' else 'hidden'}-tabs-view") for b in _block_keys(at))
+    assert one_sample_charts(at) == {"grads"}
+    notice = next(i.value for i in at.info if i.value.startswith("**Exercise:**"))
+    assert ("View set by your teacher" if kind == "lock" else "1 control hidden") in notice
+    chosen_by_a_click = {}
+    for lesson in ({}, {kind: "view"}):  # a click on another tab, without and with the lesson
+        at = open_page(LOSS, lesson)
+        at.session_state["view"] = "Gradients"
+        at.run()
+        chosen_by_a_click[bool(lesson)] = one_sample_charts(at)
+    assert chosen_by_a_click == {False: {"grads"}, True: {"terms_p"}}  # the lesson's tab (the first) stays
+
+
 def test_exercise_link_with_unknown_keys_is_flagged_and_ignored():
     at = open_page(GD, {"lock": "zzz,lr", "hide": "<script>"})
     warnings = " ".join(w.value for w in at.warning)

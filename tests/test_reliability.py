@@ -135,7 +135,7 @@ def test_nothing_is_rendered_as_html_except_static_css():
         assert "unsafe_allow_html" not in text, path.name
         for node in ast.walk(ast.parse(text)):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "html":
-                static = (["_PRESENTATION_CSS"], ["_BASE_CSS"], ["charts.ANIMATION_KEYS"])  # constants, no user text
+                static = (["PRESENTATION_CSS"], ["BASE_CSS"], ["charts.ANIMATION_KEYS"])  # ui/css.py, no user text
                 assert [ast.unparse(a) for a in node.args] in static, (
                     path.name, ast.unparse(node))
 
