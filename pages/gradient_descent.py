@@ -84,6 +84,7 @@ def _run(key: str, _fields: dict, fixed: frozenset[str] = frozenset()):
     """The run (shared with every page, ``ui.run_experiment``) and what it shows a student, once per settings
     (``key``: the settings' repr, every field exactly) and controls the exercise fixes (``fixed``)."""
     e = ui.run_experiment(key, _fields)
+    ui.RUN_LOCK.checkpoint()  # between the run and its sentences: others' moves may go
     return e, claims.diagnosis(e, fixed), claims.what_to_notice(e)
 
 
