@@ -289,3 +289,33 @@ def test_the_gradient_descent_page_steps_aside_inside_its_run_and_shows_the_same
     for label in ("Train loss at the end", "Accuracy", "‖w‖", "Gap to optimum"):
         assert metric(disturbed, label) == metric(quiet, label), label
     assert [c.proto.spec for c in disturbed.get("plotly_chart")] == [c.proto.spec for c in quiet.get("plotly_chart")]
+
+
+def test_two_sessions_needing_one_cached_value_while_it_is_computed_stepping_aside_both_get_it(monkeypatch):
+    """The real hazard behind ``RunLock.computing``: ``ui.cached`` (Streamlit's cache_resource) computing a value
+    that steps aside, and another session asking for the same value meanwhile."""
+    import ui
+
+    monkeypatch.setattr(ui.RunLock, "QUANTUM", 0.0)
+    monkeypatch.setattr(ui.RunLock, "LONG_RUN", 0.0)
+    computed = []
+
+    @ui.cached(max_entries=4)
+    def slow(key: str, _payload: dict):
+        computed.append(key)
+        _busy(ui.RUN_LOCK, 0.3)
+        return f"value of {key}"
+
+    slow.clear()
+    got = {}
+
+    def run(session, delay):
+        time.sleep(delay)
+        with _as(ui.RUN_LOCK, session):
+            got[session] = slow("same settings", {})
+
+    threads = [_thread(lambda: run("A", 0)), _thread(lambda: run("B", 0.05))]
+    for t in threads:
+        t.join(10)
+    assert not any(t.is_alive() for t in threads), "deadlock inside Streamlit's cache"
+    assert got == {"A": "value of same settings", "B": "value of same settings"} and computed == ["same settings"]
