@@ -24,7 +24,7 @@ OPTIMIZERS = {
     "adam": "Adam",
 }
 MAX_STEPS = 2000
-TICK_STEPS = 32  # train(tick=...) calls tick every this many steps: ~2–4 ms of the heaviest run (3 paths, 500 points)
+TICK_STEPS = 32  # train(tick=...) calls tick every this many steps: ~1.4 ms of the heaviest run (3 paths, 500 points)
 OBJECTIVES = {"bce": "BCE", "squared": "squared error"}
 
 # Each optimizer's update as the page shows it, in pieces (one line each on a phone); θ = (w, b), the
