@@ -160,7 +160,10 @@ def paths_within_budget(n_train: int, steps: int, race: bool, compare: tuple[str
     return tuple(compare[: max(0, room)])
 
 
-def run(s: Settings) -> Experiment:
+def run(s: Settings, tick=None) -> Experiment:
+    """The experiment of settings ``s``. ``tick``: None, or a function called with no arguments now and then (in
+    training, see ``logistic.train``, and between the steps below) — a server's run lock lets others in there."""
+    between = tick or (lambda: None)
     data = custom_dataset(s.points) if s.dataset == "custom" else datasets.make(
         s.dataset, s.n, noise=s.noise, balance=s.balance, seed=s.seed)
     train, test = datasets.split(data, s.test_fraction, seed=s.seed)
@@ -173,11 +176,12 @@ def run(s: Settings) -> Experiment:
     common = dict(lr=s.lr, steps=s.steps, batch_size=s.batch_size, l2=s.l2, pos_weight=s.pos_weight, seed=s.seed,
                   w0=w0)
     runs = logistic.train_many(F_train, train.y, [s.optimizer, *s.compare],
-                               objective="squared" if s.objective == "squared" else "bce", **common)
+                               objective="squared" if s.objective == "squared" else "bce", tick=tick, **common)
     traj = runs.pop(s.optimizer)
     others = runs
-    race = logistic.train(F_train, train.y, optimizer=s.optimizer, objective="squared", **common) \
+    race = logistic.train(F_train, train.y, optimizer=s.optimizer, objective="squared", tick=tick, **common) \
         if s.objective == "both" else None
+    between()
     test_loss = logistic.losses_along(traj, F_test, test.y, pos_weight=s.pos_weight)
     # separable? the run may prove it (it separates the points); without L2, optimum() settles the rest — Newton's
     # minimizer proves overlap, else its LP decides — and says "separable" by returning no weights
@@ -186,6 +190,7 @@ def run(s: Settings) -> Experiment:
     best = logistic.optimum(F_train, train.y, l2=s.l2, pos_weight=s.pos_weight, separable=True if separates else None,
                             near=(w_end, b_end))
     separable = best.w is None if s.l2 == 0 else separates or logistic.is_separable(F_train, train.y)
+    between()
     return Experiment(
         settings=s, X_train=train.X, y_train=train.y, X_test=test.X, y_test=test.y, F_train=F_train, F_test=F_test,
         feature_names=names, traj=traj, test_loss=test_loss,

@@ -24,6 +24,7 @@ OPTIMIZERS = {
     "adam": "Adam",
 }
 MAX_STEPS = 2000
+TICK_STEPS = 32  # train(tick=...) calls tick every this many steps: ~1.4 ms of the heaviest run (3 paths, 500 points)
 OBJECTIVES = {"bce": "BCE", "squared": "squared error"}
 
 # Each optimizer's update as the page shows it, in pieces (one line each on a phone); θ = (w, b), the
@@ -148,7 +149,7 @@ def gradient(X, y, w, b, *, l2: float = 0.0, pos_weight: float = 1.0) -> tuple[n
 
 def train(X, y, *, optimizer: str = "gd", lr: float = 0.1, steps: int = 100, batch_size: int | None = None,
           l2: float = 0.0, pos_weight: float = 1.0, seed: int = 0, w0=None, b0: float = 0.0,
-          objective: str = "bce") -> Trajectory:
+          objective: str = "bce", tick=None) -> Trajectory:
     """Minimize J from (w0, b0) (zeros by default) and record every step.
 
     Args:
@@ -162,19 +163,22 @@ def train(X, y, *, optimizer: str = "gd", lr: float = 0.1, steps: int = 100, bat
         steps: 0 … ``MAX_STEPS`` updates.
         batch_size: mini-batch size; None means the full batch ("sgd" then uses 16). Mini-batches are drawn by
             shuffling each epoch with ``seed``, so a run is reproducible.
+        tick: None, or a function called with no arguments every ``TICK_STEPS`` steps and between the recorded
+            curves: a server's run lock lets another student's move in there (it may block; the result is the same).
     """
     return train_many(X, y, [optimizer], lr=lr, steps=steps, batch_size=batch_size, l2=l2, pos_weight=pos_weight,
-                      seed=seed, w0=w0, b0=b0, objective=objective)[optimizer]
+                      seed=seed, w0=w0, b0=b0, objective=objective, tick=tick)[optimizer]
 
 
 def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_size: int | None = None,
                l2: float = 0.0, pos_weight: float = 1.0, seed: int = 0, w0=None, b0: float = 0.0,
-               objective: str = "bce") -> dict[str, Trajectory]:
+               objective: str = "bce", tick=None) -> dict[str, Trajectory]:
     """Train several optimizers from the same start with the same settings, in one loop.
 
     Each optimizer is a row of a (K, d+1) parameter matrix, so a step costs about the same for one optimizer as
     for five (the per-step cost is NumPy call overhead, not arithmetic). ``batch_size`` applies to "sgd" only
-    (default 16); the others use the full batch. Returns {optimizer: Trajectory}; see :func:`train`.
+    (default 16); the others use the full batch. Returns {optimizer: Trajectory}; see :func:`train` (and its
+    ``tick``).
     """
     X, y, pos_weight, l2 = _checked(X, y, pos_weight, l2)
     names, lr, steps = _checked_run(optimizers, objective, lr, steps)
@@ -186,13 +190,15 @@ def train_many(X, y, optimizers, *, lr: float = 0.1, steps: int = 100, batch_siz
     signed = _signed_design(X, y, pos_weight)         # hard labels (every dataset): one expit per gradient
     if signed is not None and names == ["gd"] and not squared:  # the page's default: plain BCE descent
         As, c = signed
-        W, B, L, G, stopped = _plain_descent(As, c, As * c[:, None], start, lr, steps, l2)
+        W, B, L, G, stopped = _plain_descent(As, c, As * c[:, None], start, lr, steps, l2, tick)
         return {"gd": Trajectory(w=W, b=B, loss=L, grad_norm=G, diverged_at=stopped, optimizer="gd", lr=lr,
                                  objective=objective)}
     grad = _gradient_rows(X, y, pos_weight, signed, squared)
-    hist, diverged = _descend(grad, names, start, lr, steps, l2, batch_size, seed, n)
+    hist, diverged = _descend(grad, names, start, lr, steps, l2, batch_size, seed, n, tick)
     out = {}
     for i, name in enumerate(names):
+        if tick is not None:
+            tick()
         W, B = hist[:, i, :d].copy(), hist[:, i, d].copy()
         L, G = _objective_and_grad_norm_along(X, y, W, B, l2, pos_weight, squared=squared)
         out[name] = Trajectory(w=W, b=B, loss=L, grad_norm=G, diverged_at=int(diverged[i]) if diverged[i] >= 0
@@ -230,7 +236,7 @@ def _gradient_rows(X, y, pos_weight: float, signed, squared: bool):
 
 
 def _descend(grad, names: list[str], start: np.ndarray, lr: float, steps: int, l2: float, batch_size, seed: int,
-             n: int) -> tuple[np.ndarray, np.ndarray]:
+             n: int, tick=None) -> tuple[np.ndarray, np.ndarray]:
     """Every optimizer in ``names`` from ``start``: the parameters at every step (steps+1, K, d+1) and the step
     each run stopped at (−1: it did not). The textbook updates (see :func:`train`); L2 on the weights, not the bias.
     A step past ``DIVERGENCE_NORM`` (NaN and inf fail it too) stops that run at its last good step."""
@@ -256,6 +262,8 @@ def _descend(grad, names: list[str], start: np.ndarray, lr: float, steps: int, l
     limit = DIVERGENCE_NORM**2
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(1, steps + 1):
+            if tick is not None and not t % TICK_STEPS:
+                tick()
             if full_rows:
                 g[full] = grad(theta[full])
                 if l2:
@@ -296,7 +304,7 @@ def _descend(grad, names: list[str], start: np.ndarray, lr: float, steps: int, l
     return hist, diverged
 
 
-def _plain_descent(As, c, Cs, start, lr, steps, l2):
+def _plain_descent(As, c, Cs, start, lr, steps, l2, tick=None):
     """Plain gradient descent of BCE on hard labels (the page's default run), recording what the trajectory shows
     on the way: (W, B, J, ‖∇J‖ at every step, the step it stopped at or None).
 
@@ -318,6 +326,8 @@ def _plain_descent(As, c, Cs, start, lr, steps, l2):
     expit, dot, vdot = special.expit, np.dot, np.vdot
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(steps + 1):
+            if tick is not None and t and not t % TICK_STEPS:
+                tick()
             hist[t] = theta
             expit(dot(theta, AsT, out=Z[t]), out=q)
             g = dot(q, Csn, out=grads[t])

@@ -51,6 +51,7 @@ def _run(key: str, _fields: dict, fixed: frozenset[str] = frozenset()):
     """The run (shared with every page, ``ui.run_experiment``) and what it shows a student, once per settings
     (``key``: the settings' repr, every field exactly) and controls the exercise fixes (``fixed``)."""
     e = ui.run_experiment(key, _fields)
+    ui.RUN_LOCK.checkpoint()  # between the run and its sentences: others' moves may go
     return e, claims.diagnosis(e, fixed), claims.what_to_notice(e)
 
 
@@ -58,7 +59,9 @@ def _run(key: str, _fields: dict, fixed: frozenset[str] = frozenset()):
 def _figure(key: str, _fields: dict, log_axis: bool, dark: bool, stacked: bool) -> charts.EncodedFigure:
     """The animated figure of a run, opening on its last step."""
     e = _run(key, _fields)[0]
+    ui.RUN_LOCK.checkpoint()  # building the figure is ~50 ms of one piece: others' moves may go before it
     spec = charts.gradient_descent_figure(e, log_loss_axis=log_axis, dark=dark, stacked=stacked).to_dict()
+    ui.RUN_LOCK.checkpoint()
     # themed once here, not on every rerun (frames hold no colour); kept as its JSON, encoded once
     return charts.EncodedFigure(charts.for_theme(spec, dark, frames=False))
 

@@ -456,3 +456,29 @@ def test_training_follows_the_textbook_update_for_hard_and_soft_labels(n, d, sof
             at = np.append(traj.w[-1], traj.b[-1])
             at[0], at[d] = span[0][j], span[1][i]
             assert L[i, j] == pytest.approx(J(at), rel=1e-12)
+
+
+@pytest.mark.parametrize("optimizers", [["gd"], ["sgd", "adam", "momentum"]])
+def test_a_tick_is_called_every_few_steps_and_changes_no_number(optimizers):
+    """``tick`` (a server's run lock steps aside there) is called at least every ``TICK_STEPS`` steps of training,
+    and a run with it is the same run, bit for bit, as one without."""
+    from lib import experiment
+
+    X, y = datasets.make("moons", 120, seed=3).X, datasets.make("moons", 120, seed=3).y
+    steps = 10 * logistic.TICK_STEPS + 5
+    calls = []
+    ticked = logistic.train_many(X, y, optimizers, lr=0.5, steps=steps, pos_weight=2.0, l2=0.01,
+                                 tick=lambda: calls.append(1))
+    plain = logistic.train_many(X, y, optimizers, lr=0.5, steps=steps, pos_weight=2.0, l2=0.01)
+    assert len(calls) >= steps // logistic.TICK_STEPS
+    for name in optimizers:
+        for field in ("w", "b", "loss", "grad_norm"):
+            np.testing.assert_array_equal(getattr(ticked[name], field), getattr(plain[name], field))
+    s = experiment.Settings(dataset="moons", n=120, steps=300, compare=("adam",), objective="both", seed=5)
+    calls.clear()
+    a, b = experiment.run(s, tick=lambda: calls.append(1)), experiment.run(s)
+    assert len(calls) >= 2 * (300 // logistic.TICK_STEPS)  # the run and the race
+    for field in ("train_accuracy", "w_norm", "test_loss", "race_bce", "frames"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+    np.testing.assert_array_equal(a.traj.w, b.traj.w)
+    np.testing.assert_array_equal(a.others["adam"].loss, b.others["adam"].loss)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.runs import RUN_LOCK
+
 _PAGE_CACHES: dict[tuple, object] = {}
 
 
@@ -21,17 +23,37 @@ def cached(max_entries: int):
         code = func.__code__
         key = (code.co_filename, func.__qualname__, code)
         if key not in _PAGE_CACHES:
-            _PAGE_CACHES[key] = st.cache_resource(max_entries=max_entries, show_spinner=False)(func)
+            _PAGE_CACHES[key] = _computed_once(st.cache_resource(max_entries=max_entries, show_spinner=False)(func),
+                                               key, code.co_varnames[:code.co_argcount])
         return _PAGE_CACHES[key]
 
     return wrap
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
+def _computed_once(compute, name, params: tuple[str, ...]):
+    """``compute``, a cached function, called under ``RUN_LOCK.computing`` (its body may step aside): the value is
+    named by its text arguments other than "_" ones (a settings repr here), no finer than the cache's key."""
+    def call(*args, **kwargs):
+        texts = tuple(a for p, a in zip(params, args, strict=False) if not p.startswith("_") and isinstance(a, str))
+        texts += tuple(kv for kv in sorted(kwargs.items()) if not kv[0].startswith("_") and isinstance(kv[1], str))
+        with RUN_LOCK.computing((name, texts)):
+            return compute(*args, **kwargs)
+
+    call.clear = compute.clear
+    return call
+
+
 def run_experiment(key: str, _fields: dict):
     """``lib.experiment.run`` once per settings, shared by every session and page (a class on one link hits it). A
     resource cache hands out the one result instead of a pickled copy per hit; nothing mutates it. ``key`` is the
-    settings' repr (every field exactly) and keys the cache; the fields themselves are not hashed."""
+    settings' repr (every field exactly) and keys the cache; the fields themselves are not hashed. Training steps
+    aside for other students' moves (``RunLock.checkpoint``)."""
+    with RUN_LOCK.computing(("experiment", key)):
+        return _experiment(key, _fields)
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def _experiment(key: str, _fields: dict):
     from lib import experiment
 
-    return experiment.run(experiment.Settings(**_fields))
+    return experiment.run(experiment.Settings(**_fields), tick=RUN_LOCK.checkpoint)

@@ -62,7 +62,7 @@ class Controls:
 
     def _placement(self, key: str, label: str, container, help: str | None, kind: str = "ctl"):
         """Where a control goes and whether the student may change it: (container, help, disabled)."""
-        RUN_LOCK.check_time()
+        RUN_LOCK.checkpoint()
         self._seen[key] = label
         where = container or st
         if key in self._lesson["hide"]:

@@ -119,7 +119,7 @@ class Page(Controls):
         * ``alt``, one sentence of what the chart shows with its key numbers, is its text alternative (the
           accessible name of the chart's ``role="figure"`` box).
         """
-        RUN_LOCK.check_time()
+        RUN_LOCK.checkpoint()
         spec = fig.to_dict() if themed else charts.for_theme(fig.to_dict(), self.dark)  # themed: a cached figure
         if isinstance(spec, charts.EncodedFigure) and (self.presenting or not tuning.is_on("json")):
             spec = spec.spec()  # decoded: to scale it, or because plotly's own encoder would see only its size

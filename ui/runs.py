@@ -76,6 +76,8 @@ class _Waiter:
     first_run: bool
     arrived: float
     handed: threading.Lock
+    depth: int = 1     # the hold it takes back: a run that stepped aside (RunLock.checkpoint) returns at its depth
+    held: float = 0.0  # and with the lock time its run has used so far (RunLock.check_time)
 
 
 class RunLock:
@@ -90,29 +92,43 @@ class RunLock:
       stream of runs takes one turn per round, not the queue;
     * each session has a fair share of the lock's time, 1/k of it when k sessions have run in the last
       ``ACTIVE_WINDOW`` seconds but never below ``MIN_SHARE`` (a token bucket of ``BURST`` seconds): a session
-      that has used more waits, even when the lock is free, until its share has grown back. A run cannot be
-      interrupted once it holds the lock, so a heavy run delays every move that arrives during it; the share keeps
-      those collisions rare. A student alone is never held back, and a class's students (~1% each: a 30 ms move
-      every 2–5 s) stay under the floor however many there are.
+      that has used more waits, even when the lock is free, until its share has grown back. A run holding the
+      lock lets others in only at its checkpoints (below), so a heavy run still delays a move arriving during it
+      by up to a quantum or a stretch without checkpoints; the share keeps those collisions rare. A student
+      alone is never held back, and a class's students (~1% each: a 30 ms move every 2–5 s) stay under the
+      floor however many there are;
+    * a long run steps aside (:meth:`checkpoint`, at every control and chart and every few training steps): past
+      ``QUANTUM`` of lock time, when a run of another session may go, it queues again as a rerun of its session
+      (charged, its turn taken: last in the round) and comes back at the depth it held. So a move arriving during
+      a heavy run waits a quantum, not the whole run. Only long runs do it — past ``LONG_RUN`` or of a session
+      whose last run was — so a class's short moves are never cut up among themselves. The lock serialises CPU
+      only (a run keeps its data in its own thread and the caches' values are computed once, :meth:`computing`),
+      so a run may step aside anywhere it calls ``checkpoint``.
 
     A session has one script thread, so at most one run of it waits here; a newer request from its browser
     replaces that run (Streamlit restarts the thread's script when it next sends), keeping its place. The lock is
-    handed over on release (no herd of woken threads). ``RUN_TIME_LIMIT`` bounds a run's hold: past it the run
-    stops at its next control or chart (:meth:`check_time`) with a calm message.
+    handed over on release (no herd of woken threads). ``RUN_TIME_LIMIT`` bounds the lock time a run uses (not
+    the time it waited after stepping aside): past it the run stops at its next checkpoint (:meth:`check_time`)
+    with a calm message.
     """
 
     FIRST_RUN_PATIENCE = 8.0  # seconds a first run lets reruns go first
     ACTIVE_WINDOW = 10.0      # a session that ran this recently counts as active (shares the lock)
     BURST = 0.5               # seconds of lock time a session may use at once beyond its share
     MIN_SHARE = 0.05          # a session's share is never below this: a class's students use ~1% each
-    RUN_TIME_LIMIT = 5.0      # seconds a run may hold the lock
+    RUN_TIME_LIMIT = 5.0      # seconds of lock time a run may use
+    QUANTUM = 0.015           # seconds a long run holds the lock before it lets another session's run in
+    LONG_RUN = 0.05           # a run is long past this much lock time (a page's budget for an interaction)
 
     def __init__(self) -> None:
         self._mutex = threading.Lock()
         self._owner: int | None = None
         self._owner_session: object = None
-        self._since = 0.0       # when the owner took the lock
+        self._since = 0.0       # when the owner took the lock (or took it back after stepping aside)
+        self._held_before = 0.0  # the owner's run's lock time before that
         self._depth = 0
+        self._long: dict[object, bool] = {}     # session → whether its last run was long (checkpoint)
+        self._computing: dict[object, tuple[int, threading.Event]] = {}  # value → the thread computing it
         self._waiters: list[_Waiter] = []
         self._served: dict[object, float] = {}   # session → when its last run ended (round robin)
         self._credit: dict[object, tuple[float, float]] = {}  # session → (seconds of credit, as of when)
@@ -124,6 +140,7 @@ class RunLock:
         for session in [k for k, t in self._served.items() if t < cutoff]:  # forget idle sessions (bounded)
             self._served.pop(session)
             self._credit.pop(session, None)
+            self._long.pop(session, None)
         return max(1, len(self._served))
 
     def _share(self, active: int) -> float:
@@ -165,8 +182,17 @@ class RunLock:
         waiter.handed.acquire()  # released by _dispatch, which has made this thread the owner
         return True
 
-    def _take(self, thread: int, session, now: float) -> None:
-        self._owner, self._owner_session, self._since, self._depth = thread, session, now, 1
+    def _take(self, thread: int, session, now: float, depth: int = 1, held: float = 0.0) -> None:
+        self._owner, self._owner_session, self._since, self._depth, self._held_before = \
+            thread, session, now, depth, held
+
+    def _charge(self, now: float) -> float:
+        """Count the owner's lock time since it (re)took the lock against its session's share; its turn is now
+        (round robin). Returns that time."""
+        session, held = self._owner_session, now - self._since
+        self._credit[session] = (self._balance(session, now, self._active(now)) - held, now)
+        self._served[session] = now
+        return held
 
     def _pick(self, now: float) -> tuple[_Waiter | None, float]:
         """The waiter to hand the lock to now, else (None, when the first one becomes eligible)."""
@@ -191,7 +217,7 @@ class RunLock:
         waiter, when = self._pick(now)
         if waiter is not None:
             self._waiters.remove(waiter)
-            self._take(waiter.thread, waiter.session, now)
+            self._take(waiter.thread, waiter.session, now, waiter.depth, waiter.held)
             waiter.handed.release()
         elif self._waiters and self._timer is None:
             self._timer = threading.Timer(max(0.0, when - now) + 0.001, self._wake)
@@ -212,18 +238,97 @@ class RunLock:
             if self._depth:
                 return
             now = time.monotonic()
-            session, held = self._owner_session, now - self._since
-            active = self._active(now)
-            self._credit[session] = (self._balance(session, now, active) - held, now)
-            self._served[session] = now
+            session = self._owner_session
+            self._long[session] = self._held_before + self._charge(now) > self.LONG_RUN
             self._owner = self._owner_session = None
             if self._waiters:
                 self._dispatch(now)
 
     def check_time(self) -> None:
-        """Raise :class:`RunTooLong` in the owning thread once its run has held the lock ``RUN_TIME_LIMIT``."""
-        if self._owner == threading.get_ident() and time.monotonic() - self._since > self.RUN_TIME_LIMIT:
+        """Raise :class:`RunTooLong` in the owning thread once its run has used ``RUN_TIME_LIMIT`` of lock time."""
+        if self._owner == threading.get_ident() and \
+                self._held_before + time.monotonic() - self._since > self.RUN_TIME_LIMIT:
             raise RunTooLong()
+
+    def checkpoint(self) -> None:
+        """A safe point of the owning thread's run (no shared data half-changed; at a control, a chart, every few
+        training steps): past ``RUN_TIME_LIMIT`` raise :class:`RunTooLong`; else, if the run is long and has held
+        the lock ``QUANTUM`` since it took it, and a waiting run of another session may go now, let that one go
+        and come back in this session's next turn. Costs ~1 µs when it does not step aside."""
+        me = threading.get_ident()
+        if self._owner != me:
+            return
+        self.check_time()
+        now = time.monotonic()
+        if not self._waiters or now - self._since <= self.QUANTUM:
+            return
+        with self._mutex:
+            back = self._step_aside(me, now)
+        if back is not None:
+            back.acquire()  # released by _dispatch, which has made this thread the owner again at its depth
+
+    def _step_aside(self, me: int, now: float) -> threading.Lock | None:
+        """With the mutex held, from ``checkpoint``: hand the lock to the waiter that goes next with this run
+        queued again behind its session's turn; that waiter's lock to block on, or None to carry on."""
+        session, held_before = self._owner_session, self._held_before
+        if not (self._long.get(session) or held_before + now - self._since > self.LONG_RUN):
+            return None  # a short run: cutting it up would only reorder a class's moves among themselves
+        held = held_before + self._charge(now)
+        self._since, self._held_before = now, held
+        me_again = _Waiter(me, session, False, now, threading.Lock(), self._depth, held)  # a rerun, not a first
+        self._waiters.append(me_again)
+        waiter, _ = self._pick(now)
+        if waiter is None or waiter is me_again:  # nobody else may go now: carry on
+            self._waiters.remove(me_again)
+            return None
+        me_again.handed.acquire()
+        self._waiters.remove(waiter)
+        self._take(waiter.thread, waiter.session, now, waiter.depth, waiter.held)
+        waiter.handed.release()
+        return me_again.handed
+
+    @contextlib.contextmanager
+    def computing(self, value):
+        """Around a shared cached computation whose body may step aside (:meth:`checkpoint`): a run that needs the
+        same ``value`` meanwhile waits for it without the lock, then reads the cache. Streamlit's cache would make
+        it wait for that value under the cache's own lock — holding this one there, it would keep the run that
+        computes it from ever coming back. ``value`` must name values no finer than the cache tells them apart."""
+        me = threading.get_ident()
+        while True:
+            with self._mutex:
+                busy = self._computing.get(value)
+                if busy is None:
+                    done = threading.Event()
+                    self._computing[value] = (me, done)
+                    break
+                if busy[0] == me:  # inside its own computation of it: the outer call finishes it
+                    done = None
+                    break
+            self._wait_aside(busy[1])
+        try:
+            yield
+        finally:
+            if done is not None:
+                with self._mutex:
+                    del self._computing[value]
+                done.set()
+
+    def _wait_aside(self, event: threading.Event) -> None:
+        """Wait for ``event`` without the lock (if this thread holds it), then take it back at the same depth."""
+        me = threading.get_ident()
+        with self._mutex:
+            mine = self._owner == me
+            if mine:
+                now = time.monotonic()
+                session, depth, held = self._owner_session, self._depth, self._held_before + self._charge(now)
+                self._owner = self._owner_session = None
+                if self._waiters:
+                    self._dispatch(now)
+        event.wait()
+        if mine:
+            self.acquire(session=session)
+            with self._mutex:
+                self._depth, self._held_before = depth, held
 
     def nested(self) -> bool:
         """Whether this thread holds the lock more than once (a section inside its page's full run)."""
