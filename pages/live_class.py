@@ -143,7 +143,7 @@ def ask_box(room: live.Room, key: str) -> None:
 
 def question_panel(room: live.Room, key: str) -> None:
     question = class_questions.get(room.question)
-    st.subheader(f"Question {room.round}: {question.prompt}", anchor=False)
+    st.header(f"Question {room.round}: {question.prompt}", anchor=False)
     if room.state == "open":
         projector_tally(room.code, room.round, question.id)
     else:
@@ -236,7 +236,7 @@ def student_view(room: live.Room) -> None:
                 icon=":material/hourglass_top:")
         return
     question = class_questions.get(room.question)
-    st.subheader(question.prompt, anchor=False)
+    st.header(question.prompt, anchor=False)
     saved = st.session_state.get("live_saved")
     mine = saved[2] if saved and saved[:2] == (room.code, room.round) else None
     if room.state == "open":
