@@ -18,6 +18,8 @@ STUDENT = "me"  # the URL parameter holding this browser's anonymous token, so a
 
 page = ui.Page("Live class", "Notice how the class's answers spread before the reveal: committing to a prediction "
                "first is what makes the reveal teach.")
+if page.dark:  # the dark theme's orange is light: white type on a primary button is 2.8:1, near-black is 6.5:1
+    st.html('<style>[data-testid="stBaseButton-primary"] :is(p, span) { color: #141414; }</style>')
 
 
 @st.cache_resource(show_spinner=False)
@@ -109,10 +111,13 @@ def join_panel(room: live.Room) -> None:
             st.caption("Students are anonymous: a browser is a student. Keep this tab's address to yourself — it "
                        "holds your teacher key (full screen, F11, hides it on a projector).")
         with qr:
-            st.image(qr_svg(link), width=360 if page.presenting else 300, caption=f"Scan to join room {room.code}")
+            st.image(qr_svg(link), width=360 if page.presenting else 300, caption=f"Scan to join room {room.code}",
+                     alt=f"QR code of the student link, {link}")
     else:
         st.markdown(f"### Room {room.code}")
-        st.image(qr_svg(link), width=200, caption=f"Scan to join, or open {link}")
+        # the link in a box of its own: in the image's faded caption it read at 3:1 on white
+        st.image(qr_svg(link), width=200, caption="Scan to join, or open:", alt=f"QR code of the student link, {link}")
+        st.code(link, language=None, wrap_lines=True)
 
 
 def teacher_view(room: live.Room, key: str) -> None:
