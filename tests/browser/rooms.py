@@ -14,7 +14,12 @@ ROOMS = {
               "has_touch": True},
     "projector": {"viewport": {"width": 1280, "height": 720}},
 }
-ROOM_QUERY = {"projector": "present=true"}
+ROOM_QUERY = {"projector": "present=true", "projector-dark": "present=true"}
+# rooms only the Live class is checked in (its students' phones and its projector, in either theme)
+LIVE_ROOMS = {
+    "phone-dark": {**ROOMS["phone"], "color_scheme": "dark"},
+    "projector-dark": {**ROOMS["projector"], "color_scheme": "dark"},
+}
 PAGES = ["", "loss_curves", "confident_mistakes", "gradient_descent", "derivation", "multiclass", "calibration"]
 
 _MEASURE_JS = r"""
