@@ -18,8 +18,13 @@ STUDENT = "me"  # the URL parameter holding this browser's anonymous token, so a
 
 page = ui.Page("Live class", "Notice how the class's answers spread before the reveal: committing to a prediction "
                "first is what makes the reveal teach.")
+_css = []
+if not page.presenting:  # the question is the page's h2, set at a subheading's size: a long one keeps the answers on
+    _css.append('[data-testid="stMain"] h2 { font-size: 1.75rem; }')  # a phone's first screen
 if page.dark:  # the dark theme's orange is light: white type on a primary button is 2.8:1, near-black is 6.5:1
-    st.html('<style>[data-testid="stBaseButton-primary"] :is(p, span) { color: #141414; }</style>')
+    _css.append('[data-testid="stBaseButton-primary"] :is(p, span) { color: #141414; }')
+if _css:
+    st.html("<style>" + " ".join(_css) + "</style>")
 
 
 @st.cache_resource(show_spinner=False)
