@@ -1,7 +1,8 @@
 """The rooms a class meets the app in, and what a person in each would check, measured in the page itself.
 
 ``ROOMS`` are Playwright context options: light and dark at 1280×800, a phone at 390×844 with a mobile user agent,
-the projector at 1280×720 in presentation mode. :func:`measure` returns, for the page as it is painted: the
+the projector at 1280×720 in presentation mode; ``LIVE_ROOMS`` adds the phone and the projector in the dark theme,
+where the Live class is used. :func:`measure` returns, for the page as it is painted: the
 background, every chart's line and bar colours (traces drawn over the loss landscape's colour map are left out:
 they are not on the background), and the boxes of titles, legends, metrics, formulas, animation controls and charts.
 """

@@ -6,7 +6,8 @@ title is clear of Streamlit's header, the main chart is on the first screen (wel
 titles, legends and the animation's buttons and slider do not overlap, and every chart has a text alternative.
 An axe-core audit runs on every page in both themes (on the same page loads); what it reports is ours to fix,
 except the rules listed in ``UPSTREAM`` (Streamlit's own markup; README "Accessibility" names each with its
-upstream issue).
+upstream issue). The Live class is checked in its own views (a student's question, the teacher's open question and
+reveal) in the rooms each is used in, with axe in every room and Tab reaching every control.
 """
 import pytest
 
