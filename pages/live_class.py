@@ -18,6 +18,13 @@ STUDENT = "me"  # the URL parameter holding this browser's anonymous token, so a
 
 page = ui.Page("Live class", "Notice how the class's answers spread before the reveal: committing to a prediction "
                "first is what makes the reveal teach.")
+_css = []
+if not page.presenting:  # the question is the page's h2, set at a subheading's size: a long one keeps the answers on
+    _css.append('[data-testid="stMain"] h2 { font-size: 1.75rem; }')  # a phone's first screen
+if page.dark:  # the dark theme's orange is light: white type on a primary button is 2.8:1, near-black is 6.5:1
+    _css.append('[data-testid="stBaseButton-primary"] :is(p, span) { color: #141414; }')
+if _css:
+    st.html("<style>" + " ".join(_css) + "</style>")
 
 
 @st.cache_resource(show_spinner=False)
@@ -109,10 +116,13 @@ def join_panel(room: live.Room) -> None:
             st.caption("Students are anonymous: a browser is a student. Keep this tab's address to yourself — it "
                        "holds your teacher key (full screen, F11, hides it on a projector).")
         with qr:
-            st.image(qr_svg(link), width=360 if page.presenting else 300, caption=f"Scan to join room {room.code}")
+            st.image(qr_svg(link), width=360 if page.presenting else 300, caption=f"Scan to join room {room.code}",
+                     alt=f"QR code of the student link, {link}")
     else:
         st.markdown(f"### Room {room.code}")
-        st.image(qr_svg(link), width=200, caption=f"Scan to join, or open {link}")
+        # the link in a box of its own: in the image's faded caption it read at 3:1 on white
+        st.image(qr_svg(link), width=200, caption="Scan to join, or open:", alt=f"QR code of the student link, {link}")
+        st.code(link, language=None, wrap_lines=True)
 
 
 def teacher_view(room: live.Room, key: str) -> None:
@@ -143,7 +153,7 @@ def ask_box(room: live.Room, key: str) -> None:
 
 def question_panel(room: live.Room, key: str) -> None:
     question = class_questions.get(room.question)
-    st.subheader(f"Question {room.round}: {question.prompt}", anchor=False)
+    st.header(f"Question {room.round}: {question.prompt}", anchor=False)
     if room.state == "open":
         projector_tally(room.code, room.round, question.id)
     else:
@@ -236,7 +246,7 @@ def student_view(room: live.Room) -> None:
                 icon=":material/hourglass_top:")
         return
     question = class_questions.get(room.question)
-    st.subheader(question.prompt, anchor=False)
+    st.header(question.prompt, anchor=False)
     saved = st.session_state.get("live_saved")
     mine = saved[2] if saved and saved[:2] == (room.code, room.round) else None
     if room.state == "open":

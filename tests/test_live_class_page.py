@@ -27,7 +27,7 @@ def button(at, label):
 
 def texts(at) -> str:
     return " ".join([m.value for m in at.markdown] + [x.value for x in at.info] + [x.value for x in at.success]
-                    + [x.value for x in at.warning] + [x.value for x in at.subheader])
+                    + [x.value for x in at.warning] + [x.value for x in at.header])
 
 
 def test_without_a_room_the_page_offers_to_join_or_to_start_a_class(store):

@@ -20,6 +20,7 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 def _need_browser():
@@ -73,6 +74,45 @@ def running_app():
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextmanager
+def behind_nginx(ports: list[int], listen: int, tmp: Path):
+    """nginx with the shipped recipe (deploy/nginx-log-loss-lab.conf) on loopback port ``listen`` in front of the
+    two app processes on ``ports``; its files and access log (``tmp/access.log``) in ``tmp``; yields its URL."""
+    site = (ROOT / "deploy" / "nginx-log-loss-lab.conf").read_text()
+    site = site.replace("127.0.0.1:8501", f"127.0.0.1:{ports[0]}").replace("127.0.0.1:8502", f"127.0.0.1:{ports[1]}")
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{listen};")
+    site = site.replace("/var/log/nginx/log-loss-lab.access.log", str(tmp / "access.log"))
+    (tmp / "site.conf").write_text(site)
+    user = "user root;" if os.geteuid() == 0 else ""
+    (tmp / "nginx.conf").write_text(f"""{user}
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    types {{ text/html html; application/javascript js; text/css css; }}
+    client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fcgi; uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
+    include {tmp}/site.conf;
+}}
+""")
+    nginx = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-g", "daemon off;"],
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", listen), timeout=0.5).close()
+                break
+            except OSError:
+                if nginx.poll() is not None:
+                    raise RuntimeError("nginx did not start: " + nginx.stderr.read()) from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{listen}"
+    finally:
+        nginx.terminate()
+        nginx.wait(10)
 
 
 @pytest.fixture(scope="module")

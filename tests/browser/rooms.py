@@ -1,7 +1,8 @@
 """The rooms a class meets the app in, and what a person in each would check, measured in the page itself.
 
 ``ROOMS`` are Playwright context options: light and dark at 1280×800, a phone at 390×844 with a mobile user agent,
-the projector at 1280×720 in presentation mode. :func:`measure` returns, for the page as it is painted: the
+the projector at 1280×720 in presentation mode; ``LIVE_ROOMS`` adds the phone and the projector in the dark theme,
+where the Live class is used. :func:`measure` returns, for the page as it is painted: the
 background, every chart's line and bar colours (traces drawn over the loss landscape's colour map are left out:
 they are not on the background), and the boxes of titles, legends, metrics, formulas, animation controls and charts.
 """
@@ -14,7 +15,12 @@ ROOMS = {
               "has_touch": True},
     "projector": {"viewport": {"width": 1280, "height": 720}},
 }
-ROOM_QUERY = {"projector": "present=true"}
+ROOM_QUERY = {"projector": "present=true", "projector-dark": "present=true"}
+# rooms only the Live class is checked in (its students' phones and its projector, in either theme)
+LIVE_ROOMS = {
+    "phone-dark": {**ROOMS["phone"], "color_scheme": "dark"},
+    "projector-dark": {**ROOMS["projector"], "color_scheme": "dark"},
+}
 PAGES = ["", "loss_curves", "confident_mistakes", "gradient_descent", "derivation", "multiclass", "calibration"]
 
 _MEASURE_JS = r"""

@@ -5,11 +5,7 @@ reaches one process, that new browsers are spread over both, and that a page ren
 nginx is Debian's (.ci/run installs it); without it this skips locally and fails in CI.
 """
 import gzip
-import os
 import re
-import shutil
-import socket
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -18,10 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import IN_CI, free_port, settle, start_app
-
-ROOT = Path(__file__).resolve().parents[2]
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+from tests.browser.conftest import IN_CI, NGINX, behind_nginx, free_port, settle, start_app
 
 
 @pytest.fixture(scope="module")
@@ -33,42 +26,13 @@ def proxy(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("nginx")
     ports = [free_port(), free_port()]
     apps = [start_app(p) for p in ports]
-    listen = free_port()
-    site = (ROOT / "deploy" / "nginx-log-loss-lab.conf").read_text()
-    site = site.replace("127.0.0.1:8501", f"127.0.0.1:{ports[0]}").replace("127.0.0.1:8502", f"127.0.0.1:{ports[1]}")
-    site = site.replace("listen 80;", f"listen 127.0.0.1:{listen};")
-    site = site.replace("/var/log/nginx/log-loss-lab.access.log", str(tmp / "access.log"))
-    (tmp / "site.conf").write_text(site)
-    user = "user root;" if os.geteuid() == 0 else ""
-    (tmp / "nginx.conf").write_text(f"""{user}
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{ worker_connections 256; }}
-http {{
-    types {{ text/html html; application/javascript js; text/css css; }}
-    client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fcgi; uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
-    include {tmp}/site.conf;
-}}
-""")
-    nginx = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-g", "daemon off;"],
-                             stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{listen}"
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", listen), timeout=0.5).close()
-            break
-        except OSError:
-            if nginx.poll() is not None:
-                pytest.fail("nginx did not start: " + nginx.stderr.read())
-            time.sleep(0.1)
-    yield {"url": url, "log": tmp / "access.log", "ports": ports}
-    nginx.terminate()
-    nginx.wait(10)
-    for app in apps:
-        app.terminate()
-        app.wait(10)
+    try:
+        with behind_nginx(ports, free_port(), tmp) as url:
+            yield {"url": url, "log": tmp / "access.log", "ports": ports}
+    finally:
+        for app in apps:
+            app.terminate()
+            app.wait(10)
 
 
 def _opener():

@@ -6,12 +6,13 @@ title is clear of Streamlit's header, the main chart is on the first screen (wel
 titles, legends and the animation's buttons and slider do not overlap, and every chart has a text alternative.
 An axe-core audit runs on every page in both themes (on the same page loads); what it reports is ours to fix,
 except the rules listed in ``UPSTREAM`` (Streamlit's own markup; README "Accessibility" names each with its
-upstream issue).
+upstream issue). The Live class is checked in its own views (a student's question, the teacher's open question and
+reveal) in the rooms each is used in, with axe in every room and Tab reaching every control.
 """
 import pytest
 
-from tests.browser.conftest import settle
-from tests.browser.rooms import PAGES, ROOM_QUERY, ROOMS, contrast, measure, overlap, rgb
+from tests.browser.conftest import _need_browser, running_app, settle
+from tests.browser.rooms import LIVE_ROOMS, PAGES, ROOM_QUERY, ROOMS, contrast, measure, overlap, rgb
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +26,7 @@ UPSTREAM = {
 
 @pytest.fixture(scope="module")
 def rooms(browser):
-    contexts = {name: browser.new_context(**opts) for name, opts in ROOMS.items()}
+    contexts = {name: browser.new_context(**opts) for name, opts in (ROOMS | LIVE_ROOMS).items()}
     pages = {name: ctx.new_page() for name, ctx in contexts.items()}
     yield pages
     for ctx in contexts.values():
@@ -56,10 +57,25 @@ def test_page_is_right_in_the_room(rooms, app_url, room, name):
     """The room's checks, and in the light and the dark theme the axe-core audit of the same page load."""
     page = _open(rooms, app_url, room, name)
     m = measure(page)
+    problems = _room_problems(m, room)
+    height = m["viewport"][1]
+    top = m["charts"][0]["box"][1]
+    if top >= height or (room == "projector" and top > 0.65 * height):
+        problems.append(f"the main chart starts at {top:.0f} px of a {height} px screen")
+    if room in ("light", "dark"):
+        problems += _axe_violations_of_ours(page)
+    assert not problems, "\n".join(problems)
+
+
+def _room_problems(m: dict, room: str) -> list[str]:
+    """What a person in ``room`` would see wrong on a page ``measure``d there: the theme, chart marks and texts,
+    cut metrics, tables and formulas, sideways scrolling, a title under the header, charts without a text
+    alternative."""
     background = rgb(m["background"])
     dark = sum(background[:3]) < 3 * 128
-    assert dark == (room == "dark"), f"the page painted {m['background']} in the {room} room"
     problems = []
+    if dark != room.endswith("dark"):
+        problems.append(f"the page painted {m['background']} in the {room} room")
     for i, chart in enumerate(m["charts"]):
         for line in chart["lines"]:
             ratio = contrast(rgb(line["color"]), background, line["opacity"])
@@ -97,15 +113,9 @@ def test_page_is_right_in_the_room(rooms, app_url, room, name):
         problems.append(f"the page scrolls sideways: {m['docScroll']}, {m['mainScroll']}")
     if m["header"] and m["title"][1] < m["header"][3] - 1:
         problems.append(f"the title (top {m['title'][1]:.0f}) is under the header (bottom {m['header'][3]:.0f})")
-    height = m["viewport"][1]
-    top = m["charts"][0]["box"][1]
-    if top >= height or (room == "projector" and top > 0.65 * height):
-        problems.append(f"the main chart starts at {top:.0f} px of a {height} px screen")
     if len(m["alts"]) < len(m["charts"]) or not all(a and a.startswith("Chart: ") for a in m["alts"]):
         problems.append(f"{len(m['charts'])} charts but text alternatives {m['alts']}")
-    if room in ("light", "dark"):
-        problems += _axe_violations_of_ours(page)
-    assert not problems, "\n".join(problems)
+    return problems
 
 
 def test_a_second_tap_on_a_chosen_segment_keeps_it(rooms, app_url):
@@ -274,3 +284,128 @@ def test_projector_sidebar_shows_every_page_name_whole_and_leaves_the_chart_room
         page.wait_for_timeout(600)  # the sidebar slides in
     m = page.evaluate(NAV)
     assert not m["cut"] and 200 <= m["width"] <= 260, m
+
+
+# ------------------------------------------------------------------------------------------------ Live class
+# Its views, each in the rooms it is met in: a student's phone with a question to answer (a choice and a number),
+# the teacher's projector with a question open (the live tally) and with the reveal, and the teacher's desk.
+LIVE_VIEWS = {
+    "student-choice": ["phone", "phone-dark"],
+    "student-number": ["phone", "phone-dark"],
+    "teacher-open": ["projector", "projector-dark", "light"],
+    "teacher-reveal": ["projector", "projector-dark", "light"],
+}
+LIVE_CONTROLS = {  # what each view is for, by its accessible name (a radio group by "radio")
+    "student-choice": ["radio"],
+    "student-number": ["Your answer", "Send my answer"],
+    "teacher-open": ["Close answers", "Reveal"],
+    "teacher-reveal": ["Why? Open"],
+}
+LIVE_MATRIX = [(view, room) for view, rooms_ in LIVE_VIEWS.items() for room in rooms_]
+
+
+@pytest.fixture(scope="module")
+def live_db(tmp_path_factory):
+    return f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
+
+
+@pytest.fixture(scope="module")
+def app_url(live_db, monkeypatch_module):
+    """One app server for the module (as conftest's), its live class on a fresh database the tests fill."""
+    _need_browser()
+    monkeypatch_module.setenv("LOG_LOSS_LAB_DB", live_db)
+    with running_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
+
+
+@pytest.fixture(scope="module")
+def live_class(live_db):
+    """A room per view, with answers from a class of 23 spread over the choices (one choice left empty, as
+    happens); the query string of each view."""
+    from lib import live
+
+    store = live.Store(live_db)
+    queries = {}
+    for view, qid in (("student-choice", "certain_mistake"), ("student-number", "confident_mistake_loss"),
+                      ("teacher-open", "certain_mistake"), ("teacher-reveal", "certain_mistake")):
+        code, key = store.open_room()
+        round_ = store.ask(code, key, qid)
+        if view.startswith("teacher"):
+            for i, choice in enumerate([3] * 11 + [2] * 8 + [0] * 4):
+                store.answer(code, round_, f"student-{i:04d}", choice)
+        if view == "teacher-reveal":
+            store.reveal(code, key)
+        queries[view] = (f"room={code}&key={key}" if view.startswith("teacher")
+                         else f"room={code}&me=student-phone-{view}")
+    return queries
+
+
+# every control a keyboard must reach in the main area (one stop per radio group, as Tab moves)
+KEYBOARD = """async () => {
+  const sel = 'button, input, select, textarea, a[href], summary, [role="combobox"], [role="slider"], '
+              + '[tabindex]:not([tabindex="-1"])';
+  const main = document.querySelector('[data-testid="stMain"]');
+  const id = el => el.type === 'radio' ? 'radio ' + el.name
+                   : (el.getAttribute('aria-label') || el.innerText || el.tagName).trim().slice(0, 40);
+  const controls = [...main.querySelectorAll(sel)].filter(
+    // hidden ones are not focusable: Streamlit's hover toolbars (a code block's Copy) show on the pointer only
+    el => !el.disabled && el.getAttribute('tabindex') !== '-1' && el.checkVisibility({visibilityProperty: true})
+          && !el.closest('.modebar, [data-testid="stElementToolbar"]'));
+  return [...new Set(controls.map(id))];
+}"""
+ACTIVE = """() => { const el = document.activeElement;
+  return el.type === 'radio' ? 'radio ' + el.name
+         : (el.getAttribute('aria-label') || el.innerText || el.tagName).trim().slice(0, 40); }"""
+
+
+def _live_open(rooms, app_url, room, query):
+    page = rooms[room]
+    extra = ROOM_QUERY.get(room, "")
+    page.goto(f"{app_url}/live_class?{query}" + (f"&{extra}" if extra else ""))
+    settle(page)
+    page.wait_for_timeout(600)  # plotly's layout; a fragment tick
+    return page
+
+
+@pytest.mark.parametrize(("view", "room"), LIVE_MATRIX, ids=[f"{v}-{r}" for v, r in LIVE_MATRIX])
+def test_live_class_is_right_in_the_room(rooms, app_url, live_class, view, room):
+    """The rooms' checks on each Live class view, the axe-core audit in every room, the thing to look at on the
+    first screen (the student's answer control; the teacher's chart, well inside it on the projector), and the
+    keyboard reaching every control."""
+    page = _live_open(rooms, app_url, room, live_class[view])
+    m = measure(page)
+    problems = _room_problems(m, room)
+    height = m["viewport"][1]
+    if view.startswith("student"):
+        answer = page.locator('[data-testid="stRadio"], [data-testid="stNumberInput"]').first
+        box = answer.bounding_box()
+        if box is None or box["y"] + box["height"] > height:
+            problems.append(f"the answer control ends at {box and box['y'] + box['height']:.0f} px of a {height} px"
+                            " screen")
+    elif not m["charts"]:
+        problems.append("no chart of the class's answers")
+    else:
+        top = m["charts"][0]["box"][1]
+        if top >= height or (room.startswith("projector") and top > 0.65 * height):
+            problems.append(f"the answers' chart starts at {top:.0f} px of a {height} px screen")
+    problems += _axe_violations_of_ours(page)
+    wanted = set(page.evaluate(KEYBOARD))
+    for control in LIVE_CONTROLS[view]:  # the keyboard check covers what the view is for
+        if not any(control in w for w in wanted):
+            problems.append(f"no {control!r} among the controls {sorted(wanted)}")
+    page.locator("body").focus()
+    reached = set()
+    for _ in range(3 * len(wanted) + 40):  # the header's and the sidebar's stops come first
+        page.keyboard.press("Tab")
+        reached.add(page.evaluate(ACTIVE))
+        if wanted <= reached:
+            break
+    if not wanted <= reached:
+        problems.append(f"Tab never reaches {sorted(wanted - reached)}")
+    assert not problems, "\n".join(problems)
