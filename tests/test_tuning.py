@@ -191,3 +191,26 @@ def test_the_bells_watcher_thread_wakes_a_listener_when_rung():
 def test_outside_a_server_the_bell_is_off_and_says_so():
     # AppTest and scripts have no server event loop: the page must then keep its quick ticks (pages/live_class.WAIT)
     assert tuning.bell("K7QXM", (0, "waiting"), lambda: (0, "waiting")) is False
+
+
+def test_a_woken_fragment_reruns_with_the_sessions_last_address_and_no_widget_states(monkeypatch):
+    """What the bell hands Streamlit is what the browser's run_every timer sends: that fragment, an auto-rerun, the
+    session's own query string and page (a phone's ``me=`` token must survive); a session gone is skipped."""
+    from types import SimpleNamespace
+
+    from streamlit import runtime
+    from streamlit.proto.ClientState_pb2 import ClientState
+
+    last = ClientState(query_string="room=K7QXM&me=abcdefgh12", page_script_hash="page-hash")
+    asked = []
+    session = SimpleNamespace(_client_state=last, request_rerun=asked.append)
+    sessions = {"session-a": SimpleNamespace(session=session)}
+    manager = SimpleNamespace(get_active_session_info=sessions.get)
+    monkeypatch.setattr(runtime, "get_instance", lambda: SimpleNamespace(_session_mgr=manager))
+    tuning._wake_fragments([("session-a", "frag-1"), ("session-gone", "frag-1")])
+    assert len(asked) == 1
+    state = asked[0]
+    assert (state.fragment_id, state.is_auto_rerun) == ("frag-1", True)
+    assert (state.query_string, state.page_script_hash) == ("room=K7QXM&me=abcdefgh12", "page-hash")
+    assert not state.widget_states.widgets  # the server keeps every widget's value
+    assert not last.fragment_id  # the session's own record is not changed
