@@ -41,7 +41,7 @@ def requested(value: str | None = None) -> frozenset[str]:
     """The tunings ``LOG_LOSS_LAB_TUNING`` (or ``value``) asks for.
 
     >>> sorted(requested("off")), sorted(requested("json, gc")), len(requested(""))
-    ([], ['gc', 'json'], 5)
+    ([], ['gc', 'json'], 9)
     """
     value = (os.environ.get("LOG_LOSS_LAB_TUNING", "") if value is None else value).strip().lower()
     if value in ("", "on", "1", "true"):
