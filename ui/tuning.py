@@ -472,12 +472,11 @@ class Bell:
 
 
 _UNSEEN = object()
-_BELL: Bell | None = None
+_BELL: list[Bell] = []  # this process's one bell, made by install(); never per session
 
 
 def hang_the_bell(loop) -> bool:
     """Set up this process's :class:`Bell`, waking sessions on the server's event loop. Returns True when set."""
-    global _BELL
     from streamlit.runtime.app_session import AppSession
     from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
 
@@ -487,7 +486,8 @@ def hang_the_bell(loop) -> bool:
     def on_loop(targets) -> None:
         loop.call_soon_threadsafe(_wake_fragments, targets)
 
-    _BELL = _BELL or Bell(on_loop)
+    if not _BELL:
+        _BELL.append(Bell(on_loop))
     return True
 
 
@@ -518,7 +518,7 @@ def bell(topic, seen, probe) -> bool:
     ``probe()`` returning something other than ``seen`` (it looks every BELL_EVERY seconds, one ``probe`` per
     ``topic`` for all its listeners). Returns False, and does nothing, when the bell is off or outside a fragment:
     the fragment must then keep its own quick ``run_every``."""
-    if _BELL is None or not is_on("bell"):
+    if not _BELL or not is_on("bell"):
         return False
     from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState, get_script_run_ctx
 
@@ -526,12 +526,12 @@ def bell(topic, seen, probe) -> bool:
     fragment_id = ThreadState.get().fragment_id if ctx is not None else None
     if not fragment_id:
         return False
-    _BELL.listen(topic, seen, probe, ctx.session_id, fragment_id)
+    _BELL[0].listen(topic, seen, probe, ctx.session_id, fragment_id)
     return True
 
 
 def ring_bell() -> None:
     """Have this process's watcher look now: a change was just made here (other processes see it at their next
     look)."""
-    if _BELL is not None:
-        _BELL.ring()
+    for one in _BELL:
+        one.ring()
