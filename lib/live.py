@@ -284,16 +284,19 @@ class Store:
 
     # ------------------------------------------------------------------ a short shared memory per process
     def _memoized(self, key: tuple, max_age: float, read):
-        if max_age <= 0:
-            return read()
+        """``read()``, or a read shared within ``max_age`` seconds. Every read, fresh ones too, becomes the shared
+        copy unless a later-started one is there already: a watcher's fresh look at a room is what the viewers it
+        wakes then share (``ui.tuning`` "bell")."""
         now = time.monotonic()
-        with self._memo_lock:
-            hit = self._memo.get(key)
-        if hit is not None and now - hit[0] <= max_age:
-            return hit[1]
+        if max_age > 0:
+            with self._memo_lock:
+                hit = self._memo.get(key)
+            if hit is not None and now - hit[0] <= max_age:
+                return hit[1]
         value = read()
         with self._memo_lock:
-            self._memo[key] = (now, value)
+            if key not in self._memo or self._memo[key][0] <= now:  # never replace a newer read with an older one
+                self._memo[key] = (now, value)
             if len(self._memo) > 2000:  # rooms come and go: keep the memory bounded
                 self._memo.clear()
         return value

@@ -93,3 +93,124 @@ def test_with_tuning_off_every_chart_is_sent_with_its_traces(info, monkeypatch):
     specs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
     for spec in specs:
         assert spec.get("data"), f"{info.path}: a chart was sent with no traces"
+
+
+# ------------------------------------------------------------------------------------------------ the bell
+def test_every_private_name_the_bell_uses_is_still_there():
+    """The bell wakes a session's fragment as the browser's timer would: these are the names it reaches."""
+    import dataclasses
+    import inspect
+
+    from streamlit.proto.ClientState_pb2 import ClientState
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.app_session import AppSession
+    from streamlit.runtime.scriptrunner_utils.script_run_context import (
+        FragmentThreadState,
+        ScriptRunContext,
+        ThreadState,
+    )
+    from streamlit.runtime.session_manager import SessionManager
+
+    assert "self._session_mgr" in inspect.getsource(Runtime.__init__)  # the sessions of this server
+    assert callable(SessionManager.get_active_session_info)
+    assert "self._client_state" in inspect.getsource(AppSession.__init__)  # a session's last query, page, context
+    assert list(inspect.signature(AppSession.request_rerun).parameters) == ["self", "client_state"]
+    assert "has_fragment" in inspect.getsource(AppSession.request_rerun)  # a fragment gone is skipped there
+    assert {"fragment_id", "is_auto_rerun", "query_string", "page_script_hash"} <= set(
+        ClientState.DESCRIPTOR.fields_by_name)
+    assert callable(ThreadState.get) and "fragment_id" in {f.name for f in dataclasses.fields(FragmentThreadState)}
+    assert "session_id" in {f.name for f in dataclasses.fields(ScriptRunContext)}
+
+
+class Room:
+    """A probe whose answer the test moves, counting how often it is asked."""
+
+    def __init__(self, value):
+        self.value, self.asked = value, 0
+
+    def __call__(self):
+        self.asked += 1
+        if isinstance(self.value, Exception):
+            raise self.value
+        return self.value
+
+
+def test_the_bell_wakes_only_listeners_that_saw_something_else_then_forgets_them():
+    bell = tuning.Bell(wake=lambda targets: None)
+    room = Room((1, "open"))
+    bell.listen("K7QXM", (0, "waiting"), room, "session-a", "frag")  # saw the room before the question
+    bell.listen("K7QXM", (1, "open"), room, "session-b", "frag")     # already sees it
+    assert bell.look() == [("session-a", "frag")]
+    assert bell.look() == []  # woken once: it listens again when its fragment runs
+    room.value = (1, "closed")
+    assert bell.look() == [("session-b", "frag")]
+    assert bell.look() == [] and not bell._topics  # nobody left listening: the topic is dropped
+
+
+def test_the_bell_asks_each_topic_once_however_many_listen():
+    bell = tuning.Bell(wake=lambda targets: None)
+    room, other = Room((1, "open")), Room((0, "waiting"))
+    for i in range(200):
+        bell.listen("K7QXM", (0, "waiting"), room, f"session-{i}", "frag")
+    bell.listen("ABCDE", (0, "waiting"), other, "session-x", "frag")
+    assert len(bell.look()) == 200
+    assert (room.asked, other.asked) == (1, 1)
+
+
+def test_a_probe_that_fails_wakes_no_one_and_keeps_them_listening():
+    bell = tuning.Bell(wake=lambda targets: None)
+    room = Room(RuntimeError("the database is away"))
+    bell.listen("K7QXM", (0, "waiting"), room, "session-a", "frag")
+    assert bell.look() == []
+    room.value = (1, "open")
+    assert bell.look() == [("session-a", "frag")]
+
+
+def test_a_listener_that_stops_listening_is_forgotten(monkeypatch):
+    bell = tuning.Bell(wake=lambda targets: None)
+    room = Room((0, "waiting"))
+    bell.listen("K7QXM", (0, "waiting"), room, "session-gone", "frag")
+    now = tuning.time.monotonic()
+    monkeypatch.setattr(tuning.time, "monotonic", lambda: now + tuning.BELL_FORGET + 1)
+    assert bell.look() == [] and not bell._topics
+
+
+def test_the_bells_watcher_thread_wakes_a_listener_when_rung():
+    import threading
+
+    woken, done = [], threading.Event()
+    bell = tuning.Bell(wake=lambda targets: (woken.extend(targets), done.set()))
+    room = Room((0, "waiting"))
+    bell.listen("K7QXM", (0, "waiting"), room, "session-a", "frag")
+    room.value = (1, "open")
+    bell.ring()
+    assert done.wait(10), "the watcher never woke the listener"
+    assert woken == [("session-a", "frag")]
+
+
+def test_outside_a_server_the_bell_is_off_and_says_so():
+    # AppTest and scripts have no server event loop: the page must then keep its quick ticks (pages/live_class.WAIT)
+    assert tuning.bell("K7QXM", (0, "waiting"), lambda: (0, "waiting")) is False
+
+
+def test_a_woken_fragment_reruns_with_the_sessions_last_address_and_no_widget_states(monkeypatch):
+    """What the bell hands Streamlit is what the browser's run_every timer sends: that fragment, an auto-rerun, the
+    session's own query string and page (a phone's ``me=`` token must survive); a session gone is skipped."""
+    from types import SimpleNamespace
+
+    from streamlit import runtime
+    from streamlit.proto.ClientState_pb2 import ClientState
+
+    last = ClientState(query_string="room=K7QXM&me=abcdefgh12", page_script_hash="page-hash")
+    asked = []
+    session = SimpleNamespace(_client_state=last, request_rerun=asked.append)
+    sessions = {"session-a": SimpleNamespace(session=session)}
+    manager = SimpleNamespace(get_active_session_info=sessions.get)
+    monkeypatch.setattr(runtime, "get_instance", lambda: SimpleNamespace(_session_mgr=manager))
+    tuning._wake_fragments([("session-a", "frag-1"), ("session-gone", "frag-1")])
+    assert len(asked) == 1
+    state = asked[0]
+    assert (state.fragment_id, state.is_auto_rerun) == ("frag-1", True)
+    assert (state.query_string, state.page_script_hash) == ("room=K7QXM&me=abcdefgh12", "page-hash")
+    assert not state.widget_states.widgets  # the server keeps every widget's value
+    assert not last.fragment_id  # the session's own record is not changed

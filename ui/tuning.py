@@ -9,7 +9,8 @@ saying what is on:
 * a comma-separated list of names (``nodelay,wakeups,json,gc,legacy``): only those (for measuring each
   alone; see docs/performance.md).
 
-The ones that patch a private name of Streamlit, plotly or asyncio (``wakeups``, ``json``, ``legacy``)
+The ones that patch or call a private name of Streamlit, plotly or asyncio (``wakeups``, ``json``, ``legacy``,
+``bell``, …)
 are applied only on the Streamlit versions in :data:`VERIFIED_STREAMLIT`, where ``tests/test_tuning.py`` checks
 that every private name they use is still there. ``nodelay`` and ``gc`` use only public OS and Python calls.
 Workarounds of Streamlit bugs are written up for upstream in docs/upstream.md.
@@ -30,8 +31,8 @@ import streamlit as st
 from lib import charts, datasets, tables
 
 VERIFIED_STREAMLIT = ("1.67.0",)  # the versions whose private names the patches below were checked on
-NAMES = ("nodelay", "wakeups", "json", "gc", "legacy", "tables", "uploads", "caches")
-PRIVATE = frozenset({"wakeups", "json", "legacy", "tables", "uploads", "caches"})  # patch another package's names
+NAMES = ("nodelay", "wakeups", "json", "gc", "legacy", "tables", "uploads", "caches", "bell")
+PRIVATE = frozenset({"wakeups", "json", "legacy", "tables", "uploads", "caches", "bell"})  # another package's names
 _LOG = logging.getLogger("log_loss_lab")
 _INSTALLED: dict[str, bool] = {}  # name → applied, filled once per process by install(); never per session
 
@@ -40,7 +41,7 @@ def requested(value: str | None = None) -> frozenset[str]:
     """The tunings ``LOG_LOSS_LAB_TUNING`` (or ``value``) asks for.
 
     >>> sorted(requested("off")), sorted(requested("json, gc")), len(requested(""))
-    ([], ['gc', 'json'], 5)
+    ([], ['gc', 'json'], 9)
     """
     value = (os.environ.get("LOG_LOSS_LAB_TUNING", "") if value is None else value).strip().lower()
     if value in ("", "on", "1", "true"):
@@ -72,6 +73,7 @@ def install() -> dict[str, bool]:
         "tables": bound_table_edits,
         "uploads": guard_uploads,
         "caches": keep_shared_caches,
+        "bell": lambda: loop is not None and hang_the_bell(loop),
     }
     result = {}
     for name in NAMES:
@@ -393,3 +395,143 @@ def keep_shared_caches() -> bool:
     clear_own_state_only.kept, clear_own_state_only.__wrapped__ = True, real
     AppSession._handle_clear_cache_request = clear_own_state_only
     return True
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The bell (issue 31): a phone waiting for the teacher's next step learns of it from one watcher per process instead
+# of asking every second. Streamlit's public API has no way for the server to start a session's fragment run.
+BELL_EVERY = 0.5     # seconds between the watcher's looks at each watched thing: one read each, however many wait
+BELL_FORGET = 120.0  # seconds after which a listener that never listened again is dropped (its browser went away)
+
+
+class Bell:
+    """One watcher thread per process: every BELL_EVERY seconds it calls each watched topic's ``probe`` once and
+    wakes, through ``wake(targets)``, every listener of that topic that saw something else — then forgets them (a
+    woken fragment listens again when it runs). ``wake`` gets ``[(session_id, fragment_id), …]``."""
+
+    def __init__(self, wake):
+        self.wake = wake
+        self._lock = threading.Lock()
+        self._topics: dict = {}  # topic → [probe, {(session_id, fragment_id): (seen, when)}]
+        self._poke = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def listen(self, topic, seen, probe, session_id: str, fragment_id: str) -> None:
+        """Wake (session_id, fragment_id) once ``probe()`` returns something other than ``seen``."""
+        with self._lock:
+            entry = self._topics.setdefault(topic, [probe, {}])
+            entry[0] = probe
+            entry[1][(session_id, fragment_id)] = (seen, time.monotonic())
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._watch, name="log-loss-lab-bell", daemon=True)
+                self._thread.start()
+
+    def ring(self) -> None:
+        """Look now, not at the next tick (a change made in this process)."""
+        self._poke.set()
+
+    def look(self) -> list[tuple[str, str]]:
+        """One look at every topic; returns (and forgets) the listeners to wake. A probe that raises wakes no one:
+        their fragments' own ticks show the error."""
+        with self._lock:
+            snapshot = [(topic, entry[0], dict(entry[1])) for topic, entry in self._topics.items()]
+        due, now = [], time.monotonic()
+        for topic, probe, listeners in snapshot:
+            try:
+                value = probe()
+            except Exception:  # the database is away, the room expired: the fallback ticks say so
+                value = _UNSEEN
+            ring = [k for k, (seen, _) in listeners.items() if value is not _UNSEEN and seen != value]
+            old = [k for k, (_, when) in listeners.items() if now - when > BELL_FORGET]
+            with self._lock:
+                entry = self._topics.get(topic)
+                if entry is None:
+                    continue
+                for k in (*ring, *old):
+                    if entry[1].get(k) is listeners[k]:  # not listening again meanwhile
+                        del entry[1][k]
+                if not entry[1]:
+                    del self._topics[topic]
+            due += ring
+        return due
+
+    def _watch(self) -> None:
+        while True:
+            self._poke.wait(BELL_EVERY)
+            self._poke.clear()
+            try:
+                due = self.look()
+                if due:
+                    self.wake(due)
+            except Exception:  # never let the watcher die: the fragments' own ticks still run
+                _LOG.exception("the bell's look failed")
+            with self._lock:
+                if not self._topics:
+                    self._thread = None
+                    return
+
+
+_UNSEEN = object()
+_BELL: list[Bell] = []  # this process's one bell, made by install(); never per session
+
+
+def hang_the_bell(loop) -> bool:
+    """Set up this process's :class:`Bell`, waking sessions on the server's event loop. Returns True when set."""
+    from streamlit.runtime.app_session import AppSession
+    from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
+
+    if not callable(getattr(ThreadState, "get", None)) or not callable(getattr(AppSession, "request_rerun", None)):
+        return False
+
+    def on_loop(targets) -> None:
+        loop.call_soon_threadsafe(_wake_fragments, targets)
+
+    if not _BELL:
+        _BELL.append(Bell(on_loop))
+    return True
+
+
+def _wake_fragments(targets) -> None:
+    """On the event loop: rerun each session's fragment as its browser's ``run_every`` timer would — the session's
+    last query string, page and context (what Streamlit's own run-on-save rerun uses), the fragment's id, marked an
+    automatic rerun; no widget states, so every widget keeps the value the server holds. A session that is gone,
+    or whose page no longer has that fragment, is skipped (``AppSession.request_rerun`` checks the fragment)."""
+    from streamlit import runtime
+    from streamlit.proto.ClientState_pb2 import ClientState
+
+    manager = runtime.get_instance()._session_mgr
+    for session_id, fragment_id in targets:
+        info = manager.get_active_session_info(session_id)
+        if info is None:
+            continue
+        state = ClientState()
+        state.CopyFrom(info.session._client_state)
+        state.fragment_id, state.is_auto_rerun = fragment_id, True
+        try:
+            info.session.request_rerun(state)
+        except Exception:
+            _LOG.exception("the bell could not wake a session")
+
+
+def bell(topic, seen, probe) -> bool:
+    """From inside a fragment's run: rerun this fragment in this session as soon as this process's watcher finds
+    ``probe()`` returning something other than ``seen`` (it looks every BELL_EVERY seconds, one ``probe`` per
+    ``topic`` for all its listeners). Returns False, and does nothing, when the bell is off or outside a fragment:
+    the fragment must then keep its own quick ``run_every``."""
+    if not _BELL or not is_on("bell"):
+        return False
+    from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState, get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    fragment_id = ThreadState.get().fragment_id if ctx is not None else None
+    if not fragment_id:
+        return False
+    _BELL[0].listen(topic, seen, probe, ctx.session_id, fragment_id)
+    return True
+
+
+def ring_bell() -> None:
+    """Have this process's watcher look now: a change was just made here (other processes see it at their next
+    look)."""
+    for one in _BELL:
+        one.ring()

@@ -19,10 +19,13 @@ SLACK = 1.0  # a loaded CI machine's allowance on top (the benchmark measures th
 
 
 @contextmanager
-def servers(db_url: str, count: int):
-    """``count`` app processes sharing the database at ``db_url``; yields their base URLs."""
-    old = os.environ.get("LOG_LOSS_LAB_DB")
+def servers(db_url: str, count: int, tuning: str | None = None):
+    """``count`` app processes sharing the database at ``db_url`` (with ``LOG_LOSS_LAB_TUNING=tuning`` if given);
+    yields their base URLs."""
+    old, old_tuning = os.environ.get("LOG_LOSS_LAB_DB"), os.environ.get("LOG_LOSS_LAB_TUNING")
     os.environ["LOG_LOSS_LAB_DB"] = db_url
+    if tuning is not None:
+        os.environ["LOG_LOSS_LAB_TUNING"] = tuning
     procs, urls = [], []
     try:
         for _ in range(count):
@@ -30,10 +33,11 @@ def servers(db_url: str, count: int):
             procs.append(start_app(port))
             urls.append(f"http://127.0.0.1:{port}")
     finally:
-        if old is None:
-            os.environ.pop("LOG_LOSS_LAB_DB", None)
-        else:
-            os.environ["LOG_LOSS_LAB_DB"] = old
+        for name, value in (("LOG_LOSS_LAB_DB", old), ("LOG_LOSS_LAB_TUNING", old_tuning)):
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     try:
         yield urls
     finally:
@@ -145,5 +149,28 @@ def test_an_answer_through_one_process_is_counted_on_the_other(browser, tmp_path
         wait_until(teacher, lambda: answered(teacher) == "1", LIVE + SLACK)
         teacher.get_by_role("button", name="Reveal").click()  # revealed through A, seen through B
         student.get_by_text("Right answer: A", exact=False).wait_for(timeout=(LIVE + SLACK) * 1000)
+        student_ctx.close()
+        ctx.close()
+
+
+def test_with_tuning_off_a_waiting_phone_still_gets_the_question_by_its_own_ticks(browser, tmp_path):
+    """Stock Streamlit, no bell (ui.tuning): the phone's fragment looks at the room every second by itself."""
+    _need_browser()
+    q = class_questions.get("which_costs_more")
+    with servers(f"sqlite:///{tmp_path / 'live.sqlite3'}", 1, tuning="off") as (base,):
+        ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+        teacher = ctx.new_page()
+        code, key, link = start_class(teacher, base)
+        student_ctx = browser.new_context(viewport={"width": 390, "height": 844}, user_agent=MOBILE_UA,
+                                          is_mobile=True, has_touch=True)
+        student = student_ctx.new_page()
+        student.goto(link)
+        settle(student)
+        ask(teacher, base, code, key, q.id)
+        student.get_by_text(q.prompt).wait_for(timeout=(LIVE + SLACK) * 1000)
+        student.get_by_text("A", exact=True).click()
+        student.get_by_text("Answer saved: A", exact=False).wait_for(timeout=10_000)
+        teacher.get_by_role("button", name="Close answers").click()
+        student.get_by_text("Your teacher closed this question", exact=False).wait_for(timeout=(LIVE + SLACK) * 1000)
         student_ctx.close()
         ctx.close()

@@ -72,6 +72,7 @@ class Phone:
         self.page_hash = ""
         self.cached: set[str] = set()
         self.fragment_id = ""
+        self.every = 1.0  # the fragment's run_every, as the page sent it
         self.radio_id = ""
         self.options: list[str] = []
         self.room_input = ""  # the room code box's id: sent back with every rerun, as a browser does
@@ -94,7 +95,7 @@ class Phone:
             now = time.perf_counter()
             kind = keep_as_a_browser(self, fm)
             if kind == "auto_rerun":
-                self.fragment_id = fm.auto_rerun.fragment_id
+                self.fragment_id, self.every = fm.auto_rerun.fragment_id, fm.auto_rerun.interval
             elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
                 el = fm.delta.new_element
                 etype = el.WhichOneof("type")
@@ -148,10 +149,10 @@ class Phone:
         await asyncio.wait_for(self.idle.wait(), 60)
 
     async def ticking(self, until: float) -> None:
-        """What the browser does for ``st.fragment(run_every=1)``: a fragment rerun a second after the last one
+        """What the browser does for ``st.fragment(run_every=…)``: a fragment rerun that long after the last one
         (never two at once)."""
         while time.perf_counter() < until:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(self.every)
             if self.idle.is_set() and self.fragment_id:
                 await self.send(tick=True)
 
