@@ -10,7 +10,7 @@ import streamlit as st
 
 import ui
 from lib import charts, class_questions, live
-from ui import tuning
+from ui import css, tuning
 
 POLL = 1.0  # seconds between a waiting view's looks at the room: a new question or answer shows within 2 s
 SHARED_READ = 0.5  # seconds one read of a room is shared by every viewer in this process
@@ -24,13 +24,10 @@ STUDENT = "me"  # the URL parameter holding this browser's anonymous token, so a
 
 page = ui.Page("Live class", "Notice how the class's answers spread before the reveal: committing to a prediction "
                "first is what makes the reveal teach.")
-_css = []
-if not page.presenting:  # the question is the page's h2, set at a subheading's size: a long one keeps the answers on
-    _css.append('[data-testid="stMain"] h2 { font-size: 1.75rem; }')  # a phone's first screen
-if page.dark:  # the dark theme's orange is light: white type on a primary button is 2.8:1, near-black is 6.5:1
-    _css.append('[data-testid="stBaseButton-primary"] :is(p, span) { color: #141414; }')
-if _css:
-    st.html("<style>" + " ".join(_css) + "</style>")
+if not page.presenting:
+    st.html(css.LIVE_QUESTION_CSS)
+if page.dark:
+    st.html(css.LIVE_DARK_BUTTONS_CSS)
 
 
 @st.cache_resource(show_spinner=False)

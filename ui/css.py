@@ -47,3 +47,9 @@ html { font-size: 20px; }
   line-height: 1.25; }
 [data-testid="stSidebar"][data-collapsed="false"][style*="width: 300px"] { width: 250px !important; }
 </style>"""
+
+# The live class: its question is the page's h2, kept at a subheading's size outside presentation mode (a long one
+# keeps the answers on a phone's first screen); on the dark theme's light orange, white type on a primary button is
+# 2.8:1 and near-black 6.5:1.
+LIVE_QUESTION_CSS = '<style>[data-testid="stMain"] h2 { font-size: 1.75rem; }</style>'
+LIVE_DARK_BUTTONS_CSS = '<style>[data-testid="stBaseButton-primary"] :is(p, span) { color: #141414; }</style>'
