@@ -628,83 +628,115 @@ def diagnosis(e, fixed: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     (:attr:`logistic.Trajectory.still_swinging`); each number named is the one the words describe (rises counted
     only when there were some; a gap to the optimum only for the objective that optimum minimizes).
     """
-    out = []
+    descent = _descent_diagnosis(e, fixed)
+    out = [descent] if descent else []
+    if e.separable and e.settings.l2 == 0:
+        out.append(_separable_note(e, fixed))
+    if e.settings.pos_weight != 1:
+        out.append(_pos_weight_note(e))
+    return out
+
+
+def _descent_diagnosis(e, fixed: frozenset[str]) -> tuple[str, str] | None:
+    """How the loss travelled: diverged, still swinging, or rose on the way yet settled (else None)."""
     t = e.traj
     s = e.settings
-    label = logistic.OPTIMIZERS[s.optimizer]
     what = "squared error" if t.objective == "squared" else "loss"
     if t.diverged_at is not None:
-        out.append(("warning", f"**Diverged at step {t.diverged_at}.** The learning rate {s.lr:g} is too "
-                    "large: each step overshoots the minimum by more than it corrects, so the weights grow without "
-                    f"bound. The run stops at step {t.diverged_at - 1}, its last good step; "
-                    + ("this exercise fixes the learning rate." if "lr" in fixed else "lower the learning rate.")))
-    elif t.still_swinging:
-        tail = t.loss[-t.tail:]
-        rises = int(np.sum(np.diff(tail) > 0))
-        if rises:
-            how = (f"**The {what} is still swinging at the end.** In the last {t.tail} steps it rose {rises} "
-                   f"time{'s' if rises > 1 else ''}, up to {num(np.max(tail))}")
-        elif t.loss[-1] > t.loss[0] and np.min(t.loss) < t.loss[0]:
-            how = f"**The {what} came down, then climbed back.** It ends at {num(t.loss[-1])}, above its start"
-        elif t.loss[-1] > t.loss[0]:
-            how = f"**The {what} did not come down.** It ends at {num(t.loss[-1])}, above its start"
-        else:
-            how = (f"**The {what} did not settle.** In its last {t.tail} steps it stays up to "
-                   f"{num(float(np.max(tail - np.minimum.accumulate(t.loss)[-t.tail:])))} above its best so far")
-        why = (f"Each mini-batch's gradient is a noisy estimate, and η = {s.lr:g} scales that noise into steps "
-               "large enough to keep the loss bouncing. "
-               + ("Use bigger mini-batches; this exercise fixes the learning rate." if "lr" in fixed else
-                  "Lower the learning rate or use bigger mini-batches.")
-               if s.optimizer == "sgd" else
-               f"The learning rate {s.lr:g} is too large for {label}: steps jump across the valley of the loss "
-               "instead of into it. "
-               + ("This exercise fixes the learning rate." if "lr" in fixed else "Lower the learning rate."))
-        out.append(("warning", f"{how}; its best was {num(np.min(t.loss))} and it started at {num(t.loss[0])}. "
-                    + why))
-    elif t.loss_increases:
-        gap, settled = "", False
-        if e.optimum.converged and t.objective == "bce":
-            d = float(t.loss[-1] - e.optimum.loss)
-            gap = ("; it ends at the optimum" if d <= 1e-12 * (1 + abs(e.optimum.loss))
-                   else f"; it ends {num(d, 2)} above the optimum")
-            settled = d <= 0.01 * max(float(t.loss[0]) - e.optimum.loss, 1e-12)  # within 1% of its way down
-        settle = ("never rises above its best" if t.swing == 0 else
-                  f"never rises more than {num(100 * t.swing, 2)}% of its whole descent above its best")
-        why = {"sgd": "Mini-batches see different points, so some steps go up: that is noise, not a too-large "
-                      "learning rate.",
-               "rmsprop": "RMSprop scales every step to a length set by η, whatever the slope, so near the minimum "
-                          "it steps across it and back: small rises, no divergence.",
-               "gd": "A step long enough to cross the valley of the loss raises it for a step; here the rises did "
-                     "not grow into a swing: that is not divergence."}.get(
-            s.optimizer, f"{label} carries speed, overshoots and comes back — that is not divergence.")
-        head = "yet the run settled" if settled else "yet it is not swinging at the end"
-        out.append(("info", f"The {what} rose in {t.loss_increases} of {e.final} steps, {head}: in its last "
-                    f"{t.tail} steps it {settle}{gap}. {why}"))
-    if e.separable and s.l2 == 0:
-        k = min(10, e.final)
-        now, then = float(e.w_norm[-1]), float(e.w_norm[k])
-        tail_start = float(e.w_norm[-1 - t.tail]) if e.final > t.tail else then
-        if now > then and now > tail_start:
-            growth = f"‖w‖ keeps growing (now {num(now, 3)}, from {num(then, 3)} at step {k})"
-        elif k == e.final:
-            growth = (f"in this run ‖w‖ is {num(now, 3)} at the end; it must grow without bound for the loss to "
-                      "approach 0")
-        else:
-            growth = (f"in this run ‖w‖ is {num(now, 3)} at the end ({num(then, 3)} at step {k}); it must grow "
-                      "without bound for the loss to approach 0")
-        out.append(("info", "**The training data is linearly separable and L2 is 0**, so the loss has no minimum, "
-                    f"only the infimum 0: {growth}. With L2 above 0 the loss has a minimum at a finite ‖w‖"
-                    + ("; this exercise keeps L2 at 0." if "l2" in fixed else ".")))
-    if s.pos_weight != 1:
-        z = e.F_train @ t.w[-1] + t.b[-1]
-        called, truly = int(np.sum(z >= 0)), int(np.sum(e.y_train >= 0.5))
-        cmp = "more than" if called > truly else "fewer than" if called < truly else "as many as"
-        favoured = "positive" if s.pos_weight > 1 else "negative"
-        verb = {n: "is" if n == 1 else "are" for n in (called, truly)}
-        out.append(("info", f"pos_weight = {s.pos_weight:g} makes a missed positive cost {s.pos_weight:g}× as much "
-                    f"as a missed negative, which favours calling points {favoured}. Now {called} of {len(z)} "
-                    f"training points {verb[called]} called positive, {cmp} the {truly} that {verb[truly]}."))
-    return out
+        return ("warning", f"**Diverged at step {t.diverged_at}.** The learning rate {s.lr:g} is too "
+                "large: each step overshoots the minimum by more than it corrects, so the weights grow without "
+                f"bound. The run stops at step {t.diverged_at - 1}, its last good step; "
+                + ("this exercise fixes the learning rate." if "lr" in fixed else "lower the learning rate."))
+    if t.still_swinging:
+        return _swinging(e, fixed, what)
+    if t.loss_increases:
+        return _rose_but_settled(e, what)
+    return None
+
+
+def _swinging(e, fixed: frozenset[str], what: str) -> tuple[str, str]:
+    """The run did not settle: how (the numbers of its tail) and why (noise for SGD, a too-large η otherwise)."""
+    t = e.traj
+    s = e.settings
+    tail = t.loss[-t.tail:]
+    rises = int(np.sum(np.diff(tail) > 0))
+    if rises:
+        how = (f"**The {what} is still swinging at the end.** In the last {t.tail} steps it rose {rises} "
+               f"time{'s' if rises > 1 else ''}, up to {num(np.max(tail))}")
+    elif t.loss[-1] > t.loss[0] and np.min(t.loss) < t.loss[0]:
+        how = f"**The {what} came down, then climbed back.** It ends at {num(t.loss[-1])}, above its start"
+    elif t.loss[-1] > t.loss[0]:
+        how = f"**The {what} did not come down.** It ends at {num(t.loss[-1])}, above its start"
+    else:
+        how = (f"**The {what} did not settle.** In its last {t.tail} steps it stays up to "
+               f"{num(float(np.max(tail - np.minimum.accumulate(t.loss)[-t.tail:])))} above its best so far")
+    why = (f"Each mini-batch's gradient is a noisy estimate, and η = {s.lr:g} scales that noise into steps "
+           "large enough to keep the loss bouncing. "
+           + ("Use bigger mini-batches; this exercise fixes the learning rate." if "lr" in fixed else
+              "Lower the learning rate or use bigger mini-batches.")
+           if s.optimizer == "sgd" else
+           f"The learning rate {s.lr:g} is too large for {logistic.OPTIMIZERS[s.optimizer]}: steps jump across "
+           "the valley of the loss instead of into it. "
+           + ("This exercise fixes the learning rate." if "lr" in fixed else "Lower the learning rate."))
+    return ("warning", f"{how}; its best was {num(np.min(t.loss))} and it started at {num(t.loss[0])}. " + why)
+
+
+def _rose_but_settled(e, what: str) -> tuple[str, str]:
+    """The loss rose on some steps without swinging at the end: how far it settled, and why it rose."""
+    t = e.traj
+    s = e.settings
+    gap, settled = "", False
+    if e.optimum.converged and t.objective == "bce":
+        d = float(t.loss[-1] - e.optimum.loss)
+        gap = ("; it ends at the optimum" if d <= 1e-12 * (1 + abs(e.optimum.loss))
+               else f"; it ends {num(d, 2)} above the optimum")
+        settled = d <= 0.01 * max(float(t.loss[0]) - e.optimum.loss, 1e-12)  # within 1% of its way down
+    settle = ("never rises above its best" if t.swing == 0 else
+              f"never rises more than {num(100 * t.swing, 2)}% of its whole descent above its best")
+    why = {"sgd": "Mini-batches see different points, so some steps go up: that is noise, not a too-large "
+                  "learning rate.",
+           "rmsprop": "RMSprop scales every step to a length set by η, whatever the slope, so near the minimum "
+                      "it steps across it and back: small rises, no divergence.",
+           "gd": "A step long enough to cross the valley of the loss raises it for a step; here the rises did "
+                 "not grow into a swing: that is not divergence."}.get(
+        s.optimizer, f"{logistic.OPTIMIZERS[s.optimizer]} carries speed, overshoots and comes back — that is not "
+                     "divergence.")
+    head = "yet the run settled" if settled else "yet it is not swinging at the end"
+    return ("info", f"The {what} rose in {t.loss_increases} of {e.final} steps, {head}: in its last "
+            f"{t.tail} steps it {settle}{gap}. {why}")
+
+
+def _separable_note(e, fixed: frozenset[str]) -> tuple[str, str]:
+    """Separable data and no L2: the loss has no minimum, and what ‖w‖ did in this run."""
+    t = e.traj
+    k = min(10, e.final)
+    now, then = float(e.w_norm[-1]), float(e.w_norm[k])
+    tail_start = float(e.w_norm[-1 - t.tail]) if e.final > t.tail else then
+    if now > then and now > tail_start:
+        growth = f"‖w‖ keeps growing (now {num(now, 3)}, from {num(then, 3)} at step {k})"
+    elif k == e.final:
+        growth = (f"in this run ‖w‖ is {num(now, 3)} at the end; it must grow without bound for the loss to "
+                  "approach 0")
+    else:
+        growth = (f"in this run ‖w‖ is {num(now, 3)} at the end ({num(then, 3)} at step {k}); it must grow "
+                  "without bound for the loss to approach 0")
+    return ("info", "**The training data is linearly separable and L2 is 0**, so the loss has no minimum, "
+            f"only the infimum 0: {growth}. With L2 above 0 the loss has a minimum at a finite ‖w‖"
+            + ("; this exercise keeps L2 at 0." if "l2" in fixed else "."))
+
+
+def _pos_weight_note(e) -> tuple[str, str]:
+    """pos_weight ≠ 1: which way it tilts the calls, and how many training points are called positive now."""
+    t = e.traj
+    s = e.settings
+    z = e.F_train @ t.w[-1] + t.b[-1]
+    called, truly = int(np.sum(z >= 0)), int(np.sum(e.y_train >= 0.5))
+    cmp = "more than" if called > truly else "fewer than" if called < truly else "as many as"
+    favoured = "positive" if s.pos_weight > 1 else "negative"
+    verb = {n: "is" if n == 1 else "are" for n in (called, truly)}
+    return ("info", f"pos_weight = {s.pos_weight:g} makes a missed positive cost {s.pos_weight:g}× as much "
+            f"as a missed negative, which favours calling points {favoured}. Now {called} of {len(z)} "
+            f"training points {verb[called]} called positive, {cmp} the {truly} that {verb[truly]}.")
 
 
 def what_to_notice(e) -> str:
