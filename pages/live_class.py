@@ -138,10 +138,22 @@ def teacher_view(room: live.Room, key: str) -> None:
         return
     main, side = st.columns([3, 1], gap="large")
     with side:
+        teacher_buttons(room, key)
         join_panel(room)
     with main:
         question_panel(room, key)
     ask_box(room, key)
+
+
+def teacher_buttons(room: live.Room, key: str) -> None:
+    """Close and Reveal, at the top of the column beside the answers: on a 1280×720 projector, below the chart
+    they sat half under the screen's edge, and a teacher must not scroll in front of the class to reveal."""
+    if room.state == "open":
+        st.button("Close answers", icon=":material/lock:", on_click=teacher_act, args=("close", room.code, key),
+                  width="stretch")
+    if room.state in ("open", "closed"):
+        st.button("Reveal", icon=":material/visibility:", on_click=teacher_act, args=("reveal", room.code, key),
+                  type="primary", width="stretch")
 
 
 def ask_box(room: live.Room, key: str) -> None:
@@ -168,12 +180,6 @@ def question_panel(room: live.Room, key: str) -> None:
             chart(question, counts, False, "live_closed")
         else:
             show_reveal(question, counts, "live_reveal")
-    buttons = page.row()  # below the answers: the chart is what the room looks at
-    if room.state == "open":
-        buttons.button("Close answers", icon=":material/lock:", on_click=teacher_act, args=("close", room.code, key))
-    if room.state in ("open", "closed"):
-        buttons.button("Reveal", icon=":material/visibility:", on_click=teacher_act, args=("reveal", room.code, key),
-                       type="primary")
 
 
 def view_question():
