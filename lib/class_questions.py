@@ -73,9 +73,12 @@ class Question:
         return float(value) if self.is_choice else round(float(value), self.decimals) + 0.0
 
     def is_right(self, value: float) -> bool:
+        """A choice is right if it is the right one; a number if its tally bar (``group``) is within ``tolerance``:
+        the number as shown to the student and on the projector, so the student's verdict and the class's count
+        agree (4.6551 shows as 4.66, which is 0.055 from 4.605: not right, though 4.6551 itself is within 0.05)."""
         if self.is_choice:
             return int(value) == int(self.right)
-        return abs(float(value) - self.right) <= self.tolerance
+        return abs(self.group(value) - self.right) <= self.tolerance
 
     def label(self, value: float) -> str:
         if self.is_choice:

@@ -167,3 +167,22 @@ def test_number_reveal_names_a_known_mistake_and_how_far_an_unknown_one_is():
     r = cq.reveal(q, {4.6: 5, 7.5: 6})
     off = 7.5 - ln(0.01)
     assert r.sentence == f"The most common wrong answer was “7.5” (6 of 11), {off:.3g} above the right {ln(0.01):.4g}."
+
+
+@given(st.floats(0, 100, allow_nan=False), st.sampled_from(["confident_mistake_loss", "one_mistake_mean",
+                                                            "coin_flip_bits", "kl_when_equal", "loss_at:0.37"]))
+def test_a_students_verdict_agrees_with_the_class_count_and_the_number_shown(value, qid):
+    """The student's phone says right or not right of the number it shows (``label``); the projector counts the
+    same answer. Both are recomputed here from the label as the student reads it (4.6551 showed as "4.66", counted
+    wrong, but the phone said right)."""
+    q = cq.get(qid)
+    shown = float(q.label(value))
+    expected = abs(shown - q.right) <= q.tolerance
+    assert q.is_right(value) == expected
+    assert cq.reveal(q, {value: 1}).right_count == int(expected)
+
+
+def test_an_answer_within_tolerance_but_shown_rounded_outside_it_is_not_right_on_either_screen():
+    q = cq.get("confident_mistake_loss")  # right 4.60517, within 0.05, shown to 2 places
+    assert not q.is_right(4.6551) and cq.reveal(q, {4.6551: 1}).right_count == 0
+    assert q.is_right(4.6549) and cq.reveal(q, {4.6549: 1}).right_count == 1
