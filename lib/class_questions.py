@@ -368,10 +368,13 @@ def _wrong_sentence(question: Question, grouped: dict[float, int], total: int) -
     tied = sorted(v for v, n in wrong.items() if n == most)
     of = f"{most} of {total}"
     if len(tied) > 1:
-        names = ", ".join(f"“{question.label(v)}”" for v in tied[:3]) + (" and others" if len(tied) > 3 else "")
+        names = ", ".join(f"“{question.label(v)}”" for v in tied[:3]) + (f" and {len(tied) - 3} more"
+                                                                         if len(tied) > 3 else "")
         return f"The most common wrong answers were tied at {of} each: {names}."
     value = tied[0]
-    head = f"The most common wrong answer was “{question.label(value)}” ({of})"
+    # one wrong answer given (by one student or several): "most common" would compare it with nothing
+    kind = "most common wrong answer" if len(wrong) > 1 else "only wrong answer given"
+    head = f"The {kind} was “{question.label(value)}” ({of})"
     note = _wrong_note(question, value)
     return f"{head}: {note}" if note else f"{head}, {_distance(question, value)}."
 
