@@ -66,7 +66,8 @@ def qr_svg(link: str) -> str:
 def chart(question, counts: dict, revealed: bool, key: str) -> None:
     bars = class_questions.bars(question, counts, revealed=revealed)
     total = sum(n for _, n, _ in bars)
-    alt = (f"answers of {total} students: " + "; ".join(f"{label}: {n}" for label, n, _ in bars)
+    alt = (f"answers of {total} student{'' if total == 1 else 's'}: "
+           + "; ".join(f"{label}: {n}" for label, n, _ in bars)
            + (f". The right answer is {question.label(question.right)}." if revealed else "."))
     page.chart(charts.answers_figure(bars, revealed=revealed, height=max(200, 40 * len(bars) + 60)), key=key, alt=alt)
 
