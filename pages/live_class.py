@@ -72,14 +72,21 @@ def chart(question, counts: dict, revealed: bool, key: str) -> None:
     page.chart(charts.answers_figure(bars, revealed=revealed, height=max(200, 40 * len(bars) + 60)), key=key, alt=alt)
 
 
-def show_reveal(question, counts: dict, key: str) -> class_questions.Reveal:
+def show_reveal(question, counts: dict, key: str, why_link: bool = True) -> class_questions.Reveal:
+    """The right answer, the chart marking it and the sentence on the wrong ones; the link to the page that shows
+    why, unless ``why_link`` is False (the teacher's is beside the chart: ``teacher_buttons``)."""
     result = class_questions.reveal(question, counts)
     st.success(f"**Right answer: {result.right_label}.** {question.why}", icon=":material/check_circle:")
     chart(question, counts, True, key)
     st.markdown(f"{result.right_count} of {result.total} answered right. {result.sentence}")
-    st.link_button(f"Why? Open {question.topic} at this view", url_for(question.page, question.view),
-                   icon=":material/open_in_new:")
+    if why_link:
+        why_button(question)
     return result
+
+
+def why_button(question, **kwargs) -> None:
+    st.link_button(f"Why? Open {question.topic} at this view", url_for(question.page, question.view),
+                   icon=":material/open_in_new:", **kwargs)
 
 
 def question_label(q) -> str:
@@ -148,7 +155,10 @@ def teacher_view(room: live.Room, key: str) -> None:
 
 def teacher_buttons(room: live.Room, key: str) -> None:
     """Close and Reveal, at the top of the column beside the answers: on a 1280×720 projector, below the chart
-    they sat half under the screen's edge, and a teacher must not scroll in front of the class to reveal."""
+    they sat half under the screen's edge, and a teacher must not scroll in front of the class to reveal. After
+    the reveal, the link to the page that shows why is there instead."""
+    if room.state == "revealed":
+        why_button(class_questions.get(room.question), width="stretch", wrap=True)  # a narrow column: no "…"
     if room.state == "open":
         st.button("Close answers", icon=":material/lock:", on_click=teacher_act, args=("close", room.code, key),
                   width="stretch")
@@ -180,7 +190,7 @@ def question_panel(room: live.Room, key: str) -> None:
             st.metric("Answers (closed)", sum(counts.values()))
             chart(question, counts, False, "live_closed")
         else:
-            show_reveal(question, counts, "live_reveal")
+            show_reveal(question, counts, "live_reveal", why_link=False)
 
 
 def view_question():
