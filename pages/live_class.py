@@ -146,25 +146,29 @@ def teacher_view(room: live.Room, key: str) -> None:
         return
     main, side = st.columns([3, 1], gap="large")
     with side:
-        teacher_buttons(room, key)
+        if not page.phone:
+            teacher_buttons(room, key, st.container(), "stretch")
         join_panel(room)
     with main:
         question_panel(room, key)
+        if page.phone:  # the columns stack on a phone: the buttons right under the chart, before the join panel
+            teacher_buttons(room, key, page.row(), "content")
     ask_box(room, key)
 
 
-def teacher_buttons(room: live.Room, key: str) -> None:
+def teacher_buttons(room: live.Room, key: str, where, width: str) -> None:
     """Close and Reveal, at the top of the column beside the answers: on a 1280×720 projector, below the chart
     they sat half under the screen's edge, and a teacher must not scroll in front of the class to reveal. After
     the reveal, the link to the page that shows why is there instead."""
     if room.state == "revealed":
-        why_button(class_questions.get(room.question), width="stretch", wrap=True)  # a narrow column: no "…"
+        with where:  # wrapped in a narrow column: no "…"
+            why_button(class_questions.get(room.question), width=width, wrap=True)
     if room.state == "open":
-        st.button("Close answers", icon=":material/lock:", on_click=teacher_act, args=("close", room.code, key),
-                  width="stretch")
+        where.button("Close answers", icon=":material/lock:", on_click=teacher_act, args=("close", room.code, key),
+                     width=width)
     if room.state in ("open", "closed"):
-        st.button("Reveal", icon=":material/visibility:", on_click=teacher_act, args=("reveal", room.code, key),
-                  type="primary", width="stretch")
+        where.button("Reveal", icon=":material/visibility:", on_click=teacher_act,
+                     args=("reveal", room.code, key), type="primary", width=width)
 
 
 def ask_box(room: live.Room, key: str) -> None:
