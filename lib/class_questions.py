@@ -73,9 +73,12 @@ class Question:
         return float(value) if self.is_choice else round(float(value), self.decimals) + 0.0
 
     def is_right(self, value: float) -> bool:
+        """A choice is right if it is the right one; a number if its tally bar (``group``) is within ``tolerance``:
+        the number as shown to the student and on the projector, so the student's verdict and the class's count
+        agree (4.6551 shows as 4.66, which is 0.055 from 4.605: not right, though 4.6551 itself is within 0.05)."""
         if self.is_choice:
             return int(value) == int(self.right)
-        return abs(float(value) - self.right) <= self.tolerance
+        return abs(self.group(value) - self.right) <= self.tolerance
 
     def label(self, value: float) -> str:
         if self.is_choice:
@@ -365,10 +368,13 @@ def _wrong_sentence(question: Question, grouped: dict[float, int], total: int) -
     tied = sorted(v for v, n in wrong.items() if n == most)
     of = f"{most} of {total}"
     if len(tied) > 1:
-        names = ", ".join(f"“{question.label(v)}”" for v in tied[:3]) + (" and others" if len(tied) > 3 else "")
+        names = ", ".join(f"“{question.label(v)}”" for v in tied[:3]) + (f" and {len(tied) - 3} more"
+                                                                         if len(tied) > 3 else "")
         return f"The most common wrong answers were tied at {of} each: {names}."
     value = tied[0]
-    head = f"The most common wrong answer was “{question.label(value)}” ({of})"
+    # one wrong answer given (by one student or several): "most common" would compare it with nothing
+    kind = "most common wrong answer" if len(wrong) > 1 else "only wrong answer given"
+    head = f"The {kind} was “{question.label(value)}” ({of})"
     note = _wrong_note(question, value)
     return f"{head}: {note}" if note else f"{head}, {_distance(question, value)}."
 

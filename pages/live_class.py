@@ -66,19 +66,27 @@ def qr_svg(link: str) -> str:
 def chart(question, counts: dict, revealed: bool, key: str) -> None:
     bars = class_questions.bars(question, counts, revealed=revealed)
     total = sum(n for _, n, _ in bars)
-    alt = (f"answers of {total} students: " + "; ".join(f"{label}: {n}" for label, n, _ in bars)
+    alt = (f"answers of {total} student{'' if total == 1 else 's'}: "
+           + "; ".join(f"{label}: {n}" for label, n, _ in bars)
            + (f". The right answer is {question.label(question.right)}." if revealed else "."))
     page.chart(charts.answers_figure(bars, revealed=revealed, height=max(200, 40 * len(bars) + 60)), key=key, alt=alt)
 
 
-def show_reveal(question, counts: dict, key: str) -> class_questions.Reveal:
+def show_reveal(question, counts: dict, key: str, why_link: bool = True) -> class_questions.Reveal:
+    """The right answer, the chart marking it and the sentence on the wrong ones; the link to the page that shows
+    why, unless ``why_link`` is False (the teacher's is beside the chart: ``teacher_buttons``)."""
     result = class_questions.reveal(question, counts)
     st.success(f"**Right answer: {result.right_label}.** {question.why}", icon=":material/check_circle:")
     chart(question, counts, True, key)
     st.markdown(f"{result.right_count} of {result.total} answered right. {result.sentence}")
-    st.link_button(f"Why? Open {question.topic} at this view", url_for(question.page, question.view),
-                   icon=":material/open_in_new:")
+    if why_link:
+        why_button(question)
     return result
+
+
+def why_button(question, **kwargs) -> None:
+    st.link_button(f"Why? Open {question.topic} at this view", url_for(question.page, question.view),
+                   icon=":material/open_in_new:", **kwargs)
 
 
 def question_label(q) -> str:
@@ -138,10 +146,29 @@ def teacher_view(room: live.Room, key: str) -> None:
         return
     main, side = st.columns([3, 1], gap="large")
     with side:
+        if not page.phone:
+            teacher_buttons(room, key, st.container(), "stretch")
         join_panel(room)
     with main:
         question_panel(room, key)
+        if page.phone:  # the columns stack on a phone: the buttons right under the chart, before the join panel
+            teacher_buttons(room, key, page.row(), "content")
     ask_box(room, key)
+
+
+def teacher_buttons(room: live.Room, key: str, where, width: str) -> None:
+    """Close and Reveal, at the top of the column beside the answers: on a 1280×720 projector, below the chart
+    they sat half under the screen's edge, and a teacher must not scroll in front of the class to reveal. After
+    the reveal, the link to the page that shows why is there instead."""
+    if room.state == "revealed":
+        with where:  # wrapped in a narrow column: no "…"
+            why_button(class_questions.get(room.question), width=width, wrap=True)
+    if room.state == "open":
+        where.button("Close answers", icon=":material/lock:", on_click=teacher_act, args=("close", room.code, key),
+                     width=width)
+    if room.state in ("open", "closed"):
+        where.button("Reveal", icon=":material/visibility:", on_click=teacher_act,
+                     args=("reveal", room.code, key), type="primary", width=width)
 
 
 def ask_box(room: live.Room, key: str) -> None:
@@ -167,13 +194,7 @@ def question_panel(room: live.Room, key: str) -> None:
             st.metric("Answers (closed)", sum(counts.values()))
             chart(question, counts, False, "live_closed")
         else:
-            show_reveal(question, counts, "live_reveal")
-    buttons = page.row()  # below the answers: the chart is what the room looks at
-    if room.state == "open":
-        buttons.button("Close answers", icon=":material/lock:", on_click=teacher_act, args=("close", room.code, key))
-    if room.state in ("open", "closed"):
-        buttons.button("Reveal", icon=":material/visibility:", on_click=teacher_act, args=("reveal", room.code, key),
-                       type="primary")
+            show_reveal(question, counts, "live_reveal", why_link=False)
 
 
 def view_question():

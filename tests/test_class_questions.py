@@ -166,4 +166,45 @@ def test_number_reveal_names_a_known_mistake_and_how_far_an_unknown_one_is():
                           "log.")
     r = cq.reveal(q, {4.6: 5, 7.5: 6})
     off = 7.5 - ln(0.01)
-    assert r.sentence == f"The most common wrong answer was “7.5” (6 of 11), {off:.3g} above the right {ln(0.01):.4g}."
+    assert r.sentence == f"The only wrong answer given was “7.5” (6 of 11), {off:.3g} above the right {ln(0.01):.4g}."
+
+
+@given(st.floats(0, 100, allow_nan=False), st.sampled_from(["confident_mistake_loss", "one_mistake_mean",
+                                                            "coin_flip_bits", "kl_when_equal", "loss_at:0.37"]))
+def test_a_students_verdict_agrees_with_the_class_count_and_the_number_shown(value, qid):
+    """The student's phone says right or not right of the number it shows (``label``); the projector counts the
+    same answer. Both are recomputed here from the label as the student reads it (4.6551 showed as "4.66", counted
+    wrong, but the phone said right)."""
+    q = cq.get(qid)
+    shown = float(q.label(value))
+    expected = abs(shown - q.right) <= q.tolerance
+    assert q.is_right(value) == expected
+    assert cq.reveal(q, {value: 1}).right_count == int(expected)
+
+
+def test_an_answer_within_tolerance_but_shown_rounded_outside_it_is_not_right_on_either_screen():
+    q = cq.get("confident_mistake_loss")  # right 4.60517, within 0.05, shown to 2 places
+    assert not q.is_right(4.6551) and cq.reveal(q, {4.6551: 1}).right_count == 0
+    assert q.is_right(4.6549) and cq.reveal(q, {4.6549: 1}).right_count == 1
+
+
+@given(st.dictionaries(st.sampled_from([1.0, 3.0, 5.0, 7.0, 9.0, 11.0, 4.61]), st.integers(0, 3), max_size=7))
+def test_the_wrong_answer_sentence_compares_only_what_was_given_and_counts_the_tied_ones_it_does_not_name(counts):
+    """"Most common" only when two or more different wrong answers were given; a tie names three and says how
+    many more ("and others" was said of a single fourth one). Recomputed from the tally by hand."""
+    q = cq.get("confident_mistake_loss")
+    sentence = cq.reveal(q, counts).sentence
+    wrong = {v: n for v, n in counts.items() if n > 0 and abs(v - ln(0.01)) > q.tolerance}
+    if not wrong:
+        assert "wrong" not in sentence
+        return
+    top = max(wrong.values())
+    tied = sorted(v for v, n in wrong.items() if n == top)
+    if len(wrong) == 1:
+        assert sentence.startswith(f"The only wrong answer given was “{q.label(tied[0])}” ({top} of ")
+    elif len(tied) == 1:
+        assert sentence.startswith(f"The most common wrong answer was “{q.label(tied[0])}” ({top} of ")
+    else:
+        assert sentence.startswith(f"The most common wrong answers were tied at {top} of ")
+        assert ("and others" not in sentence
+                and sentence.endswith(f" and {len(tied) - 3} more." if len(tied) > 3 else f"“{q.label(tied[-1])}”."))

@@ -201,3 +201,14 @@ def test_on_a_projector_asking_is_unfolded_while_the_class_gathers_and_folded_on
     store.ask(code, key, "certain_mistake")
     at.run()
     assert [e.proto.expanded for e in at.expander if e.label == "Ask the class"] == [False]
+
+
+def test_the_answers_charts_text_alternative_counts_one_student_as_one(store):
+    """A class of one: the chart's text alternative said "answers of 1 students"."""
+    code, key = store.open_room()
+    r = store.ask(code, key, "certain_mistake")
+    store.answer(code, r, "student-0000", 2)
+    store.close(code, key)
+    teacher = open_page(PAGE, {"room": code, "key": key})
+    alt = next(el.proto.alt for el in teacher.get("plotly_chart") if "live_closed" in el.proto.id)
+    assert "answers of 1 student: " in alt and "about 4.6: 1" in alt, alt

@@ -301,6 +301,8 @@ LIVE_CONTROLS = {  # what each view is for, by its accessible name (a radio grou
     "teacher-open": ["Close answers", "Reveal"],
     "teacher-reveal": ["Why? Open"],
 }
+# what the teacher presses in front of the class, whole on the projector's first screen (no scrolling to reveal)
+LIVE_FIRST_SCREEN = {"teacher-open": ["Close answers", "Reveal"], "teacher-reveal": ["Why? Open"]}
 LIVE_MATRIX = [(view, room) for view, rooms_ in LIVE_VIEWS.items() for room in rooms_]
 
 
@@ -376,8 +378,8 @@ def _live_open(rooms, app_url, room, query):
 @pytest.mark.parametrize(("view", "room"), LIVE_MATRIX, ids=[f"{v}-{r}" for v, r in LIVE_MATRIX])
 def test_live_class_is_right_in_the_room(rooms, app_url, live_class, view, room):
     """The rooms' checks on each Live class view, the axe-core audit in every room, the thing to look at on the
-    first screen (the student's answer control; the teacher's chart, well inside it on the projector), and the
-    keyboard reaching every control."""
+    first screen (the student's answer control; the teacher's chart, well inside it on the projector, and the
+    buttons the teacher presses there), and the keyboard reaching every control."""
     page = _live_open(rooms, app_url, room, live_class[view])
     m = measure(page)
     problems = _room_problems(m, room)
@@ -394,6 +396,12 @@ def test_live_class_is_right_in_the_room(rooms, app_url, live_class, view, room)
         top = m["charts"][0]["box"][1]
         if top >= height or (room.startswith("projector") and top > 0.65 * height):
             problems.append(f"the answers' chart starts at {top:.0f} px of a {height} px screen")
+    if room.startswith("projector"):
+        for name in LIVE_FIRST_SCREEN.get(view, []):
+            button = page.locator('[data-testid="stMain"]').locator("button, a").filter(has_text=name).first \
+                .bounding_box()
+            if button is None or button["y"] < 0 or button["y"] + button["height"] > height:
+                problems.append(f"the {name!r} button is not whole on the first screen: {button}")
     problems += _axe_violations_of_ours(page)
     wanted = set(page.evaluate(KEYBOARD))
     for control in LIVE_CONTROLS[view]:  # the keyboard check covers what the view is for
