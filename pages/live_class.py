@@ -72,13 +72,14 @@ def chart(question, counts: dict, revealed: bool, key: str) -> None:
     page.chart(charts.answers_figure(bars, revealed=revealed, height=max(200, 40 * len(bars) + 60)), key=key, alt=alt)
 
 
-def show_reveal(question, counts: dict, key: str, why_link: bool = True) -> class_questions.Reveal:
-    """The right answer, the chart marking it and the sentence on the wrong ones; the link to the page that shows
-    why, unless ``why_link`` is False (the teacher's is beside the chart: ``teacher_buttons``)."""
+def show_reveal(question, counts: dict, key: str, why_link: bool = True, aside=None) -> class_questions.Reveal:
+    """The right answer, the chart marking it and the sentence on the wrong ones (under the chart, or in ``aside``:
+    the teacher's column beside it, on a projector's first screen); the link to the page that shows why, unless
+    ``why_link`` is False (the teacher's is beside the chart: ``teacher_buttons``)."""
     result = class_questions.reveal(question, counts)
     st.success(f"**Right answer: {result.right_label}.** {question.why}", icon=":material/check_circle:")
     chart(question, counts, True, key)
-    st.markdown(f"{result.right_count} of {result.total} answered right. {result.sentence}")
+    (aside or st).markdown(f"{result.right_count} of {result.total} answered right. {result.sentence}")
     if why_link:
         why_button(question)
     return result
@@ -145,12 +146,14 @@ def teacher_view(room: live.Room, key: str) -> None:
         st.info("Open a question: your students' phones show it at once.", icon=":material/hourglass_top:")
         return
     main, side = st.columns([3, 1], gap="large")
+    aside = None
     with side:
         if not page.phone:
             teacher_buttons(room, key, st.container(), "stretch")
+            aside = st.container()  # the reveal's sentence, under the link: on the projector's first screen
         join_panel(room)
     with main:
-        question_panel(room, key)
+        question_panel(room, key, aside)
         if page.phone:  # the columns stack on a phone: the buttons right under the chart, before the join panel
             teacher_buttons(room, key, page.row(), "content")
     ask_box(room, key)
@@ -183,7 +186,7 @@ def ask_box(room: live.Room, key: str) -> None:
                    args=("ask", room.code, key, chosen), type="primary")
 
 
-def question_panel(room: live.Room, key: str) -> None:
+def question_panel(room: live.Room, key: str, aside=None) -> None:
     question = class_questions.get(room.question)
     st.header(f"Question {room.round}: {question.prompt}", anchor=False)
     if room.state == "open":
@@ -194,7 +197,7 @@ def question_panel(room: live.Room, key: str) -> None:
             st.metric("Answers (closed)", sum(counts.values()))
             chart(question, counts, False, "live_closed")
         else:
-            show_reveal(question, counts, "live_reveal", why_link=False)
+            show_reveal(question, counts, "live_reveal", why_link=False, aside=aside)
 
 
 def view_question():

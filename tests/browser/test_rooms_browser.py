@@ -402,6 +402,11 @@ def test_live_class_is_right_in_the_room(rooms, app_url, live_class, view, room)
                 .bounding_box()
             if button is None or button["y"] < 0 or button["y"] + button["height"] > height:
                 problems.append(f"the {name!r} button is not whole on the first screen: {button}")
+        if view == "teacher-reveal":  # what the teacher reads out: how many were right, the commonest wrong answer
+            said = page.locator('[data-testid="stMain"] [data-testid="stMarkdownContainer"]') \
+                .filter(has_text="answered right").first.bounding_box()
+            if said is None or said["y"] < 0 or said["y"] + said["height"] > height:
+                problems.append(f"the reveal's sentence is not whole on the first screen: {said}")
     problems += _axe_violations_of_ours(page)
     wanted = set(page.evaluate(KEYBOARD))
     for control in LIVE_CONTROLS[view]:  # the keyboard check covers what the view is for
