@@ -292,7 +292,7 @@ def test_projector_sidebar_shows_every_page_name_whole_and_leaves_the_chart_room
 LIVE_VIEWS = {
     "student-choice": ["phone", "phone-dark"],
     "student-number": ["phone", "phone-dark"],
-    "teacher-open": ["projector", "projector-dark", "light"],
+    "teacher-open": ["projector", "projector-dark", "light", "phone"],  # a teacher may run the class from a phone
     "teacher-reveal": ["projector", "projector-dark", "light"],
 }
 LIVE_CONTROLS = {  # what each view is for, by its accessible name (a radio group by "radio")
@@ -301,7 +301,7 @@ LIVE_CONTROLS = {  # what each view is for, by its accessible name (a radio grou
     "teacher-open": ["Close answers", "Reveal"],
     "teacher-reveal": ["Why? Open"],
 }
-# what the teacher presses in front of the class, whole on the projector's first screen (no scrolling to reveal)
+# what the teacher presses in front of the class, whole on the first screen of a projector or a teacher's phone
 LIVE_FIRST_SCREEN = {"teacher-open": ["Close answers", "Reveal"], "teacher-reveal": ["Why? Open"]}
 LIVE_MATRIX = [(view, room) for view, rooms_ in LIVE_VIEWS.items() for room in rooms_]
 
@@ -396,7 +396,7 @@ def test_live_class_is_right_in_the_room(rooms, app_url, live_class, view, room)
         top = m["charts"][0]["box"][1]
         if top >= height or (room.startswith("projector") and top > 0.65 * height):
             problems.append(f"the answers' chart starts at {top:.0f} px of a {height} px screen")
-    if room.startswith("projector"):
+    if room.startswith(("projector", "phone")):
         for name in LIVE_FIRST_SCREEN.get(view, []):
             button = page.locator('[data-testid="stMain"]').locator("button, a").filter(has_text=name).first \
                 .bounding_box()
